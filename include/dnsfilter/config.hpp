@@ -1,0 +1,31 @@
+// dnsfilter — build configuration shared by every header.
+//
+// Header-only by default: functions that are not templates are defined in
+// impl/*.ipp files that the public headers include, and are marked `inline`
+// through DNSFILTER_DECL. With DNSFILTER_SEPARATE_COMPILATION defined (the CMake
+// option of the same name sets it), the headers only declare those functions and
+// one translation unit that includes <dnsfilter/src.hpp> defines them, so large
+// programs compile the codec once.
+#pragma once
+
+#define DNSFILTER_VERSION_MAJOR 0
+#define DNSFILTER_VERSION_MINOR 1
+#define DNSFILTER_VERSION_PATCH 0
+
+#if defined(DNSFILTER_SEPARATE_COMPILATION)
+#define DNSFILTER_HEADER_ONLY 0
+#define DNSFILTER_DECL
+#else
+#define DNSFILTER_HEADER_ONLY 1
+#define DNSFILTER_DECL inline
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DNSFILTER_LIKELY(x) __builtin_expect(!!(x), 1)
+#define DNSFILTER_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define DNSFILTER_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define DNSFILTER_LIKELY(x) (x)
+#define DNSFILTER_UNLIKELY(x) (x)
+#define DNSFILTER_ALWAYS_INLINE inline
+#endif

@@ -1,0 +1,8 @@
+// dnsfilter — an embeddable C++20 library for DNS filtering.
+// This umbrella header includes every public part of the library.
+#pragma once
+
+#include <dnsfilter/config.hpp>
+#include <dnsfilter/error.hpp>
+#include <dnsfilter/result.hpp>
+#include <dnsfilter/wire.hpp>

@@ -1,0 +1,81 @@
+// dnsfilter — error codes.
+//
+// Every fallible operation of the library reports one of these codes through
+// result<T> (see result.hpp). The codes are registered with std::error_category
+// so that programs that use std::error_code (Asio, for one) can carry them.
+#pragma once
+
+#include <dnsfilter/config.hpp>
+
+#include <string>
+#include <system_error>
+
+namespace dnsfilter {
+
+enum class errc : int {
+  ok = 0,
+  // Input ended before the structure it announced.
+  truncated,
+  // A label longer than 63 octets.
+  label_too_long,
+  // A name longer than 255 octets in wire form.
+  name_too_long,
+  // A label type other than plain (00) or pointer (11): 01 and 10 are reserved.
+  reserved_label_type,
+  // A compression pointer that does not point strictly backwards, points into the
+  // header, or whose target is not a name.
+  bad_pointer,
+  // More compression pointers followed in one name than the fixed hop limit.
+  too_many_pointers,
+  // An empty label inside a name in presentation form ("a..b").
+  empty_label,
+  // A malformed backslash escape in presentation form.
+  bad_escape,
+  // A byte that has no place in the text being parsed.
+  bad_character,
+  // QDCOUNT is not 1 where exactly one question is required.
+  bad_question_count,
+  // A record's RDATA does not have the shape its type requires.
+  bad_rdata,
+  // More than one OPT record.
+  duplicate_opt,
+  // An OPT record outside the additional section or with an owner other than the root.
+  misplaced_opt,
+  // An EDNS option that runs past the end of the OPT RDATA, or a malformed known option.
+  bad_option,
+  // Bytes left after the last section the header announced.
+  trailing_data,
+  // The caller's output buffer is too small for what was asked.
+  no_space,
+  // A value out of its allowed range (for example an ECS prefix longer than the address).
+  out_of_range,
+};
+
+namespace detail {
+
+class error_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "dnsfilter"; }
+  std::string message(int code) const override;
+};
+
+}  // namespace detail
+
+// The single category object of dnsfilter errors.
+DNSFILTER_DECL const std::error_category& error_category() noexcept;
+
+// A short, stable, human-readable text for a code; never null.
+DNSFILTER_DECL const char* to_string(errc code) noexcept;
+
+inline std::error_code make_error_code(errc code) noexcept {
+  return {static_cast<int>(code), error_category()};
+}
+
+}  // namespace dnsfilter
+
+template <>
+struct std::is_error_code_enum<dnsfilter::errc> : std::true_type {};
+
+#if DNSFILTER_HEADER_ONLY
+#include <dnsfilter/impl/error.ipp>
+#endif

@@ -1,0 +1,41 @@
+// Definitions for error.hpp.
+#pragma once
+
+#include <dnsfilter/error.hpp>
+
+namespace dnsfilter {
+
+DNSFILTER_DECL const char* to_string(errc code) noexcept {
+  switch (code) {
+    case errc::ok: return "success";
+    case errc::truncated: return "input truncated";
+    case errc::label_too_long: return "label longer than 63 octets";
+    case errc::name_too_long: return "name longer than 255 octets";
+    case errc::reserved_label_type: return "reserved label type";
+    case errc::bad_pointer: return "compression pointer not strictly backwards";
+    case errc::too_many_pointers: return "too many compression pointers in one name";
+    case errc::empty_label: return "empty label";
+    case errc::bad_escape: return "malformed escape sequence";
+    case errc::bad_character: return "unexpected character";
+    case errc::bad_question_count: return "question count is not one";
+    case errc::bad_rdata: return "malformed record data";
+    case errc::duplicate_opt: return "more than one OPT record";
+    case errc::misplaced_opt: return "OPT record outside the additional section or not owned by the root";
+    case errc::bad_option: return "malformed EDNS option";
+    case errc::trailing_data: return "trailing data after the message";
+    case errc::no_space: return "output buffer too small";
+    case errc::out_of_range: return "value out of range";
+  }
+  return "unknown dnsfilter error";
+}
+
+DNSFILTER_DECL std::string detail::error_category_impl::message(int code) const {
+  return to_string(static_cast<errc>(code));
+}
+
+DNSFILTER_DECL const std::error_category& error_category() noexcept {
+  static const detail::error_category_impl category;
+  return category;
+}
+
+}  // namespace dnsfilter

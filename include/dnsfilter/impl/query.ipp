@@ -1,0 +1,62 @@
+// Definitions for wire/query.hpp.
+#pragma once
+
+#include <dnsfilter/wire/message.hpp>
+#include <dnsfilter/wire/query.hpp>
+
+namespace dnsfilter::wire {
+
+DNSFILTER_DECL result<query_view> query_view::parse(std::span<const std::byte> packet) noexcept {
+  const std::byte* const p = packet.data();
+  const std::size_t size = packet.size();
+  if (DNSFILTER_UNLIKELY(size < header_size + 5)) {
+    return size < header_size ? errc::truncated
+                              : (detail::load_u16(p + 4) != 1 ? errc::bad_question_count : errc::truncated);
+  }
+  query_view q;
+  q.packet_ = packet;
+  q.header_ = header::decode(p);
+  if (DNSFILTER_UNLIKELY(q.header_.qdcount != 1)) return errc::bad_question_count;
+
+  // The question name, uncompressed: the one shape real clients send.
+  std::size_t pos = header_size, labels = 0;
+  for (;;) {
+    const std::uint8_t len = detail::u8(p + pos);
+    if (len == 0) break;
+    if (DNSFILTER_UNLIKELY(len > max_label_length)) {
+      if ((len & 0xC0) != 0xC0) return errc::reserved_label_type;
+      // A compression pointer: take the general path.
+      auto ext = read_name(packet, header_size, q.storage_);
+      if (!ext) return ext.error();
+      q.compressed_ = true;
+      pos = ext->end - 1;  // so that pos + 1 below is the end of the name
+      break;
+    }
+    pos += 1 + std::size_t{len};
+    ++labels;
+    if (DNSFILTER_UNLIKELY(pos + 1 - header_size > max_name_length)) return errc::name_too_long;
+    if (DNSFILTER_UNLIKELY(pos >= size)) return errc::truncated;
+  }
+  ++pos;
+  if (!q.compressed_) {
+    q.qname_size_ = static_cast<std::uint8_t>(pos - header_size);
+    q.qname_labels_ = static_cast<std::uint8_t>(labels);
+  }
+  if (DNSFILTER_UNLIKELY(size - pos < 4)) return errc::truncated;
+  q.qtype_ = static_cast<rr_type>(detail::load_u16(p + pos));
+  q.qclass_ = static_cast<rr_class>(detail::load_u16(p + pos + 2));
+  pos += 4;
+  q.question_end_ = pos;
+
+  const auto& h = q.header_;
+  if (h.ancount | h.nscount | h.arcount) {
+    if (size - pos < (std::size_t{h.ancount} + h.nscount + h.arcount) * 11) return errc::truncated;
+    auto end = detail::walk_records(packet, pos, {h.ancount, h.nscount, h.arcount}, q.edns_, q.has_edns_, nullptr);
+    if (!end) return end.error();
+    pos = *end;
+  }
+  if (DNSFILTER_UNLIKELY(pos != size)) return errc::trailing_data;
+  return q;
+}
+
+}  // namespace dnsfilter::wire

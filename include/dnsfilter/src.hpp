@@ -1,0 +1,20 @@
+// dnsfilter — separate compilation.
+//
+// Define DNSFILTER_SEPARATE_COMPILATION for the whole program and include this
+// header in exactly one source file: it holds the definitions that the headers
+// then only declare. The CMake option DNSFILTER_SEPARATE_COMPILATION does both.
+#pragma once
+
+#if !defined(DNSFILTER_SEPARATE_COMPILATION)
+#error "Define DNSFILTER_SEPARATE_COMPILATION to build dnsfilter's separate-compilation unit."
+#endif
+
+#include <dnsfilter/dnsfilter.hpp>
+
+#include <dnsfilter/impl/edns.ipp>
+#include <dnsfilter/impl/error.ipp>
+#include <dnsfilter/impl/message.ipp>
+#include <dnsfilter/impl/name.ipp>
+#include <dnsfilter/impl/query.ipp>
+#include <dnsfilter/impl/rdata.ipp>
+#include <dnsfilter/impl/writer.ipp>
