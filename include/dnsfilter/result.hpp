@@ -87,9 +87,11 @@ class [[nodiscard]] result {
   errc error_;
 };
 
-// A result that carries no value: success or an error code.
+// A result that carries no value: success or an error code. Unlike result<T>
+// it may be ignored: a writer's add_* calls, say, also record failure in the
+// writer itself (message_writer::truncated()).
 template <>
-class [[nodiscard]] result<void> {
+class result<void> {
  public:
   result() noexcept = default;
   result(errc error) noexcept : error_(error) {}

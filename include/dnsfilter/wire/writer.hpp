@@ -115,7 +115,7 @@ class message_writer {
 
 inline bool message_writer::put(const void* data, std::size_t n, std::size_t limit) noexcept {
   if (pos_ > limit || limit - pos_ < n) return false;
-  std::memcpy(buf_.data() + pos_, data, n);
+  if (n != 0) std::memcpy(buf_.data() + pos_, data, n);  // data may be null when n is 0
   pos_ += n;
   return true;
 }

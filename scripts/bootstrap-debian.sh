@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages needed to build, test, fuzz and run dnsfilter.
+# Idempotent: packages already installed are left alone, and `apt-get update`
+# runs only when something is missing. Uses sudo when not run as root.
+set -euo pipefail
+
+# The one list of build and test dependencies.
+packages=(
+    cmake
+    ninja-build
+    g++
+    clang-14
+    libfuzzer-14-dev
+    libclang-rt-14-dev
+    libboost-dev
+    libboost-program-options-dev
+    libxxhash-dev
+    robin-map-dev
+    doctest-dev
+    libbenchmark-dev
+    pkg-config
+    dnsutils
+    knot-dnsutils
+    ldnsutils
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    status="$(dpkg-query -W -f='${db:Status-Status}' "${package}" 2>/dev/null || true)"
+    if [[ "${status}" != installed ]]; then
+        missing+=("${package}")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "bootstrap: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+as_root=()
+if ((EUID != 0)); then
+    if ! command -v sudo >/dev/null 2>&1; then
+        echo "bootstrap: not root and sudo is not available; install as root: ${missing[*]}" >&2
+        exit 1
+    fi
+    as_root=(sudo)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"

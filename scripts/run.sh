@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Fresh machine to running program: installs dependencies, builds the release
+# preset's main program and runs it with the given arguments.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "${root}"
+
+bash scripts/bootstrap-debian.sh >&2
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
+# Build output goes to stderr so that stdout is the program's alone.
+cmake --preset release >&2
+cmake --build --preset release --target dnsfilter-decode >&2
+
+exec "${root}/build/release/examples/decode/dnsfilter-decode" "$@"

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The full check, as CI runs it (.ci/run): dependencies, the warnings-as-errors
+# debug build and tests, the ASan/UBSan build and tests, the separate-compilation
+# build and tests, every libFuzzer target for a bounded time over its seed
+# corpus, and the consumer-package tests.
+#
+# Every step runs even if an earlier one failed; the last line is the summary
+# "N passed, M failed", and the exit status is 1 if anything failed.
+#
+# Environment:
+#   DNSFILTER_FUZZ_SECONDS      seconds per fuzz target (default 60)
+#   CMAKE_BUILD_PARALLEL_LEVEL  build jobs (default 2)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "${root}"
+
+fuzz_seconds="${DNSFILTER_FUZZ_SECONDS:-60}"
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
+export CTEST_PARALLEL_LEVEL="${CTEST_PARALLEL_LEVEL:-2}"
+
+passed=0
+failed=0
+failed_steps=()
+
+banner() {
+    printf '\n==============================================================\n'
+    printf '== %s\n' "$*"
+    printf '==============================================================\n'
+}
+
+# step NAME COMMAND...: runs one step, records PASS/FAIL, never aborts the script.
+step() {
+    local name="$1"
+    shift
+    banner "${name}"
+    local rc=0 start=${SECONDS}
+    # A subshell outside any `if`, so that `set -e` still applies inside the
+    # step (bash ignores errexit in functions called from a condition).
+    set +e
+    (set -e; "$@")
+    rc=$?
+    set -e
+    if ((rc == 0)); then
+        printf -- '-- PASS %s (%ds)\n' "${name}" $((SECONDS - start))
+        passed=$((passed + 1))
+    else
+        printf -- '-- FAIL %s (exit %d, %ds)\n' "${name}" "${rc}" $((SECONDS - start))
+        failed=$((failed + 1))
+        failed_steps+=("${name}")
+    fi
+}
+
+fuzz_build() {
+    cmake --preset fuzz
+    cmake --build --preset fuzz
+}
+
+# fuzz_run NAME: fuzzes build/fuzz/tests/fuzz/NAME for fuzz_seconds over a
+# scratch copy of tests/fuzz/corpus/<NAME without fuzz_>/ (the seeds are never
+# modified). Crashing inputs are kept in build/fuzz/artifacts/NAME/.
+fuzz_run() {
+    local name="$1"
+    local binary="${root}/build/fuzz/tests/fuzz/${name}"
+    local seeds="${root}/tests/fuzz/corpus/${name#fuzz_}"
+    local artifacts="${root}/build/fuzz/artifacts/${name}"
+    if [[ ! -x "${binary}" ]]; then
+        echo "missing fuzz binary ${binary} (did the fuzz build fail?)" >&2
+        return 1
+    fi
+    local corpus
+    corpus="$(mktemp -d "${TMPDIR:-/tmp}/dnsfilter-${name}.XXXXXX")"
+    # shellcheck disable=SC2064 # expand now: the variable is local
+    trap "rm -rf '${corpus}'" EXIT
+    if [[ -d "${seeds}" ]]; then
+        cp -R "${seeds}/." "${corpus}/"
+    else
+        echo "warning: no seed corpus at ${seeds}; starting from an empty corpus" >&2
+    fi
+    mkdir -p "${artifacts}"
+    echo "fuzzing ${name} for ${fuzz_seconds}s, $(find "${corpus}" -type f | wc -l) seed inputs"
+    "${binary}" \
+        -max_total_time="${fuzz_seconds}" \
+        -timeout=10 \
+        -rss_limit_mb=2048 \
+        -print_final_stats=1 \
+        -artifact_prefix="${artifacts}/" \
+        "${corpus}"
+}
+
+step "bootstrap (Debian packages)" bash scripts/bootstrap-debian.sh
+step "dev: debug build, warnings as errors, unit tests" cmake --workflow --preset dev
+step "asan: AddressSanitizer + UBSan build, unit tests" cmake --workflow --preset asan
+step "separate: separate-compilation build, unit tests" cmake --workflow --preset separate
+step "fuzz: build libFuzzer targets (clang-14)" fuzz_build
+
+shopt -s nullglob
+fuzz_sources=("${root}"/tests/fuzz/fuzz_*.cpp)
+shopt -u nullglob
+if ((${#fuzz_sources[@]} == 0)); then
+    banner "fuzz: no tests/fuzz/fuzz_*.cpp targets yet; nothing to run"
+fi
+for source in "${fuzz_sources[@]}"; do
+    name="$(basename "${source}" .cpp)"
+    step "fuzz: run ${name} for ${fuzz_seconds}s" fuzz_run "${name}"
+done
+
+step "package: install + find_package/add_subdirectory/FetchContent/pkg-config consumers" \
+    bash tests/package/run.sh
+
+banner "summary"
+if ((failed > 0)); then
+    printf 'failed: %s\n' "${failed_steps[@]}"
+fi
+echo "${passed} passed, ${failed} failed"
+if ((failed > 0)); then
+    exit 1
+fi
