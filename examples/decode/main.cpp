@@ -137,11 +137,19 @@ std::string rdata_text(const wire::message_view& m, const wire::record_view& rr)
   }
   if (auto* txt = std::get_if<wire::rdata::txt>(&v)) {
     std::string s;
-    for (auto str : *txt) s += (s.empty() ? "" : " ") + character_string(str);
+    for (auto str : *txt) {
+      if (!s.empty()) s += ' ';
+      s += character_string(str);
+    }
     return s;
   }
   auto& raw = std::get<wire::rdata::opaque>(v).data;
-  return "\\# " + std::to_string(raw.size()) + (raw.empty() ? "" : " " + hex_text(raw));
+  std::string s = "\\# " + std::to_string(raw.size());  // RFC 3597 generic form
+  if (!raw.empty()) {
+    s += ' ';
+    s += hex_text(raw);
+  }
+  return s;
 }
 
 void print_edns(const wire::edns& e) {
