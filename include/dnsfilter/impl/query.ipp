@@ -18,19 +18,14 @@ DNSFILTER_DECL result<query_view> query_view::parse(std::span<const std::byte> p
   q.header_ = header::decode(p);
   if (DNSFILTER_UNLIKELY(q.header_.qdcount != 1)) return errc::bad_question_count;
 
-  // The question name, uncompressed: the one shape real clients send.
+  // The question name: uncompressed, since nothing precedes it to point at.
   std::size_t pos = header_size, labels = 0;
   for (;;) {
     const std::uint8_t len = detail::u8(p + pos);
     if (len == 0) break;
     if (DNSFILTER_UNLIKELY(len > max_label_length)) {
       if ((len & 0xC0) != 0xC0) return errc::reserved_label_type;
-      // A compression pointer: take the general path.
-      auto ext = read_name(packet, header_size, q.storage_);
-      if (!ext) return ext.error();
-      q.compressed_ = true;
-      pos = ext->end - 1;  // so that pos + 1 below is the end of the name
-      break;
+      return size - pos < 2 ? errc::truncated : errc::bad_pointer;  // as read_name judges it
     }
     pos += 1 + std::size_t{len};
     ++labels;
@@ -38,10 +33,8 @@ DNSFILTER_DECL result<query_view> query_view::parse(std::span<const std::byte> p
     if (DNSFILTER_UNLIKELY(pos >= size)) return errc::truncated;
   }
   ++pos;
-  if (!q.compressed_) {
-    q.qname_size_ = static_cast<std::uint8_t>(pos - header_size);
-    q.qname_labels_ = static_cast<std::uint8_t>(labels);
-  }
+  q.qname_size_ = static_cast<std::uint8_t>(pos - header_size);
+  q.qname_labels_ = static_cast<std::uint8_t>(labels);
   if (DNSFILTER_UNLIKELY(size - pos < 4)) return errc::truncated;
   q.qtype_ = static_cast<rr_type>(detail::load_u16(p + pos));
   q.qclass_ = static_cast<rr_class>(detail::load_u16(p + pos + 2));

@@ -66,7 +66,7 @@ DNSFILTER_DECL result<void> message_writer::fail(section s, saved_state at) noex
 }
 
 DNSFILTER_DECL result<void> message_writer::add_question(name_view qname, rr_type type, rr_class klass) noexcept {
-  if (buf_.size() < header_size) return errc::no_space;
+  if (limit_ < header_size) return errc::no_space;
   if (current_ != section::question) return errc::out_of_range;
   const auto at = save();
   const std::size_t limit = record_limit();
@@ -81,7 +81,7 @@ DNSFILTER_DECL result<void> message_writer::add_question(name_view qname, rr_typ
 
 DNSFILTER_DECL errc message_writer::begin_record(section s, name_view owner, rr_type type, std::uint16_t klass,
                                                  std::uint32_t ttl, std::size_t limit) noexcept {
-  if (buf_.size() < header_size) return errc::no_space;
+  if (limit_ < header_size) return errc::no_space;
   if (s < current_ || s == section::question) return errc::out_of_range;
   if (write_name(owner, true, limit) != errc::ok || !put_u16(static_cast<std::uint16_t>(type), limit) ||
       !put_u16(klass, limit) || !put_u32(ttl, limit) || !put_u16(0, limit)) {
@@ -120,7 +120,7 @@ DNSFILTER_DECL result<void> message_writer::add_record(section s, name_view owne
     ok = put_u16(srv->priority, limit) && put_u16(srv->weight, limit) && put_u16(srv->port, limit) &&
          write_name(srv->target, false, limit) == errc::ok;
   } else if (auto* txt = std::get_if<rdata::txt>(&data)) {
-    ok = put(txt->data.data(), txt->data.size(), limit);
+    ok = txt->data.size() <= 0xFFFF && put(txt->data.data(), txt->data.size(), limit);
   } else if (auto* raw = std::get_if<rdata::opaque>(&data)) {
     ok = raw->data.size() <= 0xFFFF && put(raw->data.data(), raw->data.size(), limit);
   }
@@ -150,10 +150,14 @@ DNSFILTER_DECL result<void> message_writer::add_raw_record(section s, name_view 
 }
 
 DNSFILTER_DECL result<void> message_writer::add_opt(const edns& e) noexcept {
+  if (has_opt_) return errc::out_of_range;  // at most one OPT (RFC 6891 section 6.1.1)
   reserved_ = 0;
   auto r = add_raw_record(section::additional, name_view{}, rr_type::opt, e.udp_payload_size, e.encode_ttl(),
                           e.options_data);
-  if (r) opt_rdlength_at_ = pos_ - e.options_data.size() - 2;
+  if (r) {
+    opt_rdlength_at_ = pos_ - e.options_data.size() - 2;
+    has_opt_ = true;
+  }
   return r;
 }
 
@@ -201,7 +205,7 @@ DNSFILTER_DECL result<void> message_writer::add_client_subnet(const client_subne
 }
 
 DNSFILTER_DECL std::span<const std::byte> message_writer::finish() noexcept {
-  if (buf_.size() < header_size) return {};
+  if (limit_ < header_size) return {};
   header_.qdcount = counts_[0];
   header_.ancount = counts_[1];
   header_.nscount = counts_[2];

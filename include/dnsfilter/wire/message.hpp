@@ -91,9 +91,12 @@ class message_view {
     record_iterator begin() const noexcept { return first; }
     record_iterator end() const noexcept { return {}; }
   };
+  // Questions are not records (no TTL, no RDATA): section::question gives an
+  // empty range; use question(i) for them.
   record_range records(wire::section s) const noexcept {
     const auto i = static_cast<std::size_t>(s);
-    return {record_iterator{this, s, section_start_[i], header_.count(s)}};
+    const std::size_t count = s == wire::section::question ? 0 : header_.count(s);
+    return {record_iterator{this, s, section_start_[i], count}};
   }
 
   // Typed RDATA of a record of this message.

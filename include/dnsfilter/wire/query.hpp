@@ -2,11 +2,11 @@
 //
 // query_view::parse reads the header and the single question, and validates
 // whatever records follow (normally just an OPT) so that the EDNS fields are at
-// hand. It allocates nothing and copies nothing in the usual case: qname()
-// views the packet itself, with the client's original letter case (0x20
-// randomisation) intact, so an answer can echo it. Only a question name that
-// uses a compression pointer — legal, but no real client sends one — is
-// decompressed, into storage inside the view.
+// hand. It allocates nothing and copies nothing: qname() views the packet
+// itself, with the client's original letter case (0x20 randomisation) intact,
+// so an answer can echo it. The question name is the first name of the
+// message, so a compression pointer in it could only point into the header or
+// into itself: both are errc::bad_pointer, and the view never decompresses.
 #pragma once
 
 #include <dnsfilter/config.hpp>
@@ -34,14 +34,12 @@ class query_view {
   const wire::header& header() const noexcept { return header_; }
 
   name_view qname() const noexcept {
-    return compressed_ ? storage_.view()
-                       : name_view::from_trusted(packet_.data() + header_size, qname_size_, qname_labels_);
+    return name_view::from_trusted(packet_.data() + header_size, qname_size_, qname_labels_);
   }
   rr_type qtype() const noexcept { return qtype_; }
   rr_class qclass() const noexcept { return qclass_; }
   // Offset just past the question (QCLASS included).
   std::size_t question_end() const noexcept { return question_end_; }
-  bool qname_compressed() const noexcept { return compressed_; }
 
   bool has_edns() const noexcept { return has_edns_; }
   // Meaningful only when has_edns().
@@ -54,11 +52,9 @@ class query_view {
   rr_class qclass_{};
   std::uint8_t qname_size_ = 1;
   std::uint8_t qname_labels_ = 0;
-  bool compressed_ = false;
   bool has_edns_ = false;
   std::size_t question_end_ = 0;
   wire::edns edns_;
-  name storage_;  // used only for a compressed question name
 };
 
 }  // namespace dnsfilter::wire

@@ -37,7 +37,8 @@ namespace dnsfilter::wire {
 class message_writer {
  public:
   // Writes into `buffer`, never beyond min(limit, buffer.size()) octets (for
-  // UDP, the client's payload size). A buffer under 12 octets fails every add.
+  // UDP, the client's payload size). A buffer or limit under 12 octets fails
+  // every add, and finish() then returns an empty message.
   explicit message_writer(std::span<std::byte> buffer, std::size_t limit = SIZE_MAX) noexcept
       : buf_(buffer), limit_(limit < buffer.size() ? limit : buffer.size()), pos_(header_size) {}
 
@@ -61,6 +62,7 @@ class message_writer {
 
   // The OPT record, last in the additional section, with `e.options_data`
   // copied verbatim; add_option and its typed forms append more options to it.
+  // A second OPT is errc::out_of_range.
   DNSFILTER_DECL result<void> add_opt(const edns& e) noexcept;
   DNSFILTER_DECL result<void> add_option(std::uint16_t code, std::span<const std::byte> data) noexcept;
   // An Extended DNS Error (RFC 8914) option; the text should be UTF-8.
@@ -69,9 +71,9 @@ class message_writer {
 
   // True once something was dropped for lack of space.
   bool truncated() const noexcept { return dropped_; }
-  std::size_t size() const noexcept { return buf_.size() < header_size ? 0 : pos_; }
+  std::size_t size() const noexcept { return limit_ < header_size ? 0 : pos_; }
 
-  // Writes the header and returns the message (empty if the buffer is under 12 octets).
+  // Writes the header and returns the message (empty if the buffer or limit is under 12 octets).
   DNSFILTER_DECL std::span<const std::byte> finish() noexcept;
 
  private:
@@ -108,6 +110,7 @@ class message_writer {
   std::array<std::uint16_t, 4> counts_{};
   section current_ = section::question;
   bool dropped_ = false;
+  bool has_opt_ = false;
   std::size_t opt_rdlength_at_ = 0;  // where the OPT's RDLENGTH sits, 0 when not last
   std::size_t name_count_ = 0;
   std::array<compression_entry, max_compression_names> names_;
