@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets (deterministic, stdlib only).
+
+    python3 tests/fuzz/make_corpus.py            # rewrites tests/fuzz/corpus/{message,name_text}/
+
+corpus/message/    DNS messages: queries, responses, EDNS options, edge cases
+corpus/name_text/  domain names in presentation form
+Each file is named after what it holds; re-running the script gives the same
+bytes, so the committed files can be checked against it.
+"""
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, OPT, CAA = 1, 2, 5, 6, 12, 15, 16, 28, 33, 41, 257
+IN = 1
+
+
+def name(text):
+    """Uncompressed wire form of a dotted name ("" or "." is the root)."""
+    out = b""
+    for label in text.strip(".").split("."):
+        if label:
+            raw = label.encode()
+            out += bytes([len(raw)]) + raw
+    return out + b"\0"
+
+
+def ptr(offset):
+    return struct.pack("!H", 0xC000 | offset)
+
+
+def header(qid, flags, qd=1, an=0, ns=0, ar=0):
+    return struct.pack("!HHHHHH", qid, flags, qd, an, ns, ar)
+
+
+def question(qname, qtype, qclass=IN):
+    return (qname if isinstance(qname, bytes) else name(qname)) + struct.pack("!HH", qtype, qclass)
+
+
+def rr(owner, rtype, ttl, rdata, rclass=IN):
+    owner = owner if isinstance(owner, bytes) else name(owner)
+    return owner + struct.pack("!HHIH", rtype, rclass, ttl, len(rdata)) + rdata
+
+
+def option(code, data):
+    return struct.pack("!HH", code, len(data)) + data
+
+
+def opt(options=b"", udp=1232, do=False, ext_rcode=0, version=0):
+    ttl = (ext_rcode << 24) | (version << 16) | (0x8000 if do else 0)
+    return rr(b"\0", OPT, ttl, options, rclass=udp)
+
+
+COOKIE = option(10, bytes.fromhex("0123456789abcdef"))
+FLAGS_QUERY = 0x0100            # RD
+FLAGS_RESPONSE = 0x8180         # QR RD RA
+FLAGS_NXDOMAIN = 0x8183
+
+# The question name always starts at offset 12, so responses point there.
+Q = 12
+
+
+def messages():
+    m = {}
+    m["query_a"] = header(0x1234, FLAGS_QUERY) + question("www.example.com", A)
+    m["query_aaaa_mixed_case"] = header(0x4321, FLAGS_QUERY) + question("wWw.ExAmPlE.CoM", AAAA)
+    m["query_a_opt_cookie"] = (header(0xBEEF, FLAGS_QUERY | 0x0020, ar=1) + question("www.example.com", A)
+                               + opt(COOKIE))
+    ecs4 = option(8, struct.pack("!HBB", 1, 24, 0) + bytes([192, 0, 2]))
+    ecs6 = option(8, struct.pack("!HBB", 2, 56, 0) + bytes.fromhex("20010db8000100"))
+    m["query_ecs_v4"] = header(7, FLAGS_QUERY, ar=1) + question("example.org", A) + opt(ecs4 + COOKIE, do=True)
+    m["query_ecs_v6"] = header(8, FLAGS_QUERY, ar=1) + question("example.org", AAAA) + opt(ecs6)
+    m["query_root_ns"] = header(9, 0, ar=1) + question("", NS) + opt(udp=4096, do=True)
+    m["query_unknown_option"] = (header(10, FLAGS_QUERY, ar=1) + question("x.test", TXT)
+                                 + opt(option(65001, b"opaque") + option(12, bytes(8))))
+    m["query_edns_version1"] = header(11, FLAGS_QUERY, ar=1) + question("example.net", A) + opt(version=1)
+
+    # A response with compression: answers point to the question name.
+    m["response_a_compressed"] = (header(0x1234, FLAGS_RESPONSE, an=2) + question("www.example.com", A)
+                                  + rr(ptr(Q), A, 300, bytes([93, 184, 216, 34]))
+                                  + rr(ptr(Q), A, 300, bytes([93, 184, 216, 35])))
+    # CNAME chain: www.example.com -> cdn.example.net -> edge.cdn.example.net, A.
+    q = question("www.example.com", A)
+    cname1_at = 12 + len(q) + 12  # the CNAME target's offset in the RDATA
+    body = rr(ptr(Q), CNAME, 60, name("cdn.example.net"))
+    cname2_target_at = cname1_at + len(name("cdn.example.net")) + 12
+    body += rr(ptr(cname1_at), CNAME, 60, b"\x04edge" + ptr(cname1_at))
+    body += rr(ptr(cname2_target_at), A, 20, bytes([198, 51, 100, 7]))
+    m["response_cname_chain"] = header(0x5555, FLAGS_RESPONSE, an=3, ar=1) + q + body + opt()
+    # NXDOMAIN with SOA in authority, names compressed inside the SOA RDATA.
+    q = question("nope.example.com", A)
+    soa_owner_at = 12 + 5  # "example.com" inside the question name
+    soa = (b"\x03ns1" + ptr(soa_owner_at) + b"\x0ahostmaster" + ptr(soa_owner_at)
+           + struct.pack("!IIIII", 2025010901, 7200, 3600, 1209600, 300))
+    m["response_nxdomain_soa"] = header(0x0101, FLAGS_NXDOMAIN, ns=1) + q + rr(ptr(soa_owner_at), SOA, 300, soa)
+    q = question("example.com", MX)
+    m["response_mx"] = (header(2, FLAGS_RESPONSE, an=2) + q
+                        + rr(ptr(Q), MX, 3600, struct.pack("!H", 10) + b"\x04mail" + ptr(Q))
+                        + rr(ptr(Q), MX, 3600, struct.pack("!H", 20) + name("backup.example.net")))
+    q = question("example.com", TXT)
+    m["response_txt"] = (header(3, FLAGS_RESPONSE, an=2) + q
+                         + rr(ptr(Q), TXT, 300, b"".join(bytes([len(t)]) + t for t in (b"v=spf1 -all", b"", b"hello")))
+                         + rr(ptr(Q), TXT, 300, b""))
+    q = question("_sip._tcp.example.com", SRV)
+    m["response_srv"] = (header(4, FLAGS_RESPONSE, an=1, ar=1) + q
+                         + rr(ptr(Q), SRV, 600, struct.pack("!HHH", 10, 60, 5060) + name("sip.example.com"))
+                         + rr(name("sip.example.com"), AAAA, 600, bytes.fromhex("20010db8000000000000000000000001")))
+    q = question("example.com", CAA)
+    m["response_unknown_types"] = (header(5, FLAGS_RESPONSE, an=2) + q
+                                   + rr(ptr(Q), CAA, 300, b"\x00\x05issueletsencrypt.org")
+                                   + rr(ptr(Q), 65280, 300, bytes(range(16))))
+    q = question("1.2.0.192.in-addr.arpa", PTR)
+    m["response_ptr_ns"] = (header(6, FLAGS_RESPONSE | 0x0400, an=1, ns=1) + q
+                            + rr(ptr(Q), PTR, 86400, name("host.example.com"))
+                            + rr(ptr(Q + 10), NS, 86400, name("ns.example.com")))
+    # The sinkhole answer: A, then OPT with EDE 15 naming the entry.
+    q = question("cc.evil.example", A)
+    m["response_sinkhole_ede"] = (header(0x7777, FLAGS_RESPONSE, an=1, ar=1) + q
+                                  + rr(ptr(Q), A, 30, bytes([10, 0, 0, 53]))
+                                  + opt(option(15, struct.pack("!H", 15) + b"blocked by XX-20250109-0001")))
+    m["response_badvers_ext_rcode"] = (header(12, 0x8000, ar=1) + question("example.net", A)
+                                       + opt(ext_rcode=1, version=0))
+    m["two_questions"] = header(13, FLAGS_QUERY, qd=2) + question("a.example", A) + question(b"\x01b" + ptr(12 + 2), A)
+
+    # Bad inputs.
+    m["bad_truncated"] = m["response_cname_chain"][:40]
+    loop = header(14, FLAGS_RESPONSE, an=1) + question("loop.example", A)
+    m["bad_pointer_loop"] = loop + ptr(len(loop)) + struct.pack("!HHIH", A, IN, 1, 4) + bytes(4)
+    m["bad_forward_pointer"] = header(15, FLAGS_QUERY) + ptr(20) + struct.pack("!HH", A, IN) + name("x")
+    m["bad_label_too_long"] = header(16, FLAGS_QUERY) + b"\x40" + b"a" * 64 + b"\0" + struct.pack("!HH", A, IN)
+    m["bad_two_opts"] = header(17, FLAGS_QUERY, ar=2) + question("x.example", A) + opt() + opt()
+    m["bad_trailing"] = m["query_a"] + b"\0"
+    m["bad_ecs_prefix"] = (header(18, FLAGS_QUERY, ar=1) + question("x.example", A)
+                           + opt(option(8, struct.pack("!HBB", 1, 33, 0) + bytes(5))))
+    return m
+
+
+def name_texts():
+    return {
+        "plain": b"www.example.com",
+        "plain_dot": b"www.example.com.",
+        "root": b".",
+        "mixed_case": b"WwW.ExAmPlE.cOm.",
+        "escaped_dot": b"a\\.b.example.",
+        "escaped_decimal": b"\\000\\255\\046x.example",
+        "escaped_specials": b"\\\\\\\"\\(\\)\\;\\@\\$.test",
+        "label_63": b"a" * 63 + b".example.",
+        "label_64": b"a" * 64 + b".example.",
+        "name_255": b".".join([b"a" * 63] * 3 + [b"b" * 61]) + b".",
+        "name_256": b".".join([b"a" * 63] * 3 + [b"b" * 62]) + b".",
+        "many_labels": b"a." * 127,
+        "empty_label": b"a..b",
+        "bad_escape": b"a\\25",
+        "utf8": "bücher.example".encode(),
+        "sinkhole_entry": b"cc.evil-c2.example.net",
+        # The target also reads its input as wire bytes; the first octet picks
+        # where a second, possibly compressed, name is read.
+        "wire_plain": name("www.example.com"),
+        "wire_pointer": b"\x05\x03com\x00\x07example" + ptr(13),
+    }
+
+
+def write_dir(path, files):
+    os.makedirs(path, exist_ok=True)
+    for old in os.listdir(path):
+        os.remove(os.path.join(path, old))
+    for fname, data in sorted(files.items()):
+        with open(os.path.join(path, fname), "wb") as f:
+            f.write(data)
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
+    write_dir(os.path.join(root, "message"), messages())
+    write_dir(os.path.join(root, "name_text"), name_texts())
+
+
+if __name__ == "__main__":
+    main()
