@@ -430,3 +430,21 @@ TEST_CASE("mnemonics") {
   CHECK_FALSE(dnsfilter::wire::has_typed_rdata(rr_type::opt));
   CHECK_FALSE(dnsfilter::wire::has_typed_rdata(static_cast<rr_type>(99)));
 }
+
+TEST_CASE("record iteration outlives a temporary message_view; question(i) past the end is empty") {
+  const auto bytes = hex(response);
+  // The parse result is a temporary that dies before the loop body runs; the
+  // iterators hold the buffer, which lives on.
+  std::size_t answers = 0;
+  for (const auto& rr : message_view::parse(bytes)->records(section::answer)) {
+    CHECK(rr.section == section::answer);
+    ++answers;
+  }
+  CHECK(answers == 8);
+
+  const auto m = message_view::parse(bytes);
+  REQUIRE(m.has_value());
+  const auto past = m->question(1);
+  CHECK(past.name_offset == 0);
+  CHECK(past.end == 0);
+}

@@ -75,6 +75,7 @@ DNSFILTER_DECL result<message_view> message_view::parse(std::span<const std::byt
 DNSFILTER_DECL question_view message_view::question(std::size_t i) const noexcept {
   std::size_t pos = section_start_[0];
   question_view q;
+  if (i >= header_.qdcount) return q;
   for (std::size_t k = 0;; ++k) {
     auto ext = skip_name(bytes_, pos);
     q.name_offset = pos;
@@ -90,7 +91,7 @@ DNSFILTER_DECL question_view message_view::question(std::size_t i) const noexcep
 
 DNSFILTER_DECL void message_view::record_iterator::load() noexcept {
   if (left_ == 0) return;
-  const auto msg = m_->bytes_;
+  const auto msg = bytes_;
   auto owner = skip_name(msg, pos_);  // validated by parse
   const std::size_t p = owner ? owner->end : pos_;
   current_.owner_offset = pos_;

@@ -56,7 +56,7 @@ class message_view {
   // Meaningful only when has_edns().
   const wire::edns& edns() const noexcept { return edns_; }
 
-  // The i-th question (i < header().qdcount).
+  // The i-th question; a default question_view when i >= header().qdcount.
   question_view question(std::size_t i = 0) const noexcept;
   // Reads a (possibly compressed) name of this message, e.g. an owner.
   name read_name_at(std::size_t offset) const noexcept {
@@ -71,8 +71,10 @@ class message_view {
     using value_type = record_view;
     using difference_type = std::ptrdiff_t;
     record_iterator() noexcept = default;
-    record_iterator(const message_view* m, wire::section s, std::size_t pos, std::size_t left) noexcept
-        : m_(m), s_(s), pos_(pos), left_(left) { load(); }
+    // Holds the message bytes, not the view, so iterating the records of a
+    // temporary message_view stays valid while the buffer lives.
+    record_iterator(std::span<const std::byte> bytes, wire::section s, std::size_t pos, std::size_t left) noexcept
+        : bytes_(bytes), s_(s), pos_(pos), left_(left) { load(); }
     const record_view& operator*() const noexcept { return current_; }
     const record_view* operator->() const noexcept { return &current_; }
     record_iterator& operator++() noexcept { pos_ = current_.end(); --left_; load(); return *this; }
@@ -81,7 +83,7 @@ class message_view {
 
    private:
     DNSFILTER_DECL void load() noexcept;
-    const message_view* m_ = nullptr;
+    std::span<const std::byte> bytes_;
     wire::section s_ = wire::section::answer;
     std::size_t pos_ = 0, left_ = 0;
     record_view current_;
@@ -96,7 +98,7 @@ class message_view {
   record_range records(wire::section s) const noexcept {
     const auto i = static_cast<std::size_t>(s);
     const std::size_t count = s == wire::section::question ? 0 : header_.count(s);
-    return {record_iterator{this, s, section_start_[i], count}};
+    return {record_iterator{bytes_, s, section_start_[i], count}};
   }
 
   // Typed RDATA of a record of this message.
