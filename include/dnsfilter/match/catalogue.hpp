@@ -1,0 +1,137 @@
+// dnsfilter — the catalogue: reputation entries and the FQDNs (rules) they name.
+//
+// An entry is the operator's unit: an identifier such as XX-20250109-0001, a
+// behaviour category, the list it came from, what to do on a hit, and a
+// validity window [start, end). Each entry names one or more FQDNs; each
+// (FQDN, entry) pair is a rule. Plain lists become one entry per list (and one
+// more for the list's exceptions) with a rule per domain, so a million-domain
+// list costs a million rules but one entry.
+//
+// The catalogue is what loaders fill and matchers compile; it is built once
+// (allocating freely) and then only read. Rule names are stored lower-cased,
+// packed back to back in one arena, so matchers can verify a hit against them.
+#pragma once
+
+#include <dnsfilter/config.hpp>
+#include <dnsfilter/wire/name.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace dnsfilter::match {
+
+// Seconds since 1970-01-01T00:00:00Z.
+using timestamp = std::int64_t;
+inline constexpr timestamp since_always = std::numeric_limits<timestamp>::min();
+inline constexpr timestamp until_forever = std::numeric_limits<timestamp>::max();
+
+// What a hit on an entry asks for. `pass` marks an exception (allow-list) entry.
+enum class action : std::uint8_t { sinkhole, nxdomain, nodata, refused, drop, pass };
+
+constexpr const char* to_string(action a) noexcept {
+  switch (a) {
+    case action::sinkhole: return "sinkhole";
+    case action::nxdomain: return "nxdomain";
+    case action::nodata: return "nodata";
+    case action::refused: return "refused";
+    case action::drop: return "drop";
+    case action::pass: return "pass";
+  }
+  return "unknown";
+}
+
+// One list the catalogue was loaded from.
+struct source_info {
+  std::string name;  // e.g. a file path or the operator's list name
+};
+
+struct entry {
+  std::string id;        // the operator's identifier; may be empty for plain lists
+  std::string category;  // behaviour: "information theft", "backdoor", ...
+  std::uint16_t source = 0;
+  match::action action = match::action::sinkhole;
+  timestamp start = since_always;  // filtering applies in [start, end)
+  timestamp end = until_forever;
+
+  bool active_at(timestamp t) const noexcept { return start <= t && t < end; }
+  bool is_exception() const noexcept { return action == match::action::pass; }
+};
+
+// One FQDN of an entry. The name lives in the catalogue's arena.
+struct rule {
+  static constexpr std::uint8_t exact_only = 1;  // covers the FQDN itself, not its subdomains
+
+  std::uint32_t name_offset = 0;
+  std::uint8_t name_size = 0;  // wire octets, root label included
+  std::uint8_t labels = 0;
+  std::uint8_t flags = 0;
+  std::uint32_t entry = 0;
+
+  bool covers_subdomains() const noexcept { return (flags & exact_only) == 0; }
+};
+
+class catalogue {
+ public:
+  std::uint16_t add_source(std::string name) {
+    sources_.push_back({std::move(name)});
+    return static_cast<std::uint16_t>(sources_.size() - 1);
+  }
+
+  std::uint32_t add_entry(entry e) {
+    entries_.push_back(std::move(e));
+    return static_cast<std::uint32_t>(entries_.size() - 1);
+  }
+
+  // Adds `fqdn` (stored lower-cased) to entry `entry_index`. The root name is
+  // refused (it would cover everything): returns false.
+  bool add_rule(wire::name_view fqdn, std::uint32_t entry_index, bool exact = false) {
+    if (fqdn.is_root()) return false;
+    rule r;
+    r.name_offset = static_cast<std::uint32_t>(names_.size());
+    r.name_size = static_cast<std::uint8_t>(fqdn.size());
+    r.labels = static_cast<std::uint8_t>(fqdn.label_count());
+    r.flags = exact ? rule::exact_only : 0;
+    r.entry = entry_index;
+    for (std::byte b : fqdn.wire()) names_.push_back(detail::ascii_lower(b));
+    rules_.push_back(r);
+    return true;
+  }
+
+  // Frees growth slack once loading is done.
+  void shrink_to_fit() {
+    sources_.shrink_to_fit();
+    entries_.shrink_to_fit();
+    rules_.shrink_to_fit();
+    names_.shrink_to_fit();
+  }
+
+  std::span<const source_info> sources() const noexcept { return sources_; }
+  std::span<const entry> entries() const noexcept { return entries_; }
+  std::span<const rule> rules() const noexcept { return rules_; }
+  const entry& entry_of(const rule& r) const noexcept { return entries_[r.entry]; }
+  // The rule's FQDN, lower-cased.
+  wire::name_view name_of(const rule& r) const noexcept {
+    return wire::name_view::from_trusted(names_.data() + r.name_offset, r.name_size, r.labels);
+  }
+  std::span<const std::byte> name_arena() const noexcept { return names_; }
+
+  // Heap bytes held (capacity, not size), for memory reports.
+  std::size_t memory_bytes() const noexcept {
+    std::size_t n = names_.capacity() + rules_.capacity() * sizeof(rule) + entries_.capacity() * sizeof(entry) +
+                    sources_.capacity() * sizeof(source_info);
+    for (const auto& e : entries_) n += e.id.capacity() + e.category.capacity();
+    return n;
+  }
+
+ private:
+  std::vector<source_info> sources_;
+  std::vector<entry> entries_;
+  std::vector<rule> rules_;
+  std::vector<std::byte> names_;
+};
+
+}  // namespace dnsfilter::match

@@ -1,0 +1,67 @@
+// dnsfilter — the matcher interface and the semantics every matcher implements.
+//
+// Given a query name and a time t, a matcher finds the rule that decides:
+//
+//   for k = labels(qname) down to 1              (most specific suffix first)
+//     S = the suffix of qname made of its k rightmost labels
+//     C = rules whose FQDN equals S (case-insensitively), whose entry is
+//         active at t, and that cover subdomains unless k == labels(qname)
+//     if C is not empty:
+//       return the exception rule of C with the lowest index if there is one,
+//       otherwise the rule of C with the lowest index
+//   return a miss
+//
+// So the most specific active rule decides, an exception (@@||good.evil^)
+// beats a block at the same name and frees the subtree below it, entries
+// outside their window are invisible, and matching is on whole labels.
+// The implementations in this folder are checked against each other and
+// against this text by the conformance suite (tests/unit/test_matchers.cpp).
+#pragma once
+
+#include <dnsfilter/match/catalogue.hpp>
+#include <dnsfilter/wire/name.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+
+namespace dnsfilter::match {
+
+struct match_result {
+  static constexpr std::uint32_t none = 0xFFFFFFFFu;
+  std::uint32_t rule = none;   // index into catalogue::rules(), none on a miss
+  std::uint32_t entry = none;  // that rule's entry
+
+  bool hit() const noexcept { return rule != none; }
+  explicit operator bool() const noexcept { return hit(); }
+  friend bool operator==(const match_result&, const match_result&) = default;
+};
+
+// A matcher is built from a catalogue, which must outlive it, and answers
+// lookups without allocating or throwing. memory_bytes() counts what the
+// matcher holds beyond the catalogue.
+template <class M>
+concept matcher = std::constructible_from<M, const catalogue&> &&
+                  requires(const M& m, wire::name_view qname, timestamp t) {
+                    { m.lookup(qname, t) } noexcept -> std::same_as<match_result>;
+                    { m.memory_bytes() } noexcept -> std::convertible_to<std::size_t>;
+                  };
+
+// Chooses between two rules that both match at one suffix: the exception
+// first, then the lower index. Shared by the implementations so that ties are
+// broken the same way everywhere.
+inline bool rule_precedes(const catalogue& cat, std::uint32_t a, std::uint32_t b) noexcept {
+  const bool ea = cat.entry_of(cat.rules()[a]).is_exception();
+  const bool eb = cat.entry_of(cat.rules()[b]).is_exception();
+  if (ea != eb) return ea;
+  return a < b;
+}
+
+// Whether rule r takes part in a lookup at time t for a suffix with `k` of the
+// query's `labels` labels.
+inline bool rule_applies(const catalogue& cat, const rule& r, timestamp t, std::size_t k,
+                         std::size_t labels) noexcept {
+  return cat.entry_of(r).active_at(t) && (r.covers_subdomains() || k == labels);
+}
+
+}  // namespace dnsfilter::match
