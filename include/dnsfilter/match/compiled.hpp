@@ -20,7 +20,7 @@ class compiled_catalogue {
   compiled_catalogue(const compiled_catalogue&) = delete;
   compiled_catalogue& operator=(const compiled_catalogue&) = delete;
 
-  const match::catalogue& rules() const noexcept { return catalogue_; }
+  const match::catalogue& source() const noexcept { return catalogue_; }  // the catalogue compiled
   const M& matcher() const noexcept { return matcher_; }
 
   match_result lookup(wire::name_view qname, timestamp t) const noexcept { return matcher_.lookup(qname, t); }
