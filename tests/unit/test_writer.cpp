@@ -534,7 +534,9 @@ TEST_CASE("RDATA over 65535 octets is refused, not written with a wrapped RDLENG
     REQUIRE(w.add_question(dn("a"), rr_type::txt));
     const auto type = dnsfilter::wire::type_of(data, static_cast<rr_type>(99));
     CHECK_FALSE(w.add_record(section::answer, dn("a"), type, rr_class::in, 1, data));
-    const std::vector<std::byte> fits(65535, std::byte{0});
+    // The largest RDATA that still fits a 65535-octet message: 12 (header) + 7
+    // (question "a.") + 12 (compressed owner and fixed fields) + 65504.
+    const std::vector<std::byte> fits(65504, std::byte{0});
     REQUIRE(w.add_record(section::answer, dn("a"), rr_type::txt, rr_class::in, 1, rdata::txt{fits}));
     const auto m = parse_ok(w.finish());
     CHECK(m.header().ancount == 1);

@@ -136,6 +136,8 @@ DNSFILTER_DECL result<void> message_writer::add_raw_record(section s, name_view 
                                                            std::uint16_t klass, std::uint32_t ttl,
                                                            std::span<const std::byte> rdata) noexcept {
   if (rdata.size() > 0xFFFF) return errc::out_of_range;
+  // At most one OPT, in the additional section, owned by the root (RFC 6891).
+  if (type == rr_type::opt && (has_opt_ || s != section::additional || !owner.is_root())) return errc::out_of_range;
   const auto at = save();
   const std::size_t limit = record_limit();
   if (auto e = begin_record(s, owner, type, klass, ttl, limit); e != errc::ok) {
@@ -146,19 +148,19 @@ DNSFILTER_DECL result<void> message_writer::add_raw_record(section s, name_view 
   current_ = s;
   ++counts_[static_cast<std::size_t>(s)];
   opt_rdlength_at_ = 0;
+  if (type == rr_type::opt) {
+    has_opt_ = true;
+    opt_rdlength_at_ = pos_ - rdata.size() - 2;
+    opt_ttl_at_ = opt_rdlength_at_ - 4;
+  }
   return {};
 }
 
 DNSFILTER_DECL result<void> message_writer::add_opt(const edns& e) noexcept {
   if (has_opt_) return errc::out_of_range;  // at most one OPT (RFC 6891 section 6.1.1)
   reserved_ = 0;
-  auto r = add_raw_record(section::additional, name_view{}, rr_type::opt, e.udp_payload_size, e.encode_ttl(),
-                          e.options_data);
-  if (r) {
-    opt_rdlength_at_ = pos_ - e.options_data.size() - 2;
-    has_opt_ = true;
-  }
-  return r;
+  return add_raw_record(section::additional, name_view{}, rr_type::opt, e.udp_payload_size, e.encode_ttl(),
+                        e.options_data);
 }
 
 DNSFILTER_DECL result<void> message_writer::add_option(std::uint16_t code, std::span<const std::byte> data) noexcept {
@@ -210,7 +212,10 @@ DNSFILTER_DECL std::span<const std::byte> message_writer::finish() noexcept {
   header_.ancount = counts_[1];
   header_.nscount = counts_[2];
   header_.arcount = counts_[3];
-  header_.encode(buf_.data());
+  header_.encode(buf_.data());  // the low four bits of the rcode
+  // Bits 4-11 of an extended rcode (BADVERS is 16) travel in the OPT TTL's
+  // first octet (RFC 6891 section 6.1.3).
+  if (has_opt_ && header_.rcode > 0x0F) buf_[opt_ttl_at_] = static_cast<std::byte>(header_.rcode >> 4);
   return {buf_.data(), pos_};
 }
 

@@ -22,7 +22,9 @@ struct header {
   bool z = false;   // reserved, must be zero; kept so a round trip is exact
   bool ad = false;  // authentic data
   bool cd = false;  // checking disabled
-  std::uint8_t rcode = 0;  // the header's four bits only; see message_view::rcode()
+  // Read: the header's four bits only (message_view::rcode() adds the OPT's).
+  // Written by message_writer: values above 15 are split into header and OPT.
+  std::uint8_t rcode = 0;
   std::uint16_t qdcount = 0;
   std::uint16_t ancount = 0;
   std::uint16_t nscount = 0;

@@ -58,7 +58,8 @@ class message_view {
 
   // The i-th question; a default question_view when i >= header().qdcount.
   question_view question(std::size_t i = 0) const noexcept;
-  // Reads a (possibly compressed) name of this message, e.g. an owner.
+  // Reads a (possibly compressed) name of this message at an offset that
+  // parse() validated, e.g. a record's owner_offset; "." for any other offset.
   name read_name_at(std::size_t offset) const noexcept {
     name n;
     (void)read_name(bytes_, offset, n);  // validated by parse

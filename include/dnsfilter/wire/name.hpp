@@ -210,7 +210,8 @@ class name {
  private:
   friend result<name_extent> read_name(std::span<const std::byte>, std::size_t, name*) noexcept;
   void assign(name_view v) noexcept {
-    std::memcpy(bytes_.data(), v.data(), v.size());
+    // memmove: v may view these very bytes (n = n.view().parent()).
+    std::memmove(bytes_.data(), v.data(), v.size());
     size_ = static_cast<std::uint8_t>(v.size());
     labels_ = static_cast<std::uint8_t>(v.label_count());
   }

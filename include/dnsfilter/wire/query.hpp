@@ -33,7 +33,9 @@ class query_view {
   std::span<const std::byte> packet() const noexcept { return packet_; }
   const wire::header& header() const noexcept { return header_; }
 
+  // The root for a default-constructed view.
   name_view qname() const noexcept {
+    if (packet_.empty()) return {};
     return name_view::from_trusted(packet_.data() + header_size, qname_size_, qname_labels_);
   }
   rr_type qtype() const noexcept { return qtype_; }

@@ -25,6 +25,7 @@
 #include <dnsfilter/wire/rdata.hpp>
 #include <dnsfilter/wire/types.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -36,13 +37,20 @@ namespace dnsfilter::wire {
 
 class message_writer {
  public:
-  // Writes into `buffer`, never beyond min(limit, buffer.size()) octets (for
-  // UDP, the client's payload size). A buffer or limit under 12 octets fails
-  // every add, and finish() then returns an empty message.
-  explicit message_writer(std::span<std::byte> buffer, std::size_t limit = SIZE_MAX) noexcept
-      : buf_(buffer), limit_(limit < buffer.size() ? limit : buffer.size()), pos_(header_size) {}
+  // The largest DNS message: TCP frames it with a 16-bit length (RFC 1035 4.2.2).
+  static constexpr std::size_t max_message_size = 65535;
 
-  // The header to send; its four counts are filled in by finish().
+  // Writes into `buffer`, never beyond min(limit, buffer.size(), 65535) octets
+  // (for UDP, the client's payload size). A buffer or limit under 12 octets
+  // fails every add, and finish() then returns an empty message.
+  explicit message_writer(std::span<std::byte> buffer, std::size_t limit = SIZE_MAX) noexcept
+      : buf_(buffer),
+        limit_(std::min({limit, buffer.size(), max_message_size})),
+        pos_(header_size) {}
+
+  // The header to send; its four counts are filled in by finish(). An rcode
+  // above 15 (BADVERS = 16) is split by finish(): the low four bits go in the
+  // header, the rest in the OPT record, which such an answer must carry.
   wire::header& header() noexcept { return header_; }
 
   // Keeps `octets` free at the end for a later add_opt and its options, so that
@@ -61,7 +69,8 @@ class message_writer {
                                              std::uint32_t ttl, std::span<const std::byte> rdata) noexcept;
 
   // The OPT record, last in the additional section, with `e.options_data`
-  // copied verbatim; add_option and its typed forms append more options to it.
+  // copied verbatim (so add_opt(query.edns()) would echo every option of the
+  // client's, cookie and padding included: usually build a fresh edns); add_option and its typed forms append more options to it.
   // A second OPT is errc::out_of_range.
   DNSFILTER_DECL result<void> add_opt(const edns& e) noexcept;
   DNSFILTER_DECL result<void> add_option(std::uint16_t code, std::span<const std::byte> data) noexcept;
@@ -111,6 +120,7 @@ class message_writer {
   section current_ = section::question;
   bool dropped_ = false;
   bool has_opt_ = false;
+  std::size_t opt_ttl_at_ = 0;  // where the OPT's TTL sits, valid when has_opt_
   std::size_t opt_rdlength_at_ = 0;  // where the OPT's RDLENGTH sits, 0 when not last
   std::size_t name_count_ = 0;
   std::array<compression_entry, max_compression_names> names_;
