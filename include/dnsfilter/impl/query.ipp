@@ -42,6 +42,17 @@ DNSFILTER_DECL result<query_view> query_view::parse(std::span<const std::byte> p
   q.question_end_ = pos;
 
   const auto& h = q.header_;
+  // The usual query: nothing but one OPT, owned by the root, ending the packet.
+  if (h.ancount == 0 && h.nscount == 0 && h.arcount == 1 && size - pos >= 11 && detail::u8(p + pos) == 0 &&
+      detail::load_u16(p + pos + 1) == static_cast<std::uint16_t>(rr_type::opt)) {
+    const std::size_t rdlength = detail::load_u16(p + pos + 9);
+    if (size - pos - 11 != rdlength) return size - pos - 11 < rdlength ? errc::truncated : errc::trailing_data;
+    auto e = edns::decode(detail::load_u16(p + pos + 3), detail::load_u32(p + pos + 5), packet.subspan(pos + 11));
+    if (!e) return e.error();
+    q.edns_ = *e;
+    q.has_edns_ = true;
+    return q;
+  }
   if (h.ancount | h.nscount | h.arcount) {
     if (size - pos < (std::size_t{h.ancount} + h.nscount + h.arcount) * 11) return errc::truncated;
     auto end = detail::walk_records(packet, pos, {h.ancount, h.nscount, h.arcount}, q.edns_, q.has_edns_, nullptr);
