@@ -57,7 +57,7 @@ struct entry {
   timestamp start = since_always;  // filtering applies in [start, end)
   timestamp end = until_forever;
 
-  bool active_at(timestamp t) const noexcept { return start <= t && t < end; }
+  bool active_at(timestamp t) const noexcept { return start <= t && (t < end || end == until_forever); }
   bool is_exception() const noexcept { return action == match::action::pass; }
 };
 
@@ -76,7 +76,10 @@ struct rule {
 
 class catalogue {
  public:
+  // Sources are numbered in 16 bits: past 65536 of them, the last number is
+  // reused (the name is then only a label; nothing depends on it).
   std::uint16_t add_source(std::string name) {
+    if (sources_.size() > 0xFFFF) return 0xFFFF;
     sources_.push_back({std::move(name)});
     return static_cast<std::uint16_t>(sources_.size() - 1);
   }
@@ -86,10 +89,11 @@ class catalogue {
     return static_cast<std::uint32_t>(entries_.size() - 1);
   }
 
-  // Adds `fqdn` (stored lower-cased) to entry `entry_index`. The root name is
-  // refused (it would cover everything): returns false.
+  // Adds `fqdn` (stored lower-cased) to entry `entry_index`. Returns false,
+  // adding nothing, for the root name (it would cover everything) and for an
+  // entry index that add_entry has not returned.
   bool add_rule(wire::name_view fqdn, std::uint32_t entry_index, bool exact = false) {
-    if (fqdn.is_root()) return false;
+    if (fqdn.is_root() || entry_index >= entries_.size()) return false;
     rule r;
     r.name_offset = static_cast<std::uint32_t>(names_.size());
     r.name_size = static_cast<std::uint8_t>(fqdn.size());

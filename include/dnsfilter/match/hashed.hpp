@@ -1,0 +1,419 @@
+// dnsfilter — the production matcher: label-suffix hashing with XXH3.
+//
+// A lookup lower-cases the query into a stack buffer (8 octets at a time), then
+// visits its suffixes from the most specific (the whole name) to the least (the
+// last label). A suffix of a wire name is a contiguous tail of its bytes, so
+// each one is hashed in place with XXH3-64 and filtered in three steps:
+//
+//   1. a label-count mask: suffixes with a label count no rule has are skipped
+//      without hashing (lists hold no bare TLDs, so "com." is never hashed);
+//   2. a blocked Bloom filter, one 64-bit word per probe, 12 bits per rule by
+//      default (1.5 bytes/rule, ~1 % false positives, a few hundred KB to a
+//      few MB: it stays in L2/L3 while the table does not);
+//   3. an open-addressing table (linear probing, load <= 0.8, sized exactly,
+//      not to a power of two) of 10-byte slots {16-bit fingerprint, rule,
+//      offset of the name in the catalogue's arena}: 12.5 bytes per rule.
+//
+// Only the rare suffix that passes the filter touches the table, and a slot
+// whose fingerprint matches is verified against the rule's stored name in the
+// catalogue's packed arena (memcmp of lower-cased wire bytes): a hash or
+// fingerprint collision costs a comparison, never a wrong answer, and a name
+// that merely collides with a listed one is a miss.
+//
+// All rules with one FQDN form a group found through one slot: a single rule
+// is stored directly, a larger group in an overflow array. Which rule of the
+// group decides (time window, exact-only, exception first, then lowest index)
+// is evaluated at lookup time with rule_applies/rule_precedes (matcher.hpp).
+//
+// Seed: XXH3 is seeded with options::seed, 0 by default (fixed, so a build is
+// reproducible). The seed changes only speed, never a result: a caller that
+// loads lists from untrusted sources and worries about crafted clustering can
+// pass a random one. Hashing reads bytes, not words, so results and layout are
+// the same on big- and little-endian hosts; no unaligned load is done through
+// a cast (loads go through std::memcpy).
+//
+// Lookups allocate nothing and do not throw.
+#pragma once
+
+#include <dnsfilter/config.hpp>
+#include <dnsfilter/detail/bytes.hpp>
+#include <dnsfilter/match/catalogue.hpp>
+#include <dnsfilter/match/matcher.hpp>
+#include <dnsfilter/wire/name.hpp>
+
+// XXH3 inlined into this header: for the short inputs DNS names are, the
+// inlined code is markedly faster than a call into libxxhash. xxhash.h allows
+// an XXH_INLINE_ALL include after an ordinary one (it renames its inline
+// symbols XXH_INLINE_*), and an ordinary include after this one is a no-op
+// that resolves to the same inline functions, so users may include it freely.
+// The macro is only defined around this include when the user did not.
+#if !defined(XXH_INLINE_ALL)
+#define XXH_INLINE_ALL
+#define DNSFILTER_UNDEF_XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
+#if defined(DNSFILTER_UNDEF_XXH_INLINE_ALL)
+#undef XXH_INLINE_ALL
+#undef DNSFILTER_UNDEF_XXH_INLINE_ALL
+#endif
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <vector>
+
+namespace dnsfilter::match {
+
+class suffix_hash_matcher {
+ public:
+  struct options {
+    std::uint64_t seed = 0;               // XXH3 seed; affects speed only
+    unsigned bloom_bits_per_rule = 12;    // 0 disables the prefilter (every suffix probes the table)
+    // Testing aid: keep only the low `hash_bits` bits of every hash (64 = all).
+    // With few bits every name collides with others, which exercises the
+    // verification path; never lower it in production.
+    unsigned hash_bits = 64;
+  };
+
+  explicit suffix_hash_matcher(const catalogue& cat) : suffix_hash_matcher(cat, options{}) {}
+
+  suffix_hash_matcher(const catalogue& cat, const options& opt)
+      : cat_(&cat),
+        seed_(opt.seed),
+        hash_mask_(opt.hash_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << opt.hash_bits) - 1) {
+    build(opt);
+  }
+
+  // The rule that decides for `qname` at time `t`, per matcher.hpp.
+  match_result lookup(wire::name_view qname, timestamp t) const noexcept {
+    prepared q;
+    prepare(qname, q);
+    for (std::size_t i = 0; i < q.labels; ++i) {
+      const std::size_t k = q.labels - i;  // labels in this suffix
+      if (!label_count_present(k)) continue;
+      const std::uint64_t h = hash(q.buf.data() + q.off[i], q.size - q.off[i]);
+      if (!bloom_may_contain(h)) continue;
+      if (const match_result r = probe(h, q, i, t); r.hit()) return r;
+    }
+    return {};
+  }
+
+  // Looks up names[i] into out[i] for every i (out must be at least as long as
+  // names). Works in chunks: every suffix hash of a chunk is computed and its
+  // filter word prefetched before any is tested, then the table lines of the
+  // suffixes that pass are prefetched before they are probed, so the cache
+  // misses of a chunk overlap.
+  void lookup_batch(std::span<const wire::name_view> names, timestamp t, std::span<match_result> out) const noexcept {
+    std::size_t done = 0;
+    while (done < names.size()) {
+      const std::size_t n = std::min(batch_chunk, names.size() - done);
+      lookup_chunk(names.data() + done, n, t, out.data() + done);
+      done += n;
+    }
+  }
+
+  // Heap bytes held beyond the catalogue.
+  std::size_t memory_bytes() const noexcept {
+    return slots_.capacity() * sizeof(slot) + bloom_.capacity() * sizeof(std::uint64_t) +
+           overflow_.capacity() * sizeof(std::uint32_t);
+  }
+
+  std::size_t slot_count() const noexcept { return slots_.size(); }
+  std::size_t bloom_words() const noexcept { return bloom_.size(); }
+  std::size_t group_count() const noexcept { return groups_; }
+
+ private:
+  static constexpr std::uint32_t empty = 0xFFFFFFFFu;
+  static constexpr std::uint32_t overflow_bit = 0x80000000u;  // slot: value indexes overflow_; overflow_: last of group
+  static constexpr std::size_t batch_chunk = 16;
+  static constexpr std::size_t batch_max_hashes = 8;  // per name; names with more eligible suffixes use lookup()
+
+  // Ten bytes, as five 16-bit halves (alignment 2, no padding, no byte-order
+  // dependence): a 16-bit fingerprint, the rule (or overflow_bit | index into
+  // overflow_), and the offset of the group's name in the catalogue's arena.
+  // Holding the name offset here lets a hit load the name and the rule in
+  // parallel instead of rule first, then name.
+  struct slot {
+    std::uint16_t w[5] = {0, 0xFFFF, 0xFFFF, 0, 0};
+
+    std::uint16_t fingerprint() const noexcept { return w[0]; }
+    std::uint32_t value() const noexcept { return (std::uint32_t{w[1]} << 16) | w[2]; }
+    std::uint32_t name_offset() const noexcept { return (std::uint32_t{w[3]} << 16) | w[4]; }
+    void set(std::uint16_t fp, std::uint32_t value, std::uint32_t name_offset) noexcept {
+      w[0] = fp;
+      set_value(value);
+      w[3] = static_cast<std::uint16_t>(name_offset >> 16);
+      w[4] = static_cast<std::uint16_t>(name_offset);
+    }
+    void set_value(std::uint32_t value) noexcept {
+      w[1] = static_cast<std::uint16_t>(value >> 16);
+      w[2] = static_cast<std::uint16_t>(value);
+    }
+  };
+  static_assert(sizeof(slot) == 10);
+
+  // A query lower-cased, with its label offsets.
+  struct prepared {
+    std::array<std::byte, wire::max_name_length + 1> buf;
+    std::array<std::uint8_t, wire::max_label_count> off;
+    std::size_t size = 0;
+    std::size_t labels = 0;
+  };
+
+  static void lower_copy(const std::byte* src, std::size_t n, std::byte* dst) noexcept {
+    std::size_t i = 0;
+    // Eight octets at a time, per-byte arithmetic without carries between
+    // bytes, so the result does not depend on the host's byte order.
+    constexpr std::uint64_t ones = 0x0101010101010101u;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t x;
+      std::memcpy(&x, src + i, 8);
+      const std::uint64_t low7 = x & (0x7F * ones);
+      const std::uint64_t ge_a = low7 + (0x80 - 'A') * ones;  // high bit set where byte >= 'A'
+      const std::uint64_t gt_z = low7 + (0x7F - 'Z') * ones;  // high bit set where byte > 'Z'
+      const std::uint64_t upper = (ge_a & ~gt_z & ~x) & (0x80 * ones);
+      x |= upper >> 2;
+      std::memcpy(dst + i, &x, 8);
+    }
+    for (; i < n; ++i) dst[i] = detail::ascii_lower(src[i]);
+  }
+
+  static void prepare(wire::name_view qname, prepared& q) noexcept {
+    q.size = qname.size();
+    q.labels = qname.label_count();
+    lower_copy(qname.data(), q.size, q.buf.data());
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < q.labels; ++i) {
+      q.off[i] = static_cast<std::uint8_t>(pos);
+      pos += 1u + static_cast<std::uint8_t>(q.buf[pos]);
+    }
+  }
+
+  std::uint64_t hash(const std::byte* p, std::size_t n) const noexcept {
+    return XXH3_64bits_withSeed(p, n, seed_) & hash_mask_;
+  }
+
+  bool label_count_present(std::size_t k) const noexcept { return (label_mask_[k >> 6] >> (k & 63)) & 1u; }
+
+  // Fast range reduction (Lemire): maps a 32-bit value onto [0, n) without a division.
+  static std::size_t reduce(std::uint32_t x, std::size_t n) noexcept {
+    return static_cast<std::size_t>((std::uint64_t{x} * n) >> 32);
+  }
+
+  // Five bits in one 64-bit word: the word from the high half of the hash,
+  // the bits from the low half.
+  static std::uint64_t bloom_bits(std::uint64_t h) noexcept {
+    const auto lo = static_cast<std::uint32_t>(h);
+    return (std::uint64_t{1} << (lo & 63)) | (std::uint64_t{1} << ((lo >> 6) & 63)) |
+           (std::uint64_t{1} << ((lo >> 12) & 63)) | (std::uint64_t{1} << ((lo >> 18) & 63)) |
+           (std::uint64_t{1} << ((lo >> 24) & 63));
+  }
+  std::size_t bloom_index(std::uint64_t h) const noexcept {
+    return reduce(static_cast<std::uint32_t>(h >> 32), bloom_.size());
+  }
+  bool bloom_may_contain(std::uint64_t h) const noexcept {
+    if (bloom_.empty()) return true;
+    const std::uint64_t m = bloom_bits(h);
+    return (bloom_[bloom_index(h)] & m) == m;
+  }
+
+  // Slot position from the low half, fingerprint from the high half.
+  std::size_t slot_index(std::uint64_t h) const noexcept { return reduce(static_cast<std::uint32_t>(h), slots_.size()); }
+  // Bits 32-47: the filter's word comes mostly from bits 48-63, the slot from bits 0-31.
+  static std::uint16_t fingerprint(std::uint64_t h) noexcept { return static_cast<std::uint16_t>(h >> 32); }
+
+  // Whether the stored (lower-cased, wire) name at `offset` is the n octets at
+  // p, which end in the root label. Wire names are prefix-free, so comparing
+  // octet by octet stops at the stored name's end at the latest: no length
+  // is needed and nothing past the stored name is read.
+  bool name_equals(std::uint32_t offset, const std::byte* p, std::size_t n) const noexcept {
+    const std::byte* stored = cat_->name_arena().data() + offset;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (stored[i] != p[i]) return false;
+    }
+    return true;
+  }
+
+  // Probes the table for suffix i of q: the deciding rule of the group with
+  // that exact name, or a miss (no such group, or none of its rules applies).
+  match_result probe(std::uint64_t h, const prepared& q, std::size_t i, timestamp t) const noexcept {
+    const std::byte* p = q.buf.data() + q.off[i];
+    const std::size_t n = q.size - q.off[i];
+    const std::uint16_t fp = fingerprint(h);
+    std::size_t pos = slot_index(h);
+    for (;;) {
+      const slot& s = slots_[pos];
+      const std::uint32_t value = s.value();
+      if (value == empty) return {};
+      if (s.fingerprint() == fp && name_equals(s.name_offset(), p, n)) {
+        return decide(value, q.labels - i, q.labels, t);
+      }
+      if (++pos == slots_.size()) pos = 0;
+    }
+  }
+
+  match_result decide(std::uint32_t value, std::size_t k, std::size_t labels, timestamp t) const noexcept {
+    const auto rules = cat_->rules();
+    std::uint32_t best = match_result::none;
+    auto consider = [&](std::uint32_t r) {
+      if (rule_applies(*cat_, rules[r], t, k, labels) &&
+          (best == match_result::none || rule_precedes(*cat_, r, best))) {
+        best = r;
+      }
+    };
+    if (value & overflow_bit) {
+      for (std::size_t j = value & ~overflow_bit;; ++j) {
+        const std::uint32_t v = overflow_[j];
+        consider(v & ~overflow_bit);
+        if (v & overflow_bit) break;
+      }
+    } else {
+      consider(value);
+    }
+    if (best == match_result::none) return {};
+    return {best, rules[best].entry};
+  }
+
+  void lookup_chunk(const wire::name_view* names, std::size_t n, timestamp t, match_result* out) const noexcept {
+    std::array<prepared, batch_chunk> qs;
+    std::array<std::array<std::uint64_t, batch_max_hashes>, batch_chunk> hs;
+    std::array<std::array<std::uint8_t, batch_max_hashes>, batch_chunk> idx;  // suffix index of each hash
+    std::array<std::uint8_t, batch_chunk> count;
+    std::array<bool, batch_chunk> overflowed;
+    // 1. Lower-case, hash every eligible suffix, prefetch its filter word.
+    for (std::size_t j = 0; j < n; ++j) {
+      prepared& q = qs[j];
+      prepare(names[j], q);
+      std::uint8_t c = 0;
+      overflowed[j] = false;
+      for (std::size_t i = 0; i < q.labels; ++i) {
+        if (!label_count_present(q.labels - i)) continue;
+        if (c == batch_max_hashes) {
+          overflowed[j] = true;
+          break;
+        }
+        const std::uint64_t h = hash(q.buf.data() + q.off[i], q.size - q.off[i]);
+        hs[j][c] = h;
+        idx[j][c] = static_cast<std::uint8_t>(i);
+        ++c;
+        if (!bloom_.empty()) prefetch(&bloom_[bloom_index(h)]);
+      }
+      count[j] = c;
+    }
+    // 2. Test the filter; prefetch the table slot of each suffix that passes,
+    //    keeping only those.
+    for (std::size_t j = 0; j < n; ++j) {
+      if (overflowed[j]) continue;
+      std::uint8_t kept = 0;
+      for (std::uint8_t c = 0; c < count[j]; ++c) {
+        const std::uint64_t h = hs[j][c];
+        if (!bloom_may_contain(h)) continue;
+        prefetch(&slots_[slot_index(h)]);
+        hs[j][kept] = h;
+        idx[j][kept] = idx[j][c];
+        ++kept;
+      }
+      count[j] = kept;
+    }
+    // 3. Probe, most specific suffix first.
+    for (std::size_t j = 0; j < n; ++j) {
+      if (overflowed[j]) {
+        out[j] = lookup(names[j], t);
+        continue;
+      }
+      match_result r{};
+      for (std::uint8_t c = 0; c < count[j]; ++c) {
+        const match_result p = probe(hs[j][c], qs[j], idx[j][c], t);
+        if (p.hit()) {
+          r = p;
+          break;
+        }
+      }
+      out[j] = r;
+    }
+  }
+
+  static void prefetch(const void* p) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+  }
+
+  void build(const options& opt) {
+    const auto rules = cat_->rules();
+    const std::size_t n = rules.size();
+    // Indices must leave the top bit free for overflow_bit (rules past 2^31 - 1
+    // cannot exist in practice: the arena's 32-bit offsets run out first).
+    const std::size_t usable = std::min<std::size_t>(n, overflow_bit - 1);
+
+    // Exact sizes: load <= 0.8 and the filter's bits per rule, at least one word each.
+    slots_.assign(std::max<std::size_t>(1, usable + usable / 4 + 1), slot{});
+    if (opt.bloom_bits_per_rule > 0) {
+      bloom_.assign(std::max<std::size_t>(1, (usable * opt.bloom_bits_per_rule + 63) / 64), 0);
+    }
+
+    // Group rules by FQDN. Rules arrive in index order, so each group lists
+    // its rules in increasing index order.
+    std::vector<std::uint32_t> next;  // next rule of the same group, allocated at the first duplicate
+    std::vector<std::uint32_t> tail;  // last rule of the group headed by this rule
+    const std::byte* arena = cat_->name_arena().data();
+    for (std::uint32_t ri = 0; ri < usable; ++ri) {
+      const rule& r = rules[ri];
+      const std::byte* p = arena + r.name_offset;
+      const std::uint64_t h = hash(p, r.name_size);
+      label_mask_[r.labels >> 6] |= std::uint64_t{1} << (r.labels & 63);
+      if (!bloom_.empty()) bloom_[bloom_index(h)] |= bloom_bits(h);
+      const std::uint16_t fp = fingerprint(h);
+      std::size_t pos = slot_index(h);
+      for (;;) {
+        slot& s = slots_[pos];
+        if (s.value() == empty) {
+          s.set(fp, ri, r.name_offset);
+          ++groups_;
+          break;
+        }
+        if (s.fingerprint() == fp && name_equals(s.name_offset(), p, r.name_size)) {
+          if (next.empty()) {
+            next.assign(n, empty);
+            tail.assign(n, empty);
+          }
+          const std::uint32_t head = s.value();
+          const std::uint32_t last = tail[head] == empty ? head : tail[head];
+          next[last] = ri;
+          tail[head] = ri;
+          break;
+        }
+        if (++pos == slots_.size()) pos = 0;
+      }
+    }
+    if (next.empty()) return;
+    // Move groups of several rules to the overflow array.
+    for (slot& s : slots_) {
+      const std::uint32_t head = s.value();
+      if (head == empty || next[head] == empty) continue;
+      const auto start = static_cast<std::uint32_t>(overflow_.size());
+      for (std::uint32_t r = head; r != empty; r = next[r]) overflow_.push_back(r);
+      overflow_.back() |= overflow_bit;
+      s.set_value(overflow_bit | start);
+    }
+    overflow_.shrink_to_fit();
+  }
+
+  const catalogue* cat_;
+  std::uint64_t seed_;
+  std::uint64_t hash_mask_;
+  std::uint64_t label_mask_[2] = {0, 0};  // bit k: some rule has k labels
+  std::size_t groups_ = 0;
+  std::vector<slot> slots_;
+  std::vector<std::uint64_t> bloom_;
+  std::vector<std::uint32_t> overflow_;
+};
+
+static_assert(matcher<suffix_hash_matcher>);
+
+}  // namespace dnsfilter::match
