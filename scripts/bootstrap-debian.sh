@@ -22,6 +22,8 @@ packages=(
     dnsutils
     knot-dnsutils
     ldnsutils
+    publicsuffix
+    webext-ublock-origin-firefox
 )
 
 missing=()

@@ -4,5 +4,6 @@
 
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/error.hpp>
+#include <dnsfilter/lists.hpp>
 #include <dnsfilter/result.hpp>
 #include <dnsfilter/wire.hpp>

@@ -49,6 +49,14 @@ enum class errc : int {
   no_space,
   // A value out of its allowed range (for example an ECS prefix longer than the address).
   out_of_range,
+  // A line of a list file that a strict load refused (the diagnostic says why).
+  invalid_list_line,
+  // Text that is not valid UTF-8 (overlong forms, surrogates, truncated sequences).
+  bad_utf8,
+  // A date that is not a valid YYYY-MM-DD calendar date.
+  bad_date,
+  // A file that could not be opened or read.
+  io_error,
 };
 
 namespace detail {

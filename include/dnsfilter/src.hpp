@@ -13,6 +13,14 @@
 
 #include <dnsfilter/impl/edns.ipp>
 #include <dnsfilter/impl/error.ipp>
+#include <dnsfilter/impl/lists_adblock.ipp>
+#include <dnsfilter/impl/lists_catalogue.ipp>
+#include <dnsfilter/impl/lists_common.ipp>
+#include <dnsfilter/impl/lists_file.ipp>
+#include <dnsfilter/impl/lists_hosts.ipp>
+#include <dnsfilter/impl/lists_idna.ipp>
+#include <dnsfilter/impl/lists_plain.ipp>
+#include <dnsfilter/impl/lists_rpz.ipp>
 #include <dnsfilter/impl/message.ipp>
 #include <dnsfilter/impl/name.ipp>
 #include <dnsfilter/impl/query.ipp>

@@ -25,6 +25,10 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::trailing_data: return "trailing data after the message";
     case errc::no_space: return "output buffer too small";
     case errc::out_of_range: return "value out of range";
+    case errc::invalid_list_line: return "invalid line in a list file";
+    case errc::bad_utf8: return "invalid UTF-8";
+    case errc::bad_date: return "invalid date (expected YYYY-MM-DD)";
+    case errc::io_error: return "file could not be read";
   }
   return "unknown dnsfilter error";
 }

@@ -1,0 +1,252 @@
+// Definitions for lists/catalogue.hpp.
+#pragma once
+
+#include <dnsfilter/lists/catalogue.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace dnsfilter::lists {
+
+namespace detail {
+
+inline constexpr std::int64_t seconds_per_day = 86400;
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct civil_date {
+  std::int64_t year;
+  unsigned month, day;
+};
+
+constexpr civil_date civil_from_days(std::int64_t z) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+// Splits one row into fields; false (with `error`) on a malformed quote.
+inline bool split_row(std::string_view line, char delimiter, std::vector<std::string>& fields, std::string& error) {
+  fields.clear();
+  std::size_t i = 0;
+  while (true) {
+    std::string field;
+    while (i < line.size() && is_blank(line[i]) && line[i] != delimiter) ++i;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= line.size()) {
+          error = "unterminated quoted field (a field cannot span lines)";
+          return false;
+        }
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field += line[i++];
+      }
+      while (i < line.size() && is_blank(line[i]) && line[i] != delimiter) ++i;
+      if (i < line.size() && line[i] != delimiter) {
+        error = "text after a closing quote in field " + std::to_string(fields.size() + 1);
+        return false;
+      }
+    } else {
+      const std::size_t end = std::min(line.find(delimiter, i), line.size());
+      field.assign(trim(line.substr(i, end - i)));
+      i = end;
+    }
+    fields.push_back(std::move(field));
+    if (i >= line.size()) return true;
+    ++i;  // the delimiter
+  }
+}
+
+struct catalogue_columns {
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::size_t id = 0, category = 1, start = 2, end = 3, fqdns = 4;
+  std::size_t needed() const noexcept {
+    std::size_t n = 0;
+    for (std::size_t c : {id, category, start, end, fqdns})
+      if (c != none && c + 1 > n) n = c + 1;
+    return n;
+  }
+};
+
+inline bool contains_word(std::string_view field, std::string_view word) noexcept {
+  for (std::size_t i = 0; i + word.size() <= field.size(); ++i)
+    if (iequals(field.substr(i, word.size()), word)) return true;
+  return false;
+}
+
+// Recognizes a header row and maps its columns.
+inline bool read_header(const std::vector<std::string>& fields, catalogue_columns& cols) {
+  catalogue_columns c;
+  c.id = c.category = c.start = c.end = c.fqdns = catalogue_columns::none;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const std::string_view f = fields[i];
+    std::size_t* slot = nullptr;
+    if (contains_word(f, "fqdn") || contains_word(f, "domain")) slot = &c.fqdns;
+    else if (contains_word(f, "start")) slot = &c.start;
+    else if (contains_word(f, "end") || contains_word(f, "until")) slot = &c.end;
+    else if (contains_word(f, "behav") || contains_word(f, "categ")) slot = &c.category;
+    else if (contains_word(f, "id")) slot = &c.id;
+    if (slot != nullptr && *slot == catalogue_columns::none) *slot = i;
+  }
+  if (c.id == catalogue_columns::none || c.start == catalogue_columns::none || c.fqdns == catalogue_columns::none)
+    return false;
+  cols = c;
+  return true;
+}
+
+}  // namespace detail
+
+DNSFILTER_DECL result<match::timestamp> parse_date(std::string_view text) noexcept {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return errc::bad_date;
+  auto number = [&](std::size_t at, std::size_t len, unsigned& out) {
+    out = 0;
+    for (std::size_t i = at; i < at + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + static_cast<unsigned>(text[i] - '0');
+    }
+    return true;
+  };
+  unsigned y, m, d;
+  if (!number(0, 4, y) || !number(5, 2, m) || !number(8, 2, d)) return errc::bad_date;
+  if (y == 0 || m < 1 || m > 12 || d < 1) return errc::bad_date;
+  constexpr unsigned days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > days_in[m - 1] + (m == 2 && leap ? 1u : 0u)) return errc::bad_date;
+  return detail::days_from_civil(y, m, d) * detail::seconds_per_day;
+}
+
+DNSFILTER_DECL std::string format_date(match::timestamp t) {
+  if (t == match::since_always || t == match::until_forever) return {};
+  std::int64_t days = t / detail::seconds_per_day;
+  if (t % detail::seconds_per_day < 0) --days;  // floor, for times before 1970
+  const auto c = detail::civil_from_days(days);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month, c.day);
+  return buf;
+}
+
+DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::catalogue& out,
+                                                  const load_options& options, diagnostic* failure) {
+  detail::list_loader loader(options);
+  detail::line_reader reader(text);
+  detail::catalogue_columns cols;
+  std::unordered_set<std::string> seen_ids;
+  std::vector<std::string> fields;
+  std::string error, message;
+  char delimiter = 0;  // chosen on the first row
+  wire::name fqdn;
+  std::string_view line;
+  bool defective = false;
+  while (loader.next_line(reader, line, defective)) {
+    if (defective) continue;
+    // Not trimmed: leading and trailing tabs are empty TSV fields.
+    const std::string_view row = line;
+    const std::string_view content = detail::trim(line);
+    if (content.empty() || content.front() == '#') {
+      loader.ignored_line();
+      continue;
+    }
+    const bool first_row = delimiter == 0;
+    if (first_row) delimiter = row.find('\t') != std::string_view::npos ? '\t' : ',';
+    const std::size_t at = reader.number();
+    if (!detail::split_row(row, delimiter, fields, error)) {
+      loader.invalid(at, std::move(error));
+      continue;
+    }
+    if (first_row && fields.size() > cols.start && !parse_date(fields[cols.start]) && detail::read_header(fields, cols)) {
+      loader.ignored_line();
+      continue;
+    }
+    if (fields.size() < cols.needed()) {
+      loader.invalid(at, "expected " + std::to_string(cols.needed()) + " fields, found " +
+                             std::to_string(fields.size()));
+      continue;
+    }
+    match::entry e;
+    e.id = fields[cols.id];
+    if (cols.category != detail::catalogue_columns::none) e.category = fields[cols.category];
+    e.action = options.action;
+    if (e.id.empty()) {
+      loader.invalid(at, "missing identifier");
+      continue;
+    }
+    auto start = parse_date(fields[cols.start]);
+    if (!start) {
+      loader.invalid(at, "entry " + detail::quote(e.id) + ": start date " + detail::quote(fields[cols.start]) +
+                             " is not YYYY-MM-DD");
+      continue;
+    }
+    e.start = *start;
+    if (cols.end != detail::catalogue_columns::none && !fields[cols.end].empty() && fields[cols.end] != "-") {
+      auto end = parse_date(fields[cols.end]);
+      if (!end) {
+        loader.invalid(at, "entry " + detail::quote(e.id) + ": end date " + detail::quote(fields[cols.end]) +
+                               " is not YYYY-MM-DD");
+        continue;
+      }
+      if (*end <= *start) {
+        loader.invalid(at, "entry " + detail::quote(e.id) + ": end date " + fields[cols.end] +
+                               " is not after start date " + fields[cols.start]);
+        continue;
+      }
+      e.end = *end;
+    }
+    // The names, before the entry exists, so a row without one adds nothing.
+    std::vector<wire::name> names;
+    std::vector<std::string> bad;
+    std::string_view list = fields[cols.fqdns];
+    while (!list.empty()) {
+      const std::size_t sep = list.find_first_of(" \t;|,");
+      std::string_view token = list.substr(0, sep);
+      list.remove_prefix(sep == std::string_view::npos ? list.size() : sep + 1);
+      if (token.empty()) continue;
+      if (token.substr(0, 2) == "*.") token.remove_prefix(2);
+      if (detail::parse_list_name(token, fqdn, message)) {
+        names.push_back(fqdn);
+      } else {
+        bad.push_back(std::move(message));
+      }
+    }
+    if (names.empty()) {
+      loader.invalid(at, "entry " + detail::quote(e.id) + ": no valid FQDN" + (bad.empty() ? "" : " (" + bad[0] + ")"));
+      continue;
+    }
+    if (!seen_ids.insert(e.id).second) {
+      loader.invalid(at, "entry " + detail::quote(e.id) + " appears twice");
+      continue;
+    }
+    for (std::string& b : bad) loader.warning(at, "entry " + detail::quote(e.id) + ": " + b + " (entry loaded without it)");
+    const std::uint32_t index = loader.add_entry(std::move(e));
+    for (const wire::name& n : names) loader.add_rule_to(n, index);
+    loader.loaded();
+  }
+  return loader.finish(out, failure);
+}
+
+}  // namespace dnsfilter::lists

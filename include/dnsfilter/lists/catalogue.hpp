@@ -1,0 +1,51 @@
+// dnsfilter — the operator's catalogue of reputation entries, as TSV or CSV.
+//
+//   identifier<TAB>behaviour<TAB>start<TAB>end<TAB>fqdns
+//   XX-20250109-0001<TAB>information theft<TAB>2025-01-09<TAB><TAB>c2.evil.example;backup.evil.example
+//
+//   identifier,behaviour,start,end,fqdns
+//   XX-20250110-0002,"backdoor, remote shell",2025-01-10,2025-03-01,"a.example b.example|c.example"
+//
+// A record is one row; each valid row becomes one entry (its identifier,
+// behaviour as category, [start, end) from the dates at 00:00 UTC, and
+// options.action) with one rule per FQDN. The delimiter is a tab when the
+// first row holds one, a comma otherwise. CSV fields follow RFC 4180 ("..."
+// with "" for a quote) except that a quoted field cannot span lines; a TSV
+// field may be quoted the same way. Lines starting with '#' are comments.
+//
+// The first row is a header when its start column is not a date and its
+// fields name the identifier, start and FQDN columns (by the words
+// "id"/"identifier", "start", "fqdn"/"domain"; "behaviour"/"behavior"/
+// "category", "end"/"until"); the columns may then come in any order and
+// extra ones are ignored. Without a header the order is identifier,
+// behaviour, start, end, FQDNs (five fields; more are ignored).
+//
+// FQDNs inside their field are separated by blanks, ';', '|' or ','; a
+// leading "*." is dropped (rules cover subdomains). The end date may be empty
+// or "-" (open). Invalid rows: a missing identifier, one seen before, a date
+// that is not YYYY-MM-DD, end <= start, no usable FQDN. A bad FQDN next to good
+// ones is a warning: the row loads with the good ones (strict mode fails).
+#pragma once
+
+#include <dnsfilter/lists/common.hpp>
+
+#include <string>
+
+namespace dnsfilter::lists {
+
+DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::catalogue& out,
+                                                  const load_options& options, diagnostic* failure = nullptr);
+
+// "2025-01-09" → seconds at 2025-01-09T00:00:00Z (years 0001 to 9999, the
+// proleptic Gregorian calendar); errc::bad_date otherwise.
+DNSFILTER_DECL result<match::timestamp> parse_date(std::string_view text) noexcept;
+
+// The UTC date of `t` as "YYYY-MM-DD"; "" for since_always and until_forever
+// (an open bound).
+DNSFILTER_DECL std::string format_date(match::timestamp t);
+
+}  // namespace dnsfilter::lists
+
+#if DNSFILTER_HEADER_ONLY
+#include <dnsfilter/impl/lists_catalogue.ipp>
+#endif

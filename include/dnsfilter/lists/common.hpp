@@ -1,0 +1,186 @@
+// dnsfilter — what every list loader shares: options, the load report with its
+// line-numbered diagnostics, and the staging that makes a strict load atomic.
+//
+// Every loader has the shape
+//
+//   result<load_report> load_X(std::string_view text, match::catalogue& out,
+//                              const load_options& options, diagnostic* failure = nullptr);
+//
+// and counts *records*: a line of a plain or adblock list, a name of a hosts
+// line, a resource record of an RPZ zone (parentheses may span lines), a row of
+// the operator's catalogue. Each record is loaded, skipped (a valid record
+// that means nothing to a DNS filter: a cosmetic adblock rule, `localhost` in
+// a hosts file, an SOA record) or invalid (with a diagnostic). Blank lines and
+// comments are not records; `lines` and `ignored_lines` say how many there were.
+//
+// Lenient mode (the default) keeps going past invalid records: a bad line never
+// costs the good one next to it. Strict mode stops at the first invalid record
+// and returns errc::invalid_list_line; `*failure` (when given) then holds its
+// line and message, and the catalogue is left exactly as it was. Either way a
+// loader fills a private staging catalogue and appends it to `out` only at the
+// end, so `out` never holds half a strict load.
+//
+// Input is hostile by assumption: lines longer than max_line_length, NUL and
+// other control bytes, invalid UTF-8 and names over 255 octets are invalid
+// records, never a crash; the work is linear in the input (no line is copied
+// or rescanned).
+#pragma once
+
+#include <dnsfilter/config.hpp>
+#include <dnsfilter/lists/idna.hpp>
+#include <dnsfilter/match/catalogue.hpp>
+#include <dnsfilter/result.hpp>
+#include <dnsfilter/wire/name.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dnsfilter::lists {
+
+// One note about one line (1-based; 0 for the file as a whole).
+struct diagnostic {
+  std::size_t line = 0;
+  std::string message;
+};
+
+// "file:line: message", the form compilers use, so editors can jump to it.
+DNSFILTER_DECL std::string to_string(std::string_view file, const diagnostic& d);
+
+struct load_report {
+  // At most this many diagnostics are kept; the counts stay exact.
+  static constexpr std::size_t max_diagnostics = 100;
+
+  std::size_t loaded = 0;         // records that became rules or entries
+  std::size_t skipped = 0;        // valid records that a DNS filter ignores
+  std::size_t invalid = 0;        // records rejected, each with a diagnostic
+  std::size_t warnings = 0;       // problems inside a loaded record (a bad FQDN of a catalogue row)
+  std::size_t lines = 0;          // physical lines read
+  std::size_t ignored_lines = 0;  // blank lines, comments, headers
+  std::size_t entries = 0;        // entries appended to the catalogue
+  std::size_t rules = 0;          // rules appended to the catalogue
+  std::vector<diagnostic> diagnostics;
+
+  std::size_t records() const noexcept { return loaded + skipped + invalid; }
+};
+
+struct load_options {
+  // Strict: the first invalid record fails the load and changes nothing.
+  bool strict = false;
+  // The source recorded in the catalogue (e.g. the file path).
+  std::string source_name;
+  // The action of the list's block entry (exceptions always get action::pass;
+  // RPZ files carry their own actions and ignore this).
+  match::action action = match::action::sinkhole;
+  // Metadata of the entries a list creates (the operator's catalogue carries
+  // its own per row and ignores id, start and end).
+  std::string category;
+  std::string id;
+  match::timestamp start = match::since_always;
+  match::timestamp end = match::until_forever;
+  // Longer lines are invalid records (never read further than their end).
+  std::size_t max_line_length = 4096;
+};
+
+namespace detail {
+
+// Physical lines of a text: a leading UTF-8 BOM is dropped, "\n" and "\r\n"
+// both end a line, and the last line needs no terminator. Linear, no copies.
+class line_reader {
+ public:
+  explicit line_reader(std::string_view text) noexcept;
+  // The next line without its terminator; false at the end of the text.
+  DNSFILTER_DECL bool next(std::string_view& line) noexcept;
+  std::size_t number() const noexcept { return number_; }  // of the line last returned
+
+ private:
+  std::string_view rest_;
+  std::size_t number_ = 0;
+  bool done_ = false;
+};
+
+inline line_reader::line_reader(std::string_view text) noexcept : rest_(text) {
+  if (rest_.substr(0, 3) == "\xEF\xBB\xBF") rest_.remove_prefix(3);
+}
+
+inline bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+DNSFILTER_DECL std::string_view trim(std::string_view s) noexcept;
+// The first whitespace-separated token of `s`, removed from it.
+DNSFILTER_DECL std::string_view next_token(std::string_view& s) noexcept;
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (dnsfilter::detail::ascii_lower(static_cast<std::uint8_t>(a[i])) !=
+        dnsfilter::detail::ascii_lower(static_cast<std::uint8_t>(b[i])))
+      return false;
+  return true;
+}
+// The text of a token as it may appear in a diagnostic: at most 64 characters,
+// non-printable bytes as \xHH, in single quotes.
+DNSFILTER_DECL std::string quote(std::string_view token);
+// The reason a line is unusable before any parsing (too long, or holding NUL
+// or another control byte other than tab), or empty when the line is fine.
+DNSFILTER_DECL std::string line_defect(std::string_view line, std::size_t max_length);
+
+// A list's name (UTF-8, see idna.hpp) into `out`; on failure `message` says
+// why, quoting the token. The root name is refused: it would cover everything.
+DNSFILTER_DECL bool parse_list_name(std::string_view token, wire::name& out, std::string& message);
+// `text` without what follows the first '#' that starts it or follows a blank.
+DNSFILTER_DECL std::string_view strip_hash_comment(std::string_view text) noexcept;
+
+// The loader machinery shared by every format: counts, diagnostics, strict
+// mode, and a staging catalogue with one entry per action, made on first use.
+class list_loader {
+ public:
+  explicit list_loader(const load_options& options) : options_(options) {}
+
+  const load_options& options() const noexcept { return options_; }
+  load_report& report() noexcept { return report_; }
+  // Set after an invalid record in strict mode: the caller should stop.
+  bool failed() const noexcept { return failed_; }
+
+  void ignored_line() noexcept { ++report_.ignored_lines; }
+  void skipped() noexcept { ++report_.skipped; }
+  void loaded() noexcept { ++report_.loaded; }
+  DNSFILTER_DECL void invalid(std::size_t line, std::string message);
+  // A problem that does not cost the record (strict mode still fails on it).
+  DNSFILTER_DECL void warning(std::size_t line, std::string message);
+
+  // Reads the next physical line, counting it, and checks it for defects
+  // (an over-long or binary line is counted invalid and `defective` is set).
+  DNSFILTER_DECL bool next_line(line_reader& reader, std::string_view& line, bool& defective);
+
+  // A rule in the entry of `a` (the list-wide entry for that action, built
+  // from the options). Returns false for the root name, which is refused.
+  DNSFILTER_DECL bool add_rule(wire::name_view fqdn, match::action a, bool exact = false);
+  // An entry of its own (the operator's catalogue); returns its staging index.
+  DNSFILTER_DECL std::uint32_t add_entry(match::entry e);
+  bool add_rule_to(wire::name_view fqdn, std::uint32_t entry, bool exact = false) {
+    return stage_.add_rule(fqdn, entry, exact);
+  }
+
+  // Appends the staged entries and rules to `out` (nothing on a strict
+  // failure) and returns the report or errc::invalid_list_line.
+  DNSFILTER_DECL result<load_report> finish(match::catalogue& out, diagnostic* failure);
+
+ private:
+  static constexpr std::uint32_t no_entry = 0xFFFFFFFFu;
+  const load_options& options_;
+  load_report report_;
+  match::catalogue stage_;
+  std::array<std::uint32_t, 6> entry_of_action_{no_entry, no_entry, no_entry, no_entry, no_entry, no_entry};
+  DNSFILTER_DECL void note(std::size_t line, std::string message);
+
+  diagnostic failure_;
+  bool failed_ = false;
+};
+
+}  // namespace detail
+}  // namespace dnsfilter::lists
+
+#if DNSFILTER_HEADER_ONLY
+#include <dnsfilter/impl/lists_common.ipp>
+#endif
