@@ -5,5 +5,6 @@
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/error.hpp>
 #include <dnsfilter/lists.hpp>
+#include <dnsfilter/match.hpp>
 #include <dnsfilter/result.hpp>
 #include <dnsfilter/wire.hpp>
