@@ -4,6 +4,8 @@
 #include <dnsfilter/dnsfilter.hpp>
 
 #include <array>
+#include <cstdio>
+#include <string>
 #include <vector>
 
 #include "hex.hpp"
@@ -76,4 +78,31 @@ TEST_CASE("README example: a blocked name gets the sinkhole answer with an EDE")
       "1234 0100 0001 0000 0000 0000"
       "07 6e6f746576696c 07 6578616d706c65 00 0001 0001");
   CHECK(sinkhole(other, buf).empty());
+}
+
+TEST_CASE("README example: load a list, compile it, publish it, look names up") {
+  using namespace dnsfilter;
+  const std::string path = std::string(DNSFILTER_TEST_DATA_DIR) + "/data/lists/operator.tsv";
+  const match::timestamp now_seconds = 1'748'736'000;  // 2025-06-01
+  const auto query = wire::name::from_text("A.c2.Evil.Example").value();
+
+  // ---- begin README example (keep in sync with README.md) ----
+  match::catalogue cat;                                   // entries + their FQDNs
+  lists::load_options opt;
+  lists::diagnostic why;
+  if (!lists::load_file(path, lists::format::automatic, cat, opt, &why))
+    std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str());   // file:line: message
+  auto snapshot = match::make_compiled<match::suffix_hash_matcher>(std::move(cat));
+  match::snapshot_handle<match::compiled_catalogue<match::suffix_hash_matcher>> live{snapshot};
+
+  // On each serving thread: one atomic load per packet, no lock, no allocation.
+  match::snapshot_reader reader{live};
+  auto hit = reader.get().lookup(query.view(), now_seconds);
+  // ---- end README example ----
+
+  REQUIRE(hit);
+  const auto& e = reader.get().entry_of(hit);
+  CHECK(e.id == "XX-20250109-0001");
+  CHECK(e.category == "information theft");
+  CHECK(e.action == match::action::sinkhole);
 }
