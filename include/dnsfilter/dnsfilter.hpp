@@ -6,5 +6,6 @@
 #include <dnsfilter/error.hpp>
 #include <dnsfilter/lists.hpp>
 #include <dnsfilter/match.hpp>
+#include <dnsfilter/policy.hpp>
 #include <dnsfilter/result.hpp>
 #include <dnsfilter/wire.hpp>

@@ -23,6 +23,7 @@
 #include <dnsfilter/impl/lists_rpz.ipp>
 #include <dnsfilter/impl/message.ipp>
 #include <dnsfilter/impl/name.ipp>
+#include <dnsfilter/impl/policy_address.ipp>
 #include <dnsfilter/impl/query.ipp>
 #include <dnsfilter/impl/rdata.ipp>
 #include <dnsfilter/impl/writer.ipp>

@@ -1,0 +1,420 @@
+// Opt-out policy by client prefix: address and prefix text (good and hostile),
+// longest-prefix match (nesting, defaults, hosts, families, IPv4-mapped,
+// duplicates), a randomized cross-check against a brute-force reference, and a
+// run-time swap through the snapshot handle.
+#include <dnsfilter/policy.hpp>
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using dnsfilter::errc;
+using dnsfilter::policy::client_prefix_table;
+using dnsfilter::policy::decision;
+using dnsfilter::policy::ip_address;
+using dnsfilter::policy::ip_family;
+using dnsfilter::policy::ip_prefix;
+using dnsfilter::policy::prefix_table;
+
+namespace {
+
+ip_address addr(std::string_view text) {
+  auto a = ip_address::parse(text);
+  REQUIRE_MESSAGE(a.has_value(), std::string(text));
+  return *a;
+}
+
+ip_prefix pfx(std::string_view text) {
+  auto p = ip_prefix::parse(text);
+  REQUIRE_MESSAGE(p.has_value(), std::string(text));
+  return *p;
+}
+
+errc address_error(std::string_view text) { return ip_address::parse(text).error(); }
+errc prefix_error(std::string_view text) { return ip_prefix::parse(text).error(); }
+
+// Canonical text of parsed text.
+std::string canon(std::string_view text) { return addr(text).to_string(); }
+
+// xorshift64*: a fixed, portable sequence.
+struct rng {
+  std::uint64_t s;
+  std::uint64_t next() {
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    return s * 0x2545F4914F6CDD1DULL;
+  }
+  unsigned below(unsigned n) { return static_cast<unsigned>(next() % n); }
+};
+
+}  // namespace
+
+TEST_CASE("ip_address: IPv4 text") {
+  CHECK(addr("192.0.2.1") == ip_address::v4(192, 0, 2, 1));
+  CHECK(addr("0.0.0.0") == ip_address::v4(0u));
+  CHECK(addr("255.255.255.255").v4_value() == 0xffffffffu);
+  CHECK(addr("10.0.0.1").family() == ip_family::v4);
+  CHECK(canon("192.0.2.1") == "192.0.2.1");
+  CHECK(canon("0.0.0.0") == "0.0.0.0");
+
+  CHECK(address_error("") == errc::truncated);
+  CHECK(address_error("1.2.3") == errc::truncated);
+  CHECK(address_error("1.2.3.") == errc::truncated);
+  CHECK(address_error("256.1.1.1") == errc::out_of_range);
+  CHECK(address_error("1.2.3.256") == errc::out_of_range);
+  CHECK(address_error("1.2.3.1000") == errc::out_of_range);
+  CHECK(address_error("1.2.3.4.5") == errc::bad_character);
+  CHECK(address_error("01.2.3.4") == errc::bad_character);   // leading zero: octal to inet_aton
+  CHECK(address_error("1.2.3.00") == errc::bad_character);
+  CHECK(address_error(" 1.2.3.4") == errc::bad_character);   // no trimming
+  CHECK(address_error("1.2.3.4 ") == errc::bad_character);
+  CHECK(address_error("1.2.3.4\n") == errc::bad_character);
+  CHECK(address_error("1..3.4") == errc::bad_character);
+  CHECK(address_error("-1.2.3.4") == errc::bad_character);
+  CHECK(address_error("+1.2.3.4") == errc::bad_character);
+  CHECK(address_error("0x7f.0.0.1") == errc::bad_character);
+  CHECK(address_error("1.2.3.4/8") == errc::bad_character);  // a prefix is not an address
+  CHECK(address_error(std::string_view("1.2.3.\0", 7)) == errc::bad_character);
+  CHECK(address_error("a.b.c.d") == errc::bad_character);
+}
+
+TEST_CASE("ip_address: IPv6 text and RFC 5952 output") {
+  CHECK(addr("::") == ip_address::v6(0, 0));
+  CHECK(addr("::1") == ip_address::v6(0, 1));
+  CHECK(addr("2001:db8::1") == ip_address::v6(0x20010db800000000ULL, 1));
+  CHECK(addr("2001:DB8:0:0:0:0:0:1") == addr("2001:db8::1"));
+  CHECK(addr("2001:0db8:0000:0000:0000:0000:0000:0001") == addr("2001:db8::1"));  // leading zeros allowed
+  CHECK(addr("1::") == ip_address::v6(0x0001000000000000ULL, 0));
+  CHECK(addr("1:2:3:4:5:6:7::") == addr("1:2:3:4:5:6:7:0"));
+  CHECK(addr("::2:3:4:5:6:7:8") == addr("0:2:3:4:5:6:7:8"));
+  CHECK(addr("::ffff:192.0.2.1").is_v4_mapped());
+  CHECK(addr("::ffff:192.0.2.1").unmapped() == addr("192.0.2.1"));
+  CHECK(addr("192.0.2.1").mapped() == addr("::ffff:c000:201"));
+  CHECK(addr("64:ff9b::192.0.2.1") == addr("64:ff9b::c000:201"));
+  CHECK(addr("1:2:3:4:5:6:1.2.3.4") == addr("1:2:3:4:5:6:102:304"));
+
+  CHECK(canon("2001:DB8:0:0:0:0:0:1") == "2001:db8::1");
+  CHECK(canon("0:0:0:0:0:0:0:0") == "::");
+  CHECK(canon("0:0:0:0:0:0:0:1") == "::1");
+  CHECK(canon("1:0:0:0:0:0:0:0") == "1::");
+  CHECK(canon("2001:db8:0:1:1:1:1:1") == "2001:db8:0:1:1:1:1:1");  // one zero group is not "::"
+  CHECK(canon("2001:0:0:1:0:0:0:1") == "2001:0:0:1::1");           // the longest run
+  CHECK(canon("2001:db8:0:0:1:0:0:1") == "2001:db8::1:0:0:1");      // the first of equal runs
+  CHECK(canon("::ffff:c000:201") == "::ffff:192.0.2.1");            // mapped: RFC 5952 §5
+  CHECK(canon("::c000:201") == "::c000:201");                        // compatible: hex
+  CHECK(canon("fe80::abcd:ef01") == "fe80::abcd:ef01");
+
+  CHECK(address_error(":") == errc::bad_character);
+  CHECK(address_error(":::") == errc::bad_character);
+  CHECK(address_error("::1::") == errc::bad_character);
+  CHECK(address_error("1::2::3") == errc::bad_character);
+  CHECK(address_error(":1::") == errc::bad_character);
+  CHECK(address_error("1:") == errc::truncated);
+  CHECK(address_error("1::2:") == errc::truncated);
+  CHECK(address_error("1:2:3:4:5:6:7") == errc::truncated);
+  CHECK(address_error("1:2:3:4:5:6:7:8:9") == errc::out_of_range);   // too many groups
+  CHECK(address_error("1:2:3:4:5:6:7:8::") == errc::out_of_range);   // "::" for no group
+  CHECK(address_error("::1:2:3:4:5:6:7:8") == errc::out_of_range);
+  CHECK(address_error("12345::") == errc::out_of_range);
+  CHECK(address_error("00000::") == errc::out_of_range);
+  CHECK(address_error("g::") == errc::bad_character);
+  CHECK(address_error("fe80::1%eth0") == errc::bad_character);  // zone ids refused
+  CHECK(address_error(" ::1") == errc::bad_character);
+  CHECK(address_error("::1 ") == errc::bad_character);
+  CHECK(address_error("[::1]") == errc::bad_character);
+  CHECK(address_error("::ffff:1.2.3") == errc::truncated);
+  CHECK(address_error("::ffff:1.2.3.256") == errc::out_of_range);
+  CHECK(address_error("::1.2.3.4:5") == errc::bad_character);  // IPv4 only last
+  CHECK(address_error("1:2:3:4:5:6:7:1.2.3.4") == errc::out_of_range);
+  CHECK(address_error("::ffff:01.2.3.4") == errc::bad_character);
+}
+
+TEST_CASE("ip_address: huge and odd input fails fast, never overruns") {
+  const std::string ones(1'000'000, '1');
+  CHECK(address_error(ones) == errc::out_of_range);
+  const std::string colons(1'000'000, ':');
+  CHECK(address_error(colons) == errc::bad_character);
+  std::string groups;
+  for (int i = 0; i < 100'000; ++i) groups += "1:";
+  CHECK(address_error(groups) == errc::out_of_range);
+  CHECK(prefix_error(ones) == errc::bad_character);
+  CHECK(prefix_error("10.0.0.0/" + ones) == errc::out_of_range);
+}
+
+TEST_CASE("ip_address: raw bytes and text buffers") {
+  const std::array<std::uint8_t, 4> b4{192, 0, 2, 1};
+  const std::array<std::uint8_t, 16> b6{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  CHECK(*ip_address::from_bytes(std::span<const std::uint8_t>(b4)) == addr("192.0.2.1"));
+  CHECK(*ip_address::from_bytes(std::span<const std::uint8_t>(b6)) == addr("2001:db8::1"));
+  CHECK(ip_address::from_bytes(std::span<const std::uint8_t>(b6.data(), 5)).error() == errc::out_of_range);
+  CHECK(ip_address::from_bytes(std::span<const std::uint8_t>()).error() == errc::out_of_range);
+  const ip_address a6 = addr("2001:db8::1");
+  auto b = a6.bytes();  // a view into a6
+  CHECK(b.size() == 16);
+  CHECK((b[0] == 0x20 && b[15] == 1));
+  CHECK(addr("192.0.2.1").bytes().size() == 4);
+
+  std::array<char, 64> buf;
+  const ip_address longest = addr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+  auto n = longest.to_text(buf);
+  REQUIRE(n.has_value());
+  CHECK(*n == 39);
+  CHECK(longest.to_text(std::span<char>(buf.data(), 38)).error() == errc::no_space);
+  CHECK(ip_address::v4(0u).to_text(std::span<char>()).error() == errc::no_space);
+  CHECK(addr("10.0.0.1") < addr("::"));  // IPv4 sorts first
+}
+
+TEST_CASE("ip_prefix: parse, policy on host bits, contains") {
+  CHECK(pfx("10.0.0.0/8").length() == 8);
+  CHECK(pfx("10.0.0.0/8").address() == addr("10.0.0.0"));
+  CHECK(pfx("0.0.0.0/0").length() == 0);
+  CHECK(pfx("192.0.2.1/32").length() == 32);
+  CHECK(pfx("2001:db8::/32").address() == addr("2001:db8::"));
+  CHECK(pfx("::/0").family() == ip_family::v6);
+  CHECK(pfx("::1/128").length() == 128);
+  CHECK(pfx("2001:db8::/32").to_string() == "2001:db8::/32");
+  CHECK(pfx("::ffff:10.0.0.0/104").to_string() == "::ffff:10.0.0.0/104");
+
+  CHECK(prefix_error("") == errc::truncated);
+  CHECK(prefix_error("10.0.0.0") == errc::bad_character);  // a length is required
+  CHECK(prefix_error("10.0.0.0/") == errc::truncated);
+  CHECK(prefix_error("/8") == errc::truncated);
+  CHECK(prefix_error("1.2.3.4/33") == errc::out_of_range);
+  CHECK(prefix_error("::/129") == errc::out_of_range);
+  CHECK(prefix_error("::/1280") == errc::out_of_range);
+  CHECK(prefix_error("10.0.0.0/08") == errc::bad_character);
+  CHECK(prefix_error("10.0.0.0/-8") == errc::bad_character);
+  CHECK(prefix_error("10.0.0.0/+8") == errc::bad_character);
+  CHECK(prefix_error("10.0.0.0/8 ") == errc::bad_character);
+  CHECK(prefix_error("10.0.0.0 /8") == errc::bad_character);
+  CHECK(prefix_error("10.0.0.0/8/8") == errc::bad_character);
+  CHECK(prefix_error("10.1.2.3/8") == errc::out_of_range);  // host bits set: refused
+  CHECK(prefix_error("2001:db8::1/64") == errc::out_of_range);
+  CHECK(prefix_error("0.0.0.1/0") == errc::out_of_range);
+  CHECK(prefix_error("256.0.0.0/8") == errc::out_of_range);
+
+  auto m = ip_prefix::masked(addr("10.1.2.3"), 8);
+  REQUIRE(m.has_value());
+  CHECK(*m == pfx("10.0.0.0/8"));
+  CHECK(*ip_prefix::masked(addr("2001:db8:ffff::1"), 33) == pfx("2001:db8:8000::/33"));
+  CHECK(ip_prefix::masked(addr("10.1.2.3"), 33).error() == errc::out_of_range);
+  CHECK(ip_prefix::make(addr("10.1.2.3"), 8).error() == errc::out_of_range);
+  CHECK(ip_prefix::make(addr("10.1.2.3"), 32).has_value());
+
+  CHECK(pfx("10.0.0.0/8").contains(addr("10.255.0.1")));
+  CHECK_FALSE(pfx("10.0.0.0/8").contains(addr("11.0.0.0")));
+  CHECK(pfx("0.0.0.0/0").contains(addr("1.2.3.4")));
+  CHECK_FALSE(pfx("0.0.0.0/0").contains(addr("::1")));
+  CHECK_FALSE(pfx("10.0.0.0/8").contains(addr("::ffff:10.0.0.1")));
+  CHECK(pfx("2001:db8::/33").contains(addr("2001:db8:7fff::1")));
+  CHECK_FALSE(pfx("2001:db8::/33").contains(addr("2001:db8:8000::")));
+}
+
+TEST_CASE("prefix_table: nested opt-in inside opt-out, /0, hosts, families") {
+  const std::vector<client_prefix_table::entry> rules{
+      {pfx("10.0.0.0/8"), decision::opt_out},     // 0
+      {pfx("10.1.0.0/16"), decision::filter},     // 1: opted back in
+      {pfx("10.1.2.0/24"), decision::opt_out},    // 2: and out again
+      {pfx("10.1.2.3/32"), decision::filter},     // 3: one host
+      {pfx("0.0.0.0/0"), decision::filter},       // 4: the default route
+      {pfx("2001:db8::/32"), decision::opt_out},  // 5
+      {pfx("2001:db8:1::/48"), decision::filter}, // 6
+      {pfx("2001:db8:1:2::5/128"), decision::opt_out},  // 7: a host below a /64
+      {pfx("2001:db8:1:2::/64"), decision::opt_out},    // 8: that host's /64
+      {pfx("2001:db8:1:2::8/125"), decision::filter},   // 9
+  };
+  auto t = client_prefix_table::build(rules);
+  REQUIRE(t.has_value());
+  CHECK(t->size() == rules.size());
+  CHECK(t->shadowed() == 0);
+
+  auto rule = [&](std::string_view a) {
+    auto m = t->lookup(addr(a));
+    return m ? static_cast<int>(m.index) : -1;
+  };
+  CHECK(rule("10.0.0.1") == 0);
+  CHECK(rule("10.255.255.255") == 0);
+  CHECK(rule("10.1.0.0") == 1);
+  CHECK(rule("10.1.2.2") == 2);
+  CHECK(rule("10.1.2.3") == 3);
+  CHECK(rule("10.1.2.4") == 2);
+  CHECK(rule("10.1.3.0") == 1);
+  CHECK(rule("10.2.0.0") == 0);
+  CHECK(rule("9.255.255.255") == 4);
+  CHECK(rule("11.0.0.0") == 4);
+  CHECK(rule("0.0.0.0") == 4);
+  CHECK(rule("255.255.255.255") == 4);
+  CHECK(*t->lookup(addr("10.1.2.3")).value == decision::filter);
+  CHECK(*t->lookup(addr("10.1.2.4")).value == decision::opt_out);
+
+  CHECK(rule("2001:db8::1") == 5);
+  CHECK(rule("2001:db8:1::1") == 6);
+  CHECK(rule("2001:db8:1:2::4") == 8);
+  CHECK(rule("2001:db8:1:2::5") == 7);
+  CHECK(rule("2001:db8:1:2::8") == 9);
+  CHECK(rule("2001:db8:1:2::f") == 9);
+  CHECK(rule("2001:db8:1:2::10") == 8);
+  CHECK(rule("2001:db8:1:3::") == 6);
+  CHECK(rule("2001:db9::") == -1);  // no IPv6 default: 0.0.0.0/0 does not apply
+  CHECK(rule("::") == -1);
+
+  // IPv4-mapped addresses are looked up as IPv4.
+  CHECK(rule("::ffff:10.1.2.3") == 3);
+  CHECK(rule("::ffff:8.8.8.8") == 4);
+}
+
+TEST_CASE("prefix_table: v4 and v6 isolation, mapped prefixes, empty table") {
+  {
+    const std::vector<client_prefix_table::entry> rules{{pfx("::/0"), decision::opt_out}};
+    auto t = client_prefix_table::build(rules);
+    REQUIRE(t.has_value());
+    CHECK(t->lookup(addr("2001:db8::1")).index == 0);
+    CHECK_FALSE(t->lookup(addr("10.0.0.1")));
+    CHECK_FALSE(t->lookup(addr("::ffff:10.0.0.1")));  // mapped: the IPv4 table decides
+  }
+  {
+    const std::vector<client_prefix_table::entry> rules{{pfx("::ffff:10.0.0.0/104"), decision::opt_out},
+                                                        {pfx("::ffff:0.0.0.0/96"), decision::filter}};
+    auto t = client_prefix_table::build(rules);
+    REQUIRE(t.has_value());
+    CHECK(t->lookup(addr("10.9.9.9")).index == 0);  // stored as 10.0.0.0/8
+    CHECK(t->lookup(addr("::ffff:10.9.9.9")).index == 0);
+    CHECK(t->lookup(addr("11.0.0.0")).index == 1);  // ::ffff:0:0/96 is 0.0.0.0/0
+    CHECK_FALSE(t->lookup(addr("::1")));
+  }
+  {
+    client_prefix_table empty;
+    CHECK_FALSE(empty.lookup(addr("10.0.0.1")));
+    CHECK_FALSE(empty.lookup(addr("::1")));
+    auto built = client_prefix_table::build({});
+    REQUIRE(built.has_value());
+    CHECK_FALSE(built->lookup(addr("10.0.0.1")));
+    CHECK_FALSE(built->lookup(addr("2001:db8::1")));
+  }
+}
+
+TEST_CASE("prefix_table: duplicates, the later entry wins; extreme hosts") {
+  const std::vector<client_prefix_table::entry> rules{
+      {pfx("10.0.0.0/8"), decision::opt_out},     // 0
+      {pfx("10.0.0.0/8"), decision::filter},      // 1 wins over 0
+      {pfx("255.255.255.255/32"), decision::opt_out},  // 2
+      {pfx("0.0.0.0/32"), decision::opt_out},          // 3
+      {pfx("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"), decision::opt_out},  // 4
+      {pfx("::/128"), decision::opt_out},                                       // 5
+      {pfx("::/128"), decision::filter},                                        // 6 wins over 5
+  };
+  auto t = client_prefix_table::build(rules);
+  REQUIRE(t.has_value());
+  CHECK(t->shadowed() == 2);
+  CHECK(t->lookup(addr("10.1.1.1")).index == 1);
+  CHECK(*t->lookup(addr("10.1.1.1")).value == decision::filter);
+  CHECK(t->lookup(addr("255.255.255.255")).index == 2);
+  CHECK_FALSE(t->lookup(addr("255.255.255.254")));
+  CHECK(t->lookup(addr("0.0.0.0")).index == 3);
+  CHECK_FALSE(t->lookup(addr("0.0.0.1")));
+  CHECK(t->lookup(addr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")).index == 4);
+  CHECK_FALSE(t->lookup(addr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe")));
+  CHECK(t->lookup(addr("::")).index == 6);
+  CHECK_FALSE(t->lookup(addr("::2")));
+}
+
+TEST_CASE("prefix_table: randomized cross-check against brute force") {
+  // Prefixes drawn around a few bases so that they nest often; lengths across
+  // the whole range, with the IPv6 ones on both sides of /64.
+  rng r{0x9E3779B97F4A7C15ULL};
+  for (int round = 0; round < 12; ++round) {
+    std::vector<prefix_table<std::uint32_t>::entry> entries;
+    const unsigned count = 1 + r.below(round < 4 ? 20 : 600);
+    const std::uint64_t base_high = r.next() & 0xffffffff00000000ULL;
+    const std::uint32_t base_v4 = static_cast<std::uint32_t>(r.next()) & 0xff000000u;
+    for (unsigned i = 0; i < count; ++i) {
+      ip_address a;
+      unsigned len;
+      if (r.below(2) == 0) {
+        a = ip_address::v4(base_v4 | (static_cast<std::uint32_t>(r.next()) & (r.below(2) ? 0x00ff00ffu : 0xffffffffu)));
+        len = r.below(33);
+      } else {
+        const std::uint64_t low = r.below(3) == 0 ? r.next() : (r.next() & 0xff);
+        a = ip_address::v6(base_high | (r.next() & (r.below(2) ? 0xffULL : 0xffffffffULL)), low);
+        len = r.below(4) == 0 ? r.below(129) : 40 + r.below(89);
+      }
+      entries.push_back({*ip_prefix::masked(a, len), i});
+    }
+    // Some exact duplicates.
+    for (unsigned d = 0; d < count / 10; ++d) entries.push_back({entries[r.below(count)].prefix, count + d});
+
+    auto t = prefix_table<std::uint32_t>::build(entries);
+    REQUIRE(t.has_value());
+
+    auto reference = [&](const ip_address& a) {
+      const ip_address u = a.unmapped();
+      int best = -1;
+      unsigned best_len = 0;
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (!entries[i].prefix.contains(u)) continue;
+        if (best < 0 || entries[i].prefix.length() >= best_len) {
+          best = static_cast<int>(i);
+          best_len = entries[i].prefix.length();
+        }
+      }
+      return best;
+    };
+    for (int q = 0; q < 3000; ++q) {
+      ip_address a;
+      // Probe near prefix boundaries: a prefix's first/last address +-1, or random.
+      const auto& e = entries[r.below(static_cast<unsigned>(entries.size()))].prefix;
+      const unsigned kind = r.below(4);
+      if (e.family() == ip_family::v4) {
+        const std::uint32_t start = e.address().v4_value();
+        const std::uint32_t host = e.length() >= 32 ? 0u : ~0u >> e.length();
+        const std::uint32_t x = kind == 0 ? start - 1 : kind == 1 ? (start | host) + 1 : kind == 2 ? start | host
+                                                                                                  : start ^ (static_cast<std::uint32_t>(r.next()) & host);
+        a = r.below(8) == 0 ? ip_address::v4(x).mapped() : ip_address::v4(x);
+      } else {
+        std::uint64_t h = e.address().high(), l = e.address().low();
+        if (kind == 0) {
+          if (l-- == 0) --h;
+        } else if (kind == 1) {
+          const unsigned len = e.length();
+          if (len <= 64) {
+            h |= len >= 64 ? 0 : ~0ULL >> len;
+            l = ~0ULL;
+          } else {
+            l |= len == 128 ? 0 : ~0ULL >> (len - 64);
+          }
+          if (++l == 0) ++h;
+        } else if (kind == 2) {
+          l ^= r.next() & 0xff;
+        } else {
+          h ^= r.next() & 0xffff;
+          l = r.next();
+        }
+        a = ip_address::v6(h, l);
+      }
+      const int want = reference(a);
+      const auto got = t->lookup(a);
+      INFO(a.to_string());
+      REQUIRE(static_cast<int>(got ? static_cast<int>(got.index) : -1) == want);
+      if (got) CHECK(*got.value == entries[got.index].value);
+    }
+  }
+}
+
+TEST_CASE("prefix_table: swapped at run time through the snapshot handle") {
+  using dnsfilter::policy::prefix_table_handle;
+  using dnsfilter::policy::prefix_table_reader;
+  const std::vector<client_prefix_table::entry> first{{pfx("10.0.0.0/8"), decision::opt_out}};
+  const std::vector<client_prefix_table::entry> second{{pfx("10.0.0.0/8"), decision::filter}};
+  prefix_table_handle<decision> handle(std::make_shared<const client_prefix_table>(*client_prefix_table::build(first)));
+  prefix_table_reader<decision> reader(handle);
+  CHECK(*reader.get().lookup(addr("10.0.0.1")).value == decision::opt_out);
+  handle.store(std::make_shared<const client_prefix_table>(*client_prefix_table::build(second)));
+  CHECK(*reader.get().lookup(addr("10.0.0.1")).value == decision::filter);
+}
