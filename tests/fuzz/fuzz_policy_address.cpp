@@ -6,6 +6,8 @@
 // same IPv4 text (inet_pton refuses leading zeros too) and the same IPv6 text
 // (except zone ids, which neither accepts), with equal bytes. A prefix must
 // have no host bits and contain its own address. Any disagreement aborts.
+#include "fuzz_check.hpp"
+
 #include <dnsfilter/policy/address.hpp>
 
 #include <arpa/inet.h>
@@ -24,12 +26,7 @@ namespace {
 using namespace dnsfilter;
 using namespace dnsfilter::policy;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "fuzz_policy_address: %s\n", what);
-    std::abort();
-  }
-}
+using dnsfilter_fuzz::check;
 
 template <class T>
 void check_round_trip(const T& value) {
