@@ -4,8 +4,11 @@
 
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/error.hpp>
+#include <dnsfilter/filter.hpp>
 #include <dnsfilter/lists.hpp>
 #include <dnsfilter/match.hpp>
 #include <dnsfilter/policy.hpp>
 #include <dnsfilter/result.hpp>
+#include <dnsfilter/sinkhole.hpp>
+#include <dnsfilter/stats.hpp>
 #include <dnsfilter/wire.hpp>

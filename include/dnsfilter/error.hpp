@@ -57,6 +57,10 @@ enum class errc : int {
   bad_date,
   // A file that could not be opened or read.
   io_error,
+  // A statistics file that is malformed, truncated or inconsistent.
+  bad_stats_file,
+  // A file that could not be written (or atomically replaced).
+  write_failed,
 };
 
 namespace detail {

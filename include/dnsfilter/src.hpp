@@ -24,6 +24,14 @@
 #include <dnsfilter/impl/message.ipp>
 #include <dnsfilter/impl/name.ipp>
 #include <dnsfilter/impl/policy_address.ipp>
+#include <dnsfilter/impl/policy_file.ipp>
+#include <dnsfilter/impl/policy_set.ipp>
 #include <dnsfilter/impl/query.ipp>
 #include <dnsfilter/impl/rdata.ipp>
+#include <dnsfilter/impl/sinkhole.ipp>
+#include <dnsfilter/impl/stats_calendar.ipp>
+#include <dnsfilter/impl/stats_export.ipp>
+#include <dnsfilter/impl/stats_query_log.ipp>
+#include <dnsfilter/impl/stats_registry.ipp>
+#include <dnsfilter/impl/stats_totals.ipp>
 #include <dnsfilter/impl/writer.ipp>

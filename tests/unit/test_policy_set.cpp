@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include "packets.hpp"
+
 #include <array>
 #include <optional>
 #include <string>
@@ -21,32 +23,13 @@ constexpr std::uint16_t subscriber_code = 65001;
 ip_address addr(const char* text) { return *ip_address::parse(text); }
 ip_prefix pfx(const char* text) { return *ip_prefix::parse(text); }
 
-// A query for www.example.com A, with EDNS when `edns` is set, carrying the
-// given subscriber id and ECS option.
-struct query_packet {
-  std::array<std::byte, 512> buf{};
-  std::span<const std::byte> bytes;
-  wire::query_view view;
-
-  query_packet(bool edns, std::string_view subscriber = {}, std::optional<wire::client_subnet> ecs = {}) {
-    wire::message_writer w{buf};
-    w.header().id = 0x1234;
-    w.header().rd = true;
-    REQUIRE(w.add_question(*wire::name::from_text("www.example.com"), wire::rr_type::a));
-    if (edns) {
-      wire::edns e;
-      e.udp_payload_size = 1232;
-      REQUIRE(w.add_opt(e));
-      if (!subscriber.empty())
-        REQUIRE(w.add_option(subscriber_code, std::as_bytes(std::span(subscriber.data(), subscriber.size()))));
-      if (ecs) REQUIRE(w.add_client_subnet(*ecs));
-    }
-    bytes = w.finish();
-    auto q = wire::query_view::parse(bytes);
-    REQUIRE(q);
-    view = *q;
-  }
-};
+// A query for www.example.com A with EDNS, carrying the subscriber id (when
+// not empty) and an ECS option (when given); without EDNS when `edns` is false.
+dnsfilter_test::query_packet query_with(bool edns, std::string_view subscriber = {},
+                                        std::optional<wire::client_subnet> ecs = {}) {
+  if (subscriber.empty()) return dnsfilter_test::query_packet("www.example.com", wire::rr_type::a, edns, {}, ecs);
+  return dnsfilter_test::query_packet("www.example.com", wire::rr_type::a, edns, {{subscriber_code, subscriber}}, ecs);
+}
 
 wire::client_subnet ecs_v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t prefix) {
   wire::client_subnet s;
@@ -83,7 +66,7 @@ policy_config sample_config() {
 
 TEST_CASE("policy_set: empty policy filters everyone") {
   policy_set p;
-  query_packet q(true, "alice");
+  auto q = query_with(true, "alice");
   const verdict v = p.decide(q.view, 3, addr("10.0.0.1"));
   CHECK(v.value == decision::filter);
   CHECK(v.decided_by == basis::none);
@@ -96,34 +79,34 @@ TEST_CASE("policy_set: listener, subscriber, client prefix, default — in that 
   const ip_address forwarder = addr("192.0.2.1");
 
   SUBCASE("an unfiltered listener opts out whatever else applies") {
-    query_packet q(true, "bob");
+    auto q = query_with(true, "bob");
     const verdict v = p.decide(q.view, 1, forwarder);
     CHECK(v == verdict{decision::opt_out, basis::listener, 1, false});
     CHECK(p.explain(v) == "opt-out: listener 1 is unfiltered");
   }
   SUBCASE("listener indices past the table are per-client") {
-    query_packet q(false);
+    auto q = query_with(false);
     CHECK(p.decide(q.view, 7, addr("203.0.113.9")).decided_by == basis::none);
   }
   SUBCASE("a subscriber id from a trusted forwarder decides before the prefix") {
-    query_packet q(true, "alice", ecs_v4(10, 1, 2, 24));  // prefix says filter
+    auto q = query_with(true, "alice", ecs_v4(10, 1, 2, 24));  // prefix says filter
     const verdict v = p.decide(q.view, 0, forwarder);
     CHECK(v == verdict{decision::opt_out, basis::subscriber, 0, false});
     CHECK(p.explain(v) == "opt-out: subscriber alice (rule 0)");
   }
   SUBCASE("a subscriber can opt back in inside an opted-out prefix") {
-    query_packet q(true, "bob", ecs_v4(10, 9, 9, 24));
+    auto q = query_with(true, "bob", ecs_v4(10, 9, 9, 24));
     const verdict v = p.decide(q.view, 0, forwarder);
     CHECK(v == verdict{decision::filter, basis::subscriber, 1, false});
   }
   SUBCASE("an unknown subscriber falls through to the prefix") {
-    query_packet q(true, "mallory", ecs_v4(10, 9, 9, 24));
+    auto q = query_with(true, "mallory", ecs_v4(10, 9, 9, 24));
     const verdict v = p.decide(q.view, 0, forwarder);
     CHECK(v == verdict{decision::opt_out, basis::client_prefix, 0, true});
     CHECK(p.explain(v) == "opt-out: client prefix 10.0.0.0/8 (rule 0, via ECS)");
   }
   SUBCASE("nested opt-in inside an opted-out range") {
-    query_packet q(false);
+    auto q = query_with(false);
     CHECK(p.decide(q.view, 0, addr("10.1.2.3")) == verdict{decision::filter, basis::client_prefix, 1, false});
     CHECK(p.decide(q.view, 0, addr("10.2.2.3")) == verdict{decision::opt_out, basis::client_prefix, 0, false});
     CHECK(p.decide(q.view, 0, addr("2001:db8:42:1::5")) == verdict{decision::opt_out, basis::client_prefix, 2, false});
@@ -134,8 +117,8 @@ TEST_CASE("policy_set: listener, subscriber, client prefix, default — in that 
 
 TEST_CASE("policy_set: ECS and subscriber ids are believed only from trusted forwarders") {
   const policy_set p = make(sample_config());
-  query_packet with_ecs(true, {}, ecs_v4(198, 51, 100, 24));
-  query_packet with_id(true, "alice");
+  auto with_ecs = query_with(true, {}, ecs_v4(198, 51, 100, 24));
+  auto with_id = query_with(true, "alice");
 
   SUBCASE("trusted forwarder: the ECS address is the client") {
     const client_identity who = p.identify(with_ecs.view, 0, addr("192.0.2.10"));
@@ -165,7 +148,7 @@ TEST_CASE("policy_set: ECS and subscriber ids are believed only from trusted for
     CHECK_FALSE(q.identify(with_ecs.view, 0, addr("203.0.113.5")).has_ecs);
   }
   SUBCASE("ECS with source prefix 0 means no address") {
-    query_packet zero(true, {}, ecs_v4(0, 0, 0, 0));
+    auto zero = query_with(true, {}, ecs_v4(0, 0, 0, 0));
     CHECK_FALSE(p.identify(zero.view, 0, addr("192.0.2.10")).has_ecs);
   }
   SUBCASE("IPv6 ECS") {
@@ -174,7 +157,7 @@ TEST_CASE("policy_set: ECS and subscriber ids are believed only from trusted for
     s.source_prefix = 56;
     const std::array<std::uint8_t, 7> net{0x20, 0x01, 0x0d, 0xb8, 0x00, 0x42, 0x01};
     for (std::size_t i = 0; i < net.size(); ++i) s.address[i] = std::byte{net[i]};
-    query_packet q(true, {}, s);
+    auto q = query_with(true, {}, s);
     const client_identity who = p.identify(q.view, 0, addr("192.0.2.10"));
     CHECK(who.has_ecs);
     CHECK(who.ecs == addr("2001:db8:42:100::"));
@@ -184,7 +167,7 @@ TEST_CASE("policy_set: ECS and subscriber ids are believed only from trusted for
     policy_config c = sample_config();
     c.subscribers.push_back({std::string("\x00\xff\x01", 3), decision::opt_out});
     const policy_set q = make(c);
-    query_packet bin(true, std::string_view("\x00\xff\x01", 3));
+    auto bin = query_with(true, std::string_view("\x00\xff\x01", 3));
     const verdict v = q.decide(bin.view, 0, addr("192.0.2.1"));
     CHECK(v == verdict{decision::opt_out, basis::subscriber, 2, false});
     CHECK(q.explain(v) == "opt-out: subscriber 0x00ff01 (rule 2)");
@@ -199,16 +182,16 @@ TEST_CASE("policy_set: duplicates — the later rule wins and is counted") {
   c.subscriber_from_trusted_only = false;
   const policy_set p = make(c);
   CHECK(p.shadowed() == 2);
-  query_packet q(true, "x");
+  auto q = query_with(true, "x");
   CHECK(p.decide(q.view, 0, addr("10.0.0.1")) == verdict{decision::filter, basis::subscriber, 1, false});
-  query_packet plain(false);
+  auto plain = query_with(false);
   CHECK(p.decide(plain.view, 0, addr("10.0.0.1")) == verdict{decision::filter, basis::client_prefix, 1, false});
 }
 
 TEST_CASE("policy_set: swapped at run time through a handle") {
   policy_set_handle handle(std::make_shared<const policy_set>());
   policy_set_reader reader(handle);
-  query_packet q(false);
+  auto q = query_with(false);
   CHECK(reader.get().decide(q.view, 0, addr("10.0.0.1")).value == decision::filter);
   handle.store(std::make_shared<const policy_set>(make(sample_config())));
   CHECK(reader.get().decide(q.view, 0, addr("10.0.0.1")).value == decision::opt_out);

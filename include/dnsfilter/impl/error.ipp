@@ -29,6 +29,8 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::bad_utf8: return "invalid UTF-8";
     case errc::bad_date: return "invalid date (expected YYYY-MM-DD)";
     case errc::io_error: return "file could not be read";
+    case errc::bad_stats_file: return "malformed statistics file";
+    case errc::write_failed: return "file could not be written";
   }
   return "unknown dnsfilter error";
 }

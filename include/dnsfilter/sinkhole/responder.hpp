@@ -1,0 +1,251 @@
+// dnsfilter — the sinkhole responder: the answer a resolver sends for a blocked name.
+//
+// Per packet, the flow is check -> (policy, match) -> respond:
+//
+//   auto checked = sinkhole::check_query(packet);             // one parse, no allocation
+//   if (checked.what == sinkhole::verdict::drop) return {};   // too short, or a response
+//   if (checked.what == sinkhole::verdict::reject)            // FORMERR / NOTIMP / BADVERS
+//     return responder.reject(checked, buffer);
+//   ... policy and matching on checked.query ...
+//   if (hit) return responder.respond(checked.query, sinkhole::decision::of(entry), buffer);
+//
+// Every answer is written into a caller buffer with no heap allocation and no
+// exception, and that buffer may be the one the query arrived in: the question
+// sits at the same offset in both, and everything else the answer needs from
+// the query is read before the first byte is written. A query_view (and a
+// query_check) is stale once its own buffer has been answered into.
+//
+// The answer, per entry action (match::action):
+//   sinkhole  A -> the configured IPv4 address, AAAA -> the IPv6 address; a
+//             type with no address configured, and every other type (ANY,
+//             HTTPS, MX, TXT, ...), gets NODATA. Addresses are synthesised
+//             only for class IN (or a QCLASS of ANY); other classes get NODATA.
+//   nodata    NOERROR with an empty answer section.
+//   nxdomain  NXDOMAIN.
+//   refused   REFUSED, nothing but the question (and OPT).
+//   drop      nothing to send: an empty span.
+//   pass      an exception entry is not a block: respond() refuses it with
+//             errc::out_of_range, so a caller that forgot to forward cannot
+//             send a made-up answer.
+//
+// Header: the id, RD, CD and opcode are copied from the query, QR and RA are
+// set (the answer comes from a recursive resolver), AA stays clear (we are not
+// the authority for the blocked zone and must not claim to be) and AD stays
+// clear (synthesised data is never validated data). TC is set when the answer
+// does not fit, as message_writer decides.
+//
+// Negative answers (NODATA, NXDOMAIN) carry an SOA in the authority section so
+// that downstream caches keep them for a known time (RFC 2308): its owner is
+// the query name itself, written as a 2-octet pointer to the question. Any
+// other owner would have to be a zone the client can place: an unrelated one
+// (say "sinkhole.invalid.") is out of bailiwick for the query, and a
+// forwarding resolver in front of us would strip it and cache the answer for
+// its own default time, or not at all. The SOA's TTL equals its MINIMUM, so
+// the negative TTL is exactly soa_settings::minimum (RFC 2308 section 5 takes
+// the smaller of the two).
+//
+// EDNS: when the query has an OPT record, the answer has one too: our own
+// payload size (settings::udp_payload_size), version 0, the DO bit copied, no
+// echo of the client's options (cookie, padding, ECS: a synthesised answer
+// has no use for them), and an Extended DNS Error (RFC 8914) whose INFO-CODE
+// is chosen per entry category (15 Blocked by default, 17 Filtered or any
+// other by configuration) and whose text names the entry. Without EDNS there
+// is nowhere to put the EDE.
+//
+// Size: over UDP an answer is at most 512 octets without EDNS and
+// max(512, advertised payload size) with it (RFC 6891 section 6.2.5); over
+// TCP, 65535. The output span is the caller's own limit on top of that. The
+// OPT record is reserved before the answer records, so a truncated answer
+// still carries it; the EDE comes last and is left out, without TC, when it
+// alone does not fit.
+#pragma once
+
+#include <dnsfilter/config.hpp>
+#include <dnsfilter/match/catalogue.hpp>
+#include <dnsfilter/result.hpp>
+#include <dnsfilter/wire/edns.hpp>
+#include <dnsfilter/wire/header.hpp>
+#include <dnsfilter/wire/name.hpp>
+#include <dnsfilter/wire/query.hpp>
+#include <dnsfilter/wire/rdata.hpp>
+#include <dnsfilter/wire/types.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dnsfilter::sinkhole {
+
+// How the answer leaves: over UDP the client's advertised size bounds it.
+enum class transport : std::uint8_t { udp, tcp };
+
+// The largest answer the client accepts for this query (before the caller's
+// own buffer limit): 512 over UDP without EDNS, max(512, advertised) with it,
+// 65535 over TCP.
+inline std::size_t answer_limit(const wire::query_view& query, transport via) noexcept {
+  if (via == transport::tcp) return 65535;
+  return query.has_edns() ? query.edns().effective_payload_size() : 512;
+}
+
+// ---------------------------------------------------------------------------
+// The gate: what to do with a packet before any filtering.
+
+enum class verdict : std::uint8_t {
+  process,  // a well-formed standard query: filter it (query_check::query holds it)
+  reject,   // answer at once with query_check::rcode (responder::reject writes it)
+  drop,     // send nothing: under 12 octets, or QR set (answering a response
+            // invites reflection loops between two servers)
+};
+
+struct query_check {
+  verdict what = verdict::drop;
+  // For reject: formerr (malformed, QDCOUNT other than 1), notimp (an opcode
+  // other than QUERY) or badvers (EDNS version above 0).
+  wire::rcode rcode = wire::rcode::noerror;
+  // Why query_view::parse refused the packet; errc::ok when it parsed.
+  errc error = errc::ok;
+  // The parsed query: always for process; for reject when the packet parsed
+  // (NOTIMP, BADVERS), so that the answer echoes its question and OPT.
+  bool parsed = false;
+  wire::query_view query;
+  // The packet as given, for answering one that did not parse.
+  std::span<const std::byte> packet;
+};
+
+// Judges a packet in this order: under 12 octets or QR set -> drop; opcode
+// other than QUERY -> reject NOTIMP; not a valid query (query_view::parse) ->
+// reject FORMERR; EDNS version above 0 -> reject BADVERS; else process.
+DNSFILTER_DECL query_check check_query(std::span<const std::byte> packet) noexcept;
+
+// ---------------------------------------------------------------------------
+// Configuration.
+
+// What a hit asks for, taken from the matched entry. The strings are only read
+// during the call.
+struct decision {
+  match::action action = match::action::sinkhole;
+  std::string_view id;        // named in the EDE text
+  std::string_view category;  // chooses the EDE INFO-CODE
+
+  static decision of(const match::entry& e) noexcept { return {e.action, e.id, e.category}; }
+};
+
+// The SOA of negative answers. The names sit under .invalid (RFC 6761), which
+// never resolves, so nobody mistakes the synthesised zone for a real one.
+struct soa_settings {
+  bool enabled = true;  // false: negative answers carry no SOA (and so are not cached by RFC 2308 rules)
+  wire::name mname = wire::name::from_text("sinkhole.invalid").value();
+  wire::name rname = wire::name::from_text("hostmaster.sinkhole.invalid").value();
+  std::uint32_t serial = 1;
+  std::uint32_t refresh = 3600;
+  std::uint32_t retry = 600;
+  std::uint32_t expire = 86400;
+  // The negative-caching TTL; also the SOA record's own TTL.
+  std::uint32_t minimum = 60;
+};
+
+// Entries of this category get this EDE INFO-CODE (exact, case-sensitive match).
+struct category_code {
+  std::string category;
+  std::uint16_t info_code = wire::ede_code::blocked;
+};
+
+struct settings {
+  // The sinkhole server's addresses; a type whose address is not set gets NODATA.
+  std::optional<wire::rdata::a> ipv4;
+  std::optional<wire::rdata::aaaa> ipv6;
+  // TTL of the sinkhole address records: short, so that a lifted entry stops
+  // steering clients within a minute.
+  std::uint32_t answer_ttl = 60;
+  soa_settings soa;
+  // The payload size we advertise in our OPT record: 1232 fits any path
+  // without fragmentation (DNS Flag Day 2020).
+  std::uint16_t udp_payload_size = 1232;
+  // Extended DNS Errors for EDNS clients: on by default.
+  bool extended_errors = true;
+  std::uint16_t default_info_code = wire::ede_code::blocked;
+  // Exceptions to default_info_code; looked up by a linear scan on each hit
+  // (hits are rare, and the table is a handful of categories).
+  std::vector<category_code> info_codes;
+  // EDE text: ede_text_prefix followed by the entry id, or ede_text_without_id
+  // for an entry without one (plain block lists). Cut at max_ede_text octets.
+  std::string ede_text_prefix = "blocked by entry ";
+  std::string ede_text_without_id = "blocked by a filtering list";
+};
+
+// The longest EDE text the responder writes, in octets.
+inline constexpr std::size_t max_ede_text = 255;
+
+// ---------------------------------------------------------------------------
+// The responder.
+
+// Writes answers by the settings it was built with. Building copies the
+// settings (and may allocate); the answer functions are const, allocation-free
+// and safe to call from many threads at once. Each returns the answer, an
+// empty span for "send nothing", or an error: errc::no_space when `out` is
+// under 12 octets, errc::out_of_range for a call that has no answer (see each).
+class responder {
+ public:
+  responder() : responder(settings{}) {}
+  explicit DNSFILTER_DECL responder(settings s);
+
+  const sinkhole::settings& config() const noexcept { return settings_; }
+
+  // The answer to `query` for a hit on an entry (see the table at the top of
+  // this file). action::drop gives an empty span; action::pass is
+  // errc::out_of_range. `out` may be the buffer `query` views.
+  DNSFILTER_DECL result<std::span<const std::byte>> respond(const wire::query_view& query, const decision& hit,
+                                                             std::span<std::byte> out,
+                                                             transport via = transport::udp) const noexcept;
+
+  // A bare answer with this rcode: the question, and for an EDNS query our OPT
+  // with the EDE if one is given — REFUSED with EDE 18 (Prohibited) for a
+  // client outside the ACL, SERVFAIL with EDE 23 (Network Error) when the
+  // upstream failed. An rcode above 15 needs the OPT to carry its high bits,
+  // so without EDNS it is errc::out_of_range. The EDE text must not point
+  // into `out`.
+  DNSFILTER_DECL result<std::span<const std::byte>> error_answer(
+      const wire::query_view& query, wire::rcode rcode, std::span<std::byte> out,
+      std::optional<wire::extended_error> ede = std::nullopt, transport via = transport::udp) const noexcept;
+
+  // The answer to a packet check_query rejected. One that parsed (NOTIMP,
+  // BADVERS) is answered by error_answer, with its question and OPT. One that
+  // did not (FORMERR, or NOTIMP for a malformed packet) gets its header's id,
+  // opcode, RD and CD, and its question only when QDCOUNT is 1 and the
+  // question reads as a valid uncompressed name plus type and class; never an
+  // OPT, since we could not read the client's. A check whose verdict is not
+  // reject is errc::out_of_range. `out` may be the packet's buffer.
+  DNSFILTER_DECL result<std::span<const std::byte>> reject(const query_check& checked, std::span<std::byte> out,
+                                                            transport via = transport::udp) const noexcept;
+
+  // The EDE INFO-CODE for entries of this category.
+  DNSFILTER_DECL std::uint16_t info_code_for(std::string_view category) const noexcept;
+
+  // The EDE text for an entry id, written into `buffer` (cut at a UTF-8
+  // character boundary when it does not fit); a view of `buffer`.
+  DNSFILTER_DECL std::string_view ede_text(std::string_view id, std::span<char, max_ede_text> buffer) const noexcept;
+
+ private:
+  struct echo;
+  struct content;
+  DNSFILTER_DECL std::span<const std::byte> write(const echo& from, const content& what,
+                                                  std::span<std::byte> out) const noexcept;
+
+  sinkhole::settings settings_;
+  // The SOA RDATA in wire form, built once: each negative answer copies it in
+  // one piece. Its names are written in full (compression is optional), which
+  // costs a few octets and saves the per-answer compression search.
+  std::array<std::byte, 2 * wire::max_name_length + 20> soa_rdata_;
+  std::size_t soa_rdata_size_ = 0;
+};
+
+}  // namespace dnsfilter::sinkhole
+
+#if DNSFILTER_HEADER_ONLY
+#include <dnsfilter/impl/sinkhole.ipp>
+#endif

@@ -1,0 +1,286 @@
+// dnsfilter — exact query counters: one recorder per serving thread, merged on read.
+//
+//   stats::registry reg{2};                                    // two serving threads
+//   stats::slot_map slots = reg.map(snapshot->source());       // at each catalogue install
+//
+//   // serving thread i, once per packet (no lock, no allocation, no shared write):
+//   stats::recorder& rec = reg.at(i);
+//   rec.count_opted_out(now);                                  // client opted out
+//   rec.count_passed(now);                                     // no entry matched
+//   rec.count_hit(now, slots.of(hit.entry), entry.action, &details);   // an entry matched
+//
+//   // anywhere, any time (a metrics endpoint, a timer that persists):
+//   stats::totals t = reg.read();                              // exact: every count so far
+//   stats::write_totals("/var/lib/dnsfilter/stats", t);
+//
+// Counting. Each recorder is the single writer of its counters, which live in
+// a 64-byte-aligned block of its own: an increment is a relaxed load and a
+// relaxed store of an atomic (no read-modify-write, no lock prefix, no cache
+// line written by two threads), and read() sums the recorders with relaxed
+// loads. A count is exact once the thread that made it has gone on past it;
+// a read() racing an increment sees it or not, never half of it.
+//
+// Months. A recorder keeps the [start, end) of its current month and counts
+// there while `now` stays inside: one comparison per packet. The first packet
+// outside it (the month rolled over, or the clock stepped back) moves the
+// recorder to a new block of counters for that month, allocated then: the
+// only allocation a recorder makes, at most once a month (and once after a
+// reload that added entries, see below), never per packet. The block it left
+// stays readable until a read() folds it into the registry's archive, so no
+// count is lost at a rollover. A recorder never writes a block it has left
+// (a clock stepping back into an old month gets a new block, merged with the
+// old by month on read), which is what lets read() free the blocks it folded.
+// If that allocation fails, the packet is counted in totals::unrecorded and
+// the next packet tries again.
+//
+// Entries. Catalogue snapshots are rebuilt on reload and renumber their
+// entries, so counts are not kept by entry index: map() gives each entry a
+// stable slot by its key (its identifier, or the name of its source list
+// when it has none) and each category a slot by its name, and returns the
+// slot_map of that snapshot, to be kept beside it. Slots are never reused, so
+// an entry's counts continue across reloads, and a key of an entry lifted
+// long ago still names its old counts. A hit on a slot the recorder's block
+// does not yet have (the reload added entries) moves it to a larger block for
+// the same month, as at a rollover.
+//
+// Persistence. read() returns everything counted since start plus what
+// merge() added (the file of the previous run): write it with write_totals
+// as often as a restart may lose (every minute, say). The registry does not
+// write by itself: it has no thread and no clock.
+#pragma once
+
+#include <dnsfilter/config.hpp>
+#include <dnsfilter/match/catalogue.hpp>
+#include <dnsfilter/stats/calendar.hpp>
+#include <dnsfilter/stats/query_log.hpp>
+#include <dnsfilter/stats/totals.hpp>
+
+#include <tsl/robin_map.h>
+
+#include <atomic>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dnsfilter::stats {
+
+class registry;
+
+// The stable counter slots of one entry of a catalogue snapshot.
+struct entry_slots {
+  std::uint32_t entry = 0;     // slot of the entry's key
+  std::uint32_t category = 0;  // slot of the entry's category
+  std::string_view key;        // the key itself (for the query log); owned by the registry
+};
+
+// Entry index → slots, for one catalogue snapshot. Made by registry::map; must
+// not outlive the registry.
+class slot_map {
+ public:
+  slot_map() = default;
+  // Precondition: entry_index < size(), i.e. an entry of the mapped catalogue.
+  const entry_slots& of(std::uint32_t entry_index) const noexcept {
+    assert(entry_index < slots_.size());
+    return slots_[entry_index];
+  }
+  std::size_t size() const noexcept { return slots_.size(); }
+
+ private:
+  friend class registry;
+  std::vector<entry_slots> slots_;
+};
+
+// What the query log needs of a filtered query beyond what the recorder knows.
+struct query_details {
+  policy::ip_address client;
+  wire::name_view qname;
+  wire::rr_type qtype = wire::rr_type::a;
+};
+
+struct registry_options {
+  stats::zone zone;                    // months are months of this zone (UTC by default)
+  query_log_sink* query_log = nullptr;  // receives filtered queries; must outlive the registry
+};
+
+namespace detail {
+
+using counter = std::atomic<std::uint64_t>;
+
+// The only writer of `c` adds one: no read-modify-write instruction needed.
+DNSFILTER_ALWAYS_INLINE void bump(counter& c) noexcept {
+  c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+inline constexpr std::size_t cache_line = 64;
+
+// One recorder's counters for one month. Allocated with its slot counters
+// right behind it, both on their own cache lines.
+struct alignas(cache_line) month_block {
+  month_index month = 0;
+  match::timestamp start = 0, end = 0;  // the month's [start, end) in UTC seconds
+  std::uint32_t entry_slots = 0, category_slots = 0;
+  month_block* older = nullptr;  // blocks the recorder has left, newest first
+  counter passed{0}, filtered{0}, opted_out{0};
+  // Queries counted as passed earlier and found filtered afterwards (CNAME
+  // cloaking in the upstream answer): taken off `passed` when folded.
+  counter reclassified{0};
+  counter by_action[action_count] = {};
+
+  counter* slots() noexcept { return std::launder(reinterpret_cast<counter*>(this + 1)); }
+  counter& entry(std::uint32_t slot) noexcept { return slots()[slot]; }
+  counter& category(std::uint32_t slot) noexcept { return slots()[entry_slots + slot]; }
+
+  // nullptr when memory is exhausted.
+  static DNSFILTER_DECL month_block* create(month_index m, const zone& z, std::uint32_t entries,
+                                            std::uint32_t categories) noexcept;
+  static DNSFILTER_DECL void destroy(month_block* b) noexcept;
+};
+
+// What the recorders read of their registry.
+struct shared_state {
+  stats::zone zone;
+  query_log_sink* query_log = nullptr;
+  // Slots assigned so far: the size a new block gets.
+  std::atomic<std::uint32_t> entry_slots{0}, category_slots{0};
+};
+
+}  // namespace detail
+
+// The counters of one serving thread. Only that thread may call count_*.
+class alignas(detail::cache_line) recorder {
+ public:
+  recorder(const recorder&) = delete;
+  recorder& operator=(const recorder&) = delete;
+  DNSFILTER_DECL ~recorder();
+
+  // A query of an opted-out client: counted there only (nothing identifies it).
+  void count_opted_out(match::timestamp now) noexcept {
+    if (detail::month_block* b = block_for(now, 0, 0)) detail::bump(b->opted_out);
+  }
+
+  // A query that no entry matched.
+  void count_passed(match::timestamp now) noexcept {
+    if (detail::month_block* b = block_for(now, 0, 0)) detail::bump(b->passed);
+  }
+
+  // A query that an entry matched, answered with `taken` (the entry's action,
+  // or whatever the resolver did instead): `pass` counts as passed, every other
+  // action as filtered; the hit counts under the entry, its category and
+  // `taken`. A filtered query goes to the registry's query log, if it has one
+  // and `details` is given.
+  void count_hit(match::timestamp now, const entry_slots& slots, match::action taken,
+                 const query_details* details = nullptr) noexcept {
+    detail::month_block* b = block_for(now, slots.entry + 1, slots.category + 1);
+    if (b == nullptr) return;
+    const bool filtered = taken != match::action::pass;
+    detail::bump(filtered ? b->filtered : b->passed);
+    count_entry(*b, now, slots, taken, details);
+  }
+
+  // A query counted as passed by this recorder (count_passed, with the same
+  // `now`) that turned out to be filtered: an upstream answer whose CNAME
+  // chain leads to a blocked name. It moves from passed to filtered and
+  // counts as a hit of `slots` with `taken` (never pass). Call it on the
+  // recorder that counted the query: the correction is made when the month's
+  // blocks are folded, in the order the recorder wrote them.
+  void count_reclassified(match::timestamp now, const entry_slots& slots, match::action taken,
+                          const query_details* details = nullptr) noexcept {
+    detail::month_block* b = block_for(now, slots.entry + 1, slots.category + 1);
+    if (b == nullptr || taken == match::action::pass) return;
+    detail::bump(b->reclassified);
+    detail::bump(b->filtered);
+    count_entry(*b, now, slots, taken, details);
+  }
+
+ private:
+  friend class registry;
+  recorder() = default;  // made by the registry only
+
+  // The block that counts `now`, with at least the given slot counts.
+  DNSFILTER_ALWAYS_INLINE detail::month_block* block_for(match::timestamp now, std::uint32_t entries,
+                                                         std::uint32_t categories) noexcept {
+    detail::month_block* b = current_;
+    if (DNSFILTER_LIKELY(b != nullptr && now >= b->start && now < b->end && entries <= b->entry_slots &&
+                         categories <= b->category_slots))
+      return b;
+    return move_to(now, entries, categories);
+  }
+  // What every hit counts besides passed/filtered, and the query-log line of a filtered one.
+  void count_entry(detail::month_block& b, match::timestamp now, const entry_slots& slots, match::action taken,
+                   const query_details* details) noexcept {
+    detail::bump(b.by_action[action_slot(taken)]);
+    detail::bump(b.entry(slots.entry));
+    detail::bump(b.category(slots.category));
+    if (taken != match::action::pass && details != nullptr && shared_->query_log != nullptr)
+      shared_->query_log->write({now, details->client, details->qname, details->qtype, slots.key, taken});
+  }
+  // The cold path of block_for: a new block, published to readers.
+  DNSFILTER_DECL detail::month_block* move_to(match::timestamp now, std::uint32_t entries,
+                                              std::uint32_t categories) noexcept;
+
+  // Written by this recorder's thread only.
+  detail::month_block* current_ = nullptr;
+  // current_, for readers; its `older` chain holds the blocks left since the last read().
+  std::atomic<detail::month_block*> head_{nullptr};
+  detail::counter unrecorded_{0};
+  const detail::shared_state* shared_ = nullptr;
+};
+
+class registry {
+ public:
+  // `recorders`: one per serving thread (at least 1).
+  explicit DNSFILTER_DECL registry(std::size_t recorders, const registry_options& options = {});
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+  DNSFILTER_DECL ~registry();
+
+  std::size_t size() const noexcept { return size_; }
+  // The recorder of serving thread `i` (< size()); the same one for the
+  // registry's lifetime.
+  recorder& at(std::size_t i) noexcept {
+    assert(i < size_);
+    return recorders_[i];
+  }
+  const stats::zone& zone() const noexcept { return shared_.zone; }
+
+  // Slots for every entry of `cat`, new keys and categories getting new slots.
+  // Thread-safe; call it when a snapshot is built, off the serving threads.
+  DNSFILTER_DECL slot_map map(const match::catalogue& cat);
+
+  // Everything counted so far, plus what merge() added. Thread-safe, any time;
+  // folds the blocks the recorders have left into the archive and frees them.
+  DNSFILTER_DECL totals read();
+
+  // Adds `t` (e.g. the previous run's file) to the archive; errc::out_of_range,
+  // adding nothing, when its zone is not this registry's.
+  DNSFILTER_DECL result<void> merge(const totals& t);
+
+ private:
+  using slot_index = tsl::robin_map<std::string, std::uint32_t>;
+  // The slot of `key`, assigned on first sight.
+  DNSFILTER_DECL std::uint32_t intern(slot_index& index, std::deque<std::string>& keys, std::string_view key);
+  DNSFILTER_DECL void add_block(totals& into, detail::month_block& b) const;
+
+  detail::shared_state shared_;
+  std::size_t size_;
+  std::unique_ptr<recorder[]> recorders_;
+
+  std::mutex mutex_;  // guards what follows; never taken by a recorder
+  slot_index entry_index_, category_index_;
+  // Slot → key. A deque, because entry_slots::key views its strings and a
+  // deque never moves an element when it grows.
+  std::deque<std::string> entry_keys_, category_keys_;
+  totals archive_;
+};
+
+}  // namespace dnsfilter::stats
+
+#if DNSFILTER_HEADER_ONLY
+#include <dnsfilter/impl/stats_registry.ipp>
+#endif

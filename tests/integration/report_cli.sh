@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# dnsfilter-report end to end: tests/data/stats/sample.stats (written by the
+# library: test_stats.cpp checks it byte for byte) and catalogue.tsv give the
+# transparency report for 2026-01..2026-06. Checks the entries in the period,
+# the shares with 15 significant digits, Markdown and CSV escaping, a
+# well-formed SVG, and the errors for a bad statistics file and bad arguments.
+#
+# usage: report_cli.sh PATH/TO/dnsfilter-report PATH/TO/tests/data/stats
+set -euo pipefail
+bin="${1:?usage: report_cli.sh PATH/TO/dnsfilter-report DATA_DIR}"
+data="${2:?usage: report_cli.sh PATH/TO/dnsfilter-report DATA_DIR}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+expect() {  # expect FILE PATTERN DESCRIPTION
+    if grep -qE -- "$2" "$1"; then echo "ok   - $3"; else
+        echo "FAIL - $3: /$2/ not in:"; sed 's/^/       /' "$1"; failures=$((failures + 1)); fi
+}
+well_formed() {  # well_formed FILE DESCRIPTION: xmllint when installed, else python's parser
+    if command -v xmllint >/dev/null; then xmllint --noout "$1"
+    else python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$1"; fi &&
+        echo "ok   - $2" || fail "$2"
+}
+expect_not() {  # expect_not FILE PATTERN DESCRIPTION
+    if grep -qE -- "$2" "$1"; then fail "$3: /$2/ found in $1"; else echo "ok   - $3"; fi
+}
+
+"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --out "$work" "$data/catalogue.tsv" 2>"$work/err" ||
+    fail "the report of the sample failed: $(cat "$work/err")"
+md="$work/report.md"
+expect "$md" '^# Transparency report, 2026-01 to 2026-06$' "the title names the period"
+expect "$md" 'calendar months of UTC\+00:00' "the zone of the months is stated"
+expect "$md" '^\| XX-20251201-0001 \| 2 \| information theft \| 2025-12-01 \|  \|$' "an open entry that started before the period"
+expect "$md" '^\| XX-20260110-0002 \| 3 \| backdoor, remote shell \| 2026-01-10 \| 2026-04-01 \|$' "an entry lifted inside the period"
+expect "$md" '^\| XX-20260301-0003 \| 1 \| DDoS \\\| &lt;botnet&gt; &amp; co \| 2026-03-01 \|  \|$' \
+    "Markdown cells escape | and HTML"
+expect_not "$md" 'XX-20250601-0000' "an entry lifted before the period is left out"
+expect_not "$md" 'XX-20260801-0004' "an entry starting after the period is left out"
+expect "$md" '^\| 2026-01 \| 1234567893 \| 152 \| 1\.23120000821210e-07 \|$' "January's share, 15 significant digits"
+expect "$md" '^\| 2026-04 \| 1250000100 \| 99 \| 7\.91999936640005e-08 \|$' "April's share"
+expect "$md" '^\| 2026-06 \| 0 \| 0 \| n/a \|$' "a month without data"
+expect "$md" '^\| Period \| 6170679111 \| 589 \| 9\.54514064667590e-08 \|$' "the period's share"
+expect_not "$md" '2025-12 \|' "a month before the period is left out"
+expect "$md" '!\[Share of affected queries, 2026-01 to 2026-06\]\(share\.svg\)' "the chart is linked"
+# Every share has exactly 15 significant digits.
+if grep -oE '[0-9]\.[0-9]+e-[0-9]+' "$md" | grep -vqE '^[0-9]\.[0-9]{14}e-[0-9]+$'; then
+    fail "a share without 15 significant digits"; else echo "ok   - every share has 15 significant digits"; fi
+
+csv="$work/monthly.csv"
+expect "$csv" $'^Month,Queries,Filtered,Share\r$' "monthly.csv header (CRLF, RFC 4180)"
+expect "$csv" $'^2026-03,1300000002,131,1\\.00769230614201e-07\r$' "monthly.csv row"
+[ "$(wc -l <"$csv")" -eq 7 ] && echo "ok   - monthly.csv has a row per month" || fail "monthly.csv rows: $(wc -l <"$csv")"
+expect "$work/entries.csv" $'^XX-20260110-0002,3,"backdoor, remote shell",2026-01-10,2026-04-01\r$' \
+    "entries.csv quotes a field with a comma"
+
+svg="$work/share.svg"
+well_formed "$svg" "share.svg is well-formed XML"
+expect "$svg" '<svg xmlns="http://www.w3.org/2000/svg"' "an SVG root element"
+expect "$svg" '\(log scale\)' "shares near 1e-7 get a log axis"
+expect "$svg" '>1e-07</text>' "a labelled decade tick"
+expect "$svg" '<title>2026-01: 1\.23120000821210e-07</title>' "a marker per month with its share"
+expect "$svg" '<title>2026-06: no data</title>' "the month without data is marked"
+"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --scale linear --out "$work" "$data/catalogue.tsv" 2>/dev/null
+expect_not "$work/share.svg" 'log scale' "--scale linear gives a linear axis"
+well_formed "$work/share.svg" "the linear chart is well-formed XML"
+
+# Errors: a damaged statistics file, a period backwards, missing arguments.
+head -n 20 "$data/sample.stats" >"$work/truncated.stats"
+if "$bin" --stats "$work/truncated.stats" --from 2026-01 --to 2026-06 --out "$work" "$data/catalogue.tsv" 2>"$work/err"; then
+    fail "a truncated statistics file was accepted"; else
+    expect "$work/err" 'truncated\.stats:20: the file ends without its .end. line' "a truncated file: file:line: reason"; fi
+status=0
+"$bin" --stats "$data/sample.stats" --from 2026-06 --to 2026-01 "$data/catalogue.tsv" 2>/dev/null || status=$?
+[ "$status" -eq 2 ] && echo "ok   - --to before --from is a usage error" || fail "--to before --from: status $status"
+status=0
+"$bin" --from 2026-01 --to 2026-06 "$data/catalogue.tsv" 2>/dev/null || status=$?
+[ "$status" -eq 2 ] && echo "ok   - --stats is required" || fail "without --stats: status $status"
+
+echo "report cli: $failures failure(s)"
+exit $((failures > 0))

@@ -1,0 +1,54 @@
+// The statistics of tests/data/stats/sample.stats, built in code: the unit
+// tests check that the library writes exactly that file, and the report
+// tool's integration test reads it (with tests/data/stats/catalogue.tsv).
+#pragma once
+
+#include <dnsfilter/stats.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace dnsfilter_test {
+
+namespace stats = dnsfilter::stats;
+
+// n hits of `key` (category `category`) answered with `a`, in `m`.
+inline void add_hits(stats::month_counts& m, const std::string& key, const std::string& category,
+                     dnsfilter::match::action a, std::uint64_t n) {
+  m.by_entry[key] += n;
+  m.by_category[category] += n;
+  m.by_action[stats::action_slot(a)] += n;
+  (a == dnsfilter::match::action::pass ? m.passed : m.filtered) += n;
+}
+
+// Six months around the report period 2026-01..2026-06, shares near 1e-7;
+// 2026-06 has no data at all, 2025-12 lies before the period.
+inline stats::totals sample_totals() {
+  using dnsfilter::match::action;
+  stats::totals t;
+  struct month_row {
+    int month;
+    std::uint64_t misses, opted_out, stealer, rat, ddos, list, exceptions;
+  };
+  const month_row rows[] = {
+      {12, 1179999905, 4100000, 95, 0, 0, 0, 0},  // 2025-12
+      {1, 1234567738, 4200000, 101, 40, 0, 11, 3},
+      {2, 1111110991, 3900000, 70, 38, 0, 12, 0},
+      {3, 1299999869, 4300000, 60, 20, 41, 10, 2},
+      {4, 1250000001, 4400000, 55, 0, 44, 0, 0},
+      {5, 1274999913, 4500000, 40, 0, 47, 0, 5},
+  };
+  for (const auto& r : rows) {
+    auto& m = t.months[stats::make_month(r.month == 12 ? 2025 : 2026, static_cast<unsigned>(r.month))];
+    m.passed = r.misses;
+    m.opted_out = r.opted_out;
+    if (r.stealer) add_hits(m, "XX-20251201-0001", "information theft", action::sinkhole, r.stealer);
+    if (r.rat) add_hits(m, "XX-20260110-0002", "backdoor, remote shell", action::sinkhole, r.rat);
+    if (r.ddos) add_hits(m, "XX-20260301-0003", "DDoS", action::nxdomain, r.ddos);
+    if (r.list) add_hits(m, "blocklist.txt", "", action::sinkhole, r.list);
+    if (r.exceptions) add_hits(m, "allow.txt", "", action::pass, r.exceptions);
+  }
+  return t;
+}
+
+}  // namespace dnsfilter_test
