@@ -24,8 +24,11 @@
 #define DNSFILTER_LIKELY(x) __builtin_expect(!!(x), 1)
 #define DNSFILTER_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define DNSFILTER_ALWAYS_INLINE inline __attribute__((always_inline))
+// A hint to start loading the cache line at `p` (read, keep in all levels).
+#define DNSFILTER_PREFETCH(p) __builtin_prefetch((p), 0, 3)
 #else
 #define DNSFILTER_LIKELY(x) (x)
 #define DNSFILTER_UNLIKELY(x) (x)
 #define DNSFILTER_ALWAYS_INLINE inline
+#define DNSFILTER_PREFETCH(p) ((void)(p))
 #endif
