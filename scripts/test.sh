@@ -8,14 +8,14 @@
 # "N passed, M failed", and the exit status is 1 if anything failed.
 #
 # Environment:
-#   DNSFILTER_FUZZ_SECONDS      seconds per fuzz target (default 60)
+#   DNSFILTER_FUZZ_SECONDS      seconds per fuzz target (default 30; 12 targets)
 #   CMAKE_BUILD_PARALLEL_LEVEL  build jobs (default 2)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${root}"
 
-fuzz_seconds="${DNSFILTER_FUZZ_SECONDS:-60}"
+fuzz_seconds="${DNSFILTER_FUZZ_SECONDS:-30}"
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
 export CTEST_PARALLEL_LEVEL="${CTEST_PARALLEL_LEVEL:-2}"
 
