@@ -22,6 +22,10 @@ packages=(
     dnsutils
     knot-dnsutils
     ldnsutils
+    unbound
+    dnsperf
+    dnsdist
+    time
     publicsuffix
     webext-ublock-origin-firefox
 )

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# bench/compare_peers.sh — dnsfilter-resolver against Unbound and dnsdist on
+# the same 1M-name block list and the same query mix, measured with dnsperf
+# in one run (Debian packages: unbound, dnsdist, dnsperf).
+#
+#   bash bench/compare_peers.sh [BUILD_DIR]       (default: build/release, built if needed)
+#
+# Each filtering server forwards misses to the same backend (another Unbound
+# whose local-zone "." redirect answers every name, so misses resolve without
+# the Internet) and is configured the way its users would block a list:
+#   dnsfilter-resolver  --list list.txt (a plain list), its response cache
+#   Unbound             local-zone "NAME" redirect + local-data A/AAAA per name, forward-zone "." to the backend
+#   dnsdist             newSuffixMatchNode() filled from list.txt + SpoofAction, newPacketCache, the backend as server
+# One serving thread each, pinned to one CPU; dnsperf on the other.
+#
+# Per server: load time (start until a listed name is answered with the
+# sinkhole address), resident memory after load (VmRSS, and the peak VmHWM),
+# QPS on sinkhole hits and on warm mixed traffic (1 % hits; a first pass fills
+# the caches), and the server's CPU time per answered query (utime + stime
+# from /proc/PID/stat over the run). For dnsfilter-resolver also: dnsperf at a
+# fixed rate while the 1M list is reloaded with SIGHUP every second — lost
+# queries must be zero.
+#
+# Environment: PEER_SECONDS (10) per dnsperf run, PEER_LIST_SIZE (1000000),
+# PEER_SERVER_CPU (1), PEER_CLIENT_CPU (0), PEER_ONLY ("dnsfilter unbound dnsdist"),
+# PEER_KEEP (set: keep the scratch directory with every log and dnsperf output).
+# The machine should be otherwise idle: other load shows up as noise.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${1:-${root}/build/release}"
+seconds="${PEER_SECONDS:-10}"
+list_size="${PEER_LIST_SIZE:-1000000}"
+server_cpu="${PEER_SERVER_CPU:-1}"
+client_cpu="${PEER_CLIENT_CPU:-0}"
+only="${PEER_ONLY:-dnsfilter unbound dnsdist}"
+tick="$(getconf CLK_TCK)"
+
+for tool in unbound dnsdist dnsperf dig taskset; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: bash scripts/bootstrap-debian.sh installs it" >&2; exit 1; }
+done
+
+if [[ ! -x "${build}/examples/resolver/dnsfilter-resolver" || ! -x "${build}/bench/dnsfilter-bench-peer-data" ]]; then
+    if [[ "${build}" == "${root}/build/release" ]]; then
+        cmake --preset release >&2
+    fi
+    cmake --build "${build}" --target dnsfilter-resolver dnsfilter-bench-peer-data >&2
+fi
+resolver="${build}/examples/resolver/dnsfilter-resolver"
+
+data="${build}/peer-data-${list_size}"
+if [[ ! -s "${data}/mixed.txt" ]]; then
+    mkdir -p "${data}"
+    echo "generating ${list_size} names and the query files in ${data} ..." >&2
+    "${build}/bench/dnsfilter-bench-peer-data" "${data}" "${list_size}" >&2
+fi
+probe="$(head -1 "${data}/list.txt")"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ -n "${PEER_KEEP:-}" ]]; then echo "kept ${work}" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+free_port() { echo $((20000 + RANDOM % 40000)); }
+
+# The backend: answers every name, on the client CPU (it works only while the caches warm).
+backend_port="$(free_port)"
+cat >"$work/backend.conf" <<EOF
+server:
+  interface: 127.0.0.1
+  port: ${backend_port}
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "${work}"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  do-ip6: no
+  num-threads: 1
+  access-control: 127.0.0.0/8 allow
+  module-config: "iterator"
+  local-zone: "." redirect
+  local-data: ". 3600 IN A 198.51.100.1"
+  local-data: ". 3600 IN AAAA 2001:db8::1"
+EOF
+timeout 3600 taskset -c "${client_cpu}" unbound -c "$work/backend.conf" >"$work/backend.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do dig @127.0.0.1 -p "$backend_port" +tries=1 +time=1 +short x.example A 2>/dev/null | grep -q 198 && break; sleep 0.1; done
+
+# Per-server configuration files.
+write_unbound() {  # PORT
+    echo "writing the Unbound configuration (2 local-data lines per name) ..." >&2
+    awk '{ printf "local-zone: \"%s.\" redirect\nlocal-data: \"%s. 60 IN A 0.0.0.0\"\nlocal-data: \"%s. 60 IN AAAA ::\"\n", $1, $1, $1 }' \
+        "${data}/list.txt" >"$work/unbound-list.conf"
+    cat >"$work/unbound.conf" <<EOF
+server:
+  interface: 127.0.0.1
+  port: $1
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "${work}"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  do-ip6: no
+  num-threads: 1
+  msg-cache-size: 64m
+  rrset-cache-size: 128m
+  access-control: 127.0.0.0/8 allow
+  module-config: "iterator"
+  include: "${work}/unbound-list.conf"
+forward-zone:
+  name: "."
+  forward-addr: 127.0.0.1@${backend_port}
+EOF
+}
+write_dnsdist() {  # PORT
+    cat >"$work/dnsdist.lua" <<EOF
+setLocal("127.0.0.1:$1")
+setACL({"127.0.0.0/8"})
+newServer({address="127.0.0.1:${backend_port}", name="backend"})
+getPool(""):setCache(newPacketCache(500000, {maxTTL=86400, minTTL=0}))
+blocked = newSuffixMatchNode()
+for name in io.lines("${data}/list.txt") do blocked:add(name) end
+addAction(SuffixMatchNodeRule(blocked, true), SpoofAction({"0.0.0.0", "::"}, {ttl=60}))
+EOF
+}
+
+# cpu_ticks PID: utime + stime of the whole process.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_kb() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
+
+# perf NAME PORT FILE [extra dnsperf args]: one dnsperf run on the client CPU.
+perf_run() {
+    local name="$1" port="$2" file="$3"; shift 3
+    taskset -c "${client_cpu}" dnsperf -s 127.0.0.1 -p "$port" -d "$file" -c 8 -q 500 -t 2 "$@" >"$work/$name.perf" 2>&1 || true
+}
+perf_field() {  # FILE FIELD
+    case "$2" in
+        qps) awk '/Queries per second:/ { printf "%.0f", $4 }' "$1" ;;
+        completed) awk '/Queries completed:/ { print $3 }' "$1" ;;
+        lost) awk '/Queries lost:/ { print $3 }' "$1" ;;
+    esac
+}
+
+results=()
+measure() {  # NAME PORT COMMAND...: start, measure, stop
+    local name="$1" port="$2"; shift 2
+    local start end pid load rss hwm t0 t1 hits_qps hits_us mixed_qps mixed_us lost
+    start="$(date +%s.%N)"
+    timeout 3600 taskset -c "${server_cpu}" "$@" >"$work/$name.log" 2>&1 &
+    pids+=($!)
+    local i
+    for i in $(seq 1 6000); do
+        dig @127.0.0.1 -p "$port" +tries=1 +time=1 +short "$probe" A 2>/dev/null | grep -q '^0\.0\.0\.0$' && break
+        kill -0 "${pids[-1]}" 2>/dev/null || { echo "$name exited:" >&2; cat "$work/$name.log" >&2; return 1; }
+        sleep 0.05
+    done
+    end="$(date +%s.%N)"
+    load="$(echo "$end - $start" | bc)"
+    pid="$(pgrep -P "${pids[-1]}" | head -1)"  # timeout -> taskset, which execs the server
+    sleep 1
+    rss="$(rss_kb "$pid" VmRSS)"
+    hwm="$(rss_kb "$pid" VmHWM)"
+
+    t0="$(cpu_ticks "$pid")"
+    perf_run "$name-hits" "$port" "${data}/hits.txt" -l "$seconds"
+    t1="$(cpu_ticks "$pid")"
+    hits_qps="$(perf_field "$work/$name-hits.perf" qps)"
+    hits_us="$(echo "scale=2; ($t1 - $t0) * 1000000 / $tick / $(perf_field "$work/$name-hits.perf" completed)" | bc)"
+    lost="$(perf_field "$work/$name-hits.perf" lost)"
+
+    perf_run "$name-warm" "$port" "${data}/mixed.txt" -n 2   # fill the caches (two passes)
+    t0="$(cpu_ticks "$pid")"
+    perf_run "$name-mixed" "$port" "${data}/mixed.txt" -l "$seconds"
+    t1="$(cpu_ticks "$pid")"
+    mixed_qps="$(perf_field "$work/$name-mixed.perf" qps)"
+    mixed_us="$(echo "scale=2; ($t1 - $t0) * 1000000 / $tick / $(perf_field "$work/$name-mixed.perf" completed)" | bc)"
+    lost=$((lost + $(perf_field "$work/$name-mixed.perf" lost)))
+
+    local reload_note="-"
+    if [[ "$name" == dnsfilter ]]; then
+        # Reload the 1M list every second under a steady load of half the warm QPS.
+        local rate=$((mixed_qps / 2)) before after
+        before="$(grep -c 'reload (SIGHUP)' "$work/$name.log" || true)"
+        perf_run "$name-reload" "$port" "${data}/mixed.txt" -l "$seconds" -Q "$rate" &
+        local perf_pid=$!
+        for i in $(seq 1 $((seconds - 1))); do sleep 1; kill -HUP "$pid"; done
+        wait "$perf_pid" || true
+        after="$(grep -c 'reload (SIGHUP)' "$work/$name.log" || true)"
+        reload_note="$((after - before)) reloads at ${rate} q/s: $(perf_field "$work/$name-reload.perf" lost) lost"
+    fi
+    kill "$pid" 2>/dev/null || true
+    wait "${pids[-1]}" 2>/dev/null || true
+    results+=("$(printf '| %s | %.2f s | %d MB (peak %d MB) | %s | %s µs | %s | %s µs | %s | %s |' "$name" "$load" \
+        $((rss / 1024)) $((hwm / 1024)) "$hits_qps" "$hits_us" "$mixed_qps" "$mixed_us" "$lost" "$reload_note")")
+    eval "qps_hits_${name}=${hits_qps}; qps_mixed_${name}=${mixed_qps}; us_hits_${name}=${hits_us}; us_mixed_${name}=${mixed_us}"
+    echo "${results[-1]}" >&2
+}
+
+for server in $only; do
+    port="$(free_port)"
+    case "$server" in
+        dnsfilter)
+            measure dnsfilter "$port" "$resolver" --threads 1 --listen "127.0.0.1:$port" --list "${data}/list.txt" \
+                --upstream "127.0.0.1:${backend_port}" --metrics none --cache-size 64M --watch-interval 0 ;;
+        unbound)
+            write_unbound "$port"
+            measure unbound "$port" unbound -c "$work/unbound.conf" ;;
+        dnsdist)
+            write_dnsdist "$port"
+            measure dnsdist "$port" dnsdist --supervised --disable-syslog -C "$work/dnsdist.lua" ;;
+    esac
+done
+
+echo
+echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), server on CPU ${server_cpu}, dnsperf on CPU ${client_cpu};"
+echo "${list_size} names; ${seconds} s per run; $(unbound -V | head -1), dnsdist $(dnsdist --version 2>/dev/null | awk 'NR==1{print $2}'), $(dnsperf -h 2>&1 | grep -m1 -o 'DNS Performance Testing Tool version [0-9.]*' || echo dnsperf)"
+echo
+echo "| server | load | RSS after load | QPS, sinkhole hits | CPU/query | QPS, warm mixed | CPU/query | lost | reload under load |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${results[@]}"
+ratio() { if [[ -n "${2:-}" && "${2:-0}" != 0 ]]; then echo "scale=2; $1 / $2" | bc; else echo "-"; fi; }
+if [[ -n "${qps_hits_dnsfilter:-}" ]]; then
+    echo
+    echo "dnsfilter / dnsdist: QPS hits $(ratio "${qps_hits_dnsfilter}" "${qps_hits_dnsdist:-}")x, mixed $(ratio "${qps_mixed_dnsfilter}" "${qps_mixed_dnsdist:-}")x;" \
+         "CPU per query hits $(ratio "${us_hits_dnsdist:-0}" "${us_hits_dnsfilter}")x less, mixed $(ratio "${us_mixed_dnsdist:-0}" "${us_mixed_dnsfilter}")x less"
+    echo "dnsfilter / Unbound: QPS hits $(ratio "${qps_hits_dnsfilter}" "${qps_hits_unbound:-}")x, mixed $(ratio "${qps_mixed_dnsfilter}" "${qps_mixed_unbound:-}")x;" \
+         "CPU per query hits $(ratio "${us_hits_unbound:-0}" "${us_hits_dnsfilter}")x less, mixed $(ratio "${us_mixed_unbound:-0}" "${us_mixed_dnsfilter}")x less"
+fi

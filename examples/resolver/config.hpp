@@ -1,0 +1,136 @@
+// dnsfilter-resolver — configuration: every setting, where it comes from and
+// what it defaults to.
+//
+// Sources, strongest first: the command line, then the file named by
+// --config (the same option names, `name = value` per line), then the
+// built-in defaults. For an option given several times (--listen, --upstream,
+// --list, ...) the values of the strongest source that has any replace the
+// others: a --upstream on the command line replaces the file's upstreams
+// rather than adding to them, which is what an operator testing one change
+// expects.
+//
+// With no arguments at all the resolver serves 127.0.0.1:5353 (UDP and TCP)
+// for loopback and private clients, filters with a small catalogue embedded in
+// the binary, and forwards to the resolvers of /etc/resolv.conf.
+#pragma once
+
+#include <dnsfilter/dnsfilter.hpp>
+
+#include <boost/asio/ip/address.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace resolver {
+
+struct listener_config {
+  boost::asio::ip::address address;
+  std::uint16_t port = 0;  // 0: the kernel picks one (printed at start; for tests)
+  bool udp = true;
+  bool tcp = true;
+  // Set when the listen spec names a mode; otherwise the policy file (or
+  // the default, per-client) decides.
+  std::optional<dnsfilter::policy::listener_mode> mode;
+  std::string text;  // as given, for messages
+};
+
+struct upstream_config {
+  boost::asio::ip::address address;
+  std::uint16_t port = 53;
+  std::string text;  // "192.0.2.53:53"
+};
+
+struct list_config {
+  std::string path;
+  dnsfilter::lists::format format = dnsfilter::lists::format::automatic;
+};
+
+enum class upstream_selection : std::uint8_t { ordered, round_robin };
+
+struct config {
+  // Serving.
+  std::vector<listener_config> listeners;
+  unsigned threads = 1;
+  std::size_t max_udp_payload = 1232;  // largest UDP answer we send (and advertise)
+  std::chrono::milliseconds tcp_idle_timeout{10000};
+  std::size_t tcp_max_connections = 1024;  // over all threads
+  std::size_t tcp_max_pipeline = 32;       // queries in flight per connection
+  std::size_t tcp_max_query_size = 4096;
+  std::size_t max_inflight = 8192;  // upstream queries in flight per thread
+
+  // Access control: the longest matching prefix decides; no match is refused.
+  std::vector<dnsfilter::policy::ip_prefix> allow;
+  std::vector<dnsfilter::policy::ip_prefix> deny;
+
+  // Upstreams.
+  std::vector<upstream_config> upstreams;
+  std::string upstream_origin;  // where the list came from, for the log
+  std::chrono::milliseconds upstream_timeout{1000};
+  unsigned upstream_attempts = 3;
+  std::chrono::milliseconds upstream_tcp_timeout{3000};
+  upstream_selection selection = upstream_selection::ordered;
+  unsigned upstream_down_after = 3;              // consecutive failures that mark an upstream down
+  std::chrono::seconds upstream_retry_after{5};  // first probe of a down upstream (doubles up to 60 s)
+  std::uint16_t upstream_payload = 1232;
+  bool randomize_case = false;  // 0x20: random letter case in upstream queries, checked exactly
+  std::uint16_t port_low = 0, port_high = 0;  // 0-0: the kernel's ephemeral range
+
+  // Filtering.
+  std::vector<list_config> lists;  // empty: the embedded example catalogue
+  bool lenient_lists = false;
+  dnsfilter::match::action list_action = dnsfilter::match::action::sinkhole;
+  std::string policy_file;
+  dnsfilter::sinkhole::settings sinkhole;
+
+  // Cache.
+  std::size_t cache_bytes = 32u << 20;
+  std::uint32_t cache_max_ttl = 86400;
+  std::uint32_t cache_min_ttl = 0;
+  std::uint32_t cache_negative_ttl = 3600;  // upper bound of negative caching (RFC 2308)
+
+  // Reload.
+  std::chrono::milliseconds watch_interval{2000};  // 0: only SIGHUP reloads
+
+  // Observability.
+  std::optional<listener_config> metrics;  // HTTP; nullopt: disabled
+  std::string query_log;                   // "" off, "-" standard output, else a file (appended)
+  dnsfilter::stats::query_log_options query_log_options;
+  bool query_log_key_given = false;
+  std::string stats_file;
+  std::chrono::seconds stats_interval{60};
+  std::uint64_t mismatch_warn = 10;  // mismatched upstream responses per window that trigger a warning
+  std::chrono::milliseconds mismatch_window{10000};
+
+  bool check_only = false;
+};
+
+// What parse_command_line decided.
+enum class parse_outcome { run, exit_success, exit_failure };
+
+// Parses argv (and the --config file), fills `out`, reads /etc/resolv.conf
+// when no upstream is given. Help and version go to `info`, errors to `errors`.
+parse_outcome parse_command_line(int argc, const char* const* argv, config& out, std::ostream& info,
+                                 std::ostream& errors);
+
+// The embedded example catalogue: operator TSV rows and an adblock list with
+// an exception. Names are under the reserved .example TLD (RFC 2606), so the
+// default configuration blocks nothing real.
+std::string_view embedded_catalogue_tsv();
+std::string_view embedded_catalogue_adblock();
+
+// "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" or a bare IPv6 address.
+bool parse_endpoint(std::string_view text, std::uint16_t default_port, boost::asio::ip::address& address,
+                    std::uint16_t& port, std::string& error);
+
+// The `nameserver` lines of a resolv.conf text, in order, as upstreams.
+std::vector<upstream_config> parse_resolv_conf(std::string_view text);
+
+std::string to_string(const boost::asio::ip::address& address, std::uint16_t port);
+
+}  // namespace resolver

@@ -1,0 +1,49 @@
+// dnsfilter-resolver — what the serving threads share: the hot-swappable
+// catalogue and policy, the responder, the access list, the cache, the
+// upstreams and the counters.
+#pragma once
+
+#include "cache.hpp"
+#include "config.hpp"
+#include "counters.hpp"
+#include "upstream.hpp"
+
+#include <dnsfilter/dnsfilter.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace resolver {
+
+// The compiled catalogue with the statistics slots of its entries: what a
+// reload builds and the filter serves from.
+using snapshot_type = dnsfilter::filter::snapshot_type;
+
+enum class access : std::uint8_t { deny, allow };
+
+struct shared_state {
+  shared_state(const config& c, std::shared_ptr<const snapshot_type> first,
+               std::shared_ptr<const dnsfilter::policy::policy_set> policies, dnsfilter::stats::registry& reg);
+
+  const config& cfg;
+  dnsfilter::filter::catalogue_handle catalogue;
+  dnsfilter::policy::policy_set_handle policies;
+  dnsfilter::sinkhole::responder responder;
+  dnsfilter::policy::prefix_table<access> acl;
+  response_cache cache;
+  upstream_set upstreams;
+  dnsfilter::stats::registry& registry;
+  std::vector<std::unique_ptr<thread_counters>> counters;  // one per serving thread
+  std::atomic<std::size_t> tcp_connections{0};
+
+  // Reloads (written by the control thread).
+  std::atomic<std::uint64_t> reloads_ok{0}, reloads_failed{0};
+  std::atomic<std::int64_t> last_reload_ok{0};  // unix seconds
+  std::atomic<bool> last_reload_failed{false};
+  std::atomic<std::uint64_t> generation{1};  // of the catalogue served
+};
+
+}  // namespace resolver
