@@ -12,10 +12,33 @@
 #   xxHash_FOUND, xxHash_INCLUDE_DIRS, xxHash_LIBRARIES, xxHash_VERSION
 #
 # Hints: xxHash_ROOT (CMake's <Package>_ROOT), or CMAKE_PREFIX_PATH.
+#
+# xxHash's own CMake package (xxHashConfig.cmake, installed by its CMake build,
+# vcpkg and Conan's CMakeDeps; Debian ships none) is used first when present:
+# it defines the same xxHash::xxhash target.
+#
+# Cross builds: the library is searched like any other (so a toolchain file
+# with CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY never gets the host's), and the
+# host's pkg-config is not asked unless the toolchain points it at the target
+# (PKG_CONFIG_LIBDIR or PKG_CONFIG_SYSROOT_DIR): its answer describes host
+# libraries. dnsfilter itself needs only the header.
 
-find_package(PkgConfig QUIET)
-if(PKG_CONFIG_FOUND)
-  pkg_check_modules(PC_xxHash QUIET libxxhash)
+if(NOT xxHash_NO_CONFIG)
+  find_package(xxHash CONFIG QUIET)
+  if(xxHash_FOUND AND TARGET xxHash::xxhash)
+    if(NOT xxHash_FIND_QUIETLY)
+      message(STATUS "Found xxHash: ${xxHash_DIR} (CMake package, version \"${xxHash_VERSION}\")")
+    endif()
+    return()
+  endif()
+  set(xxHash_FOUND FALSE)
+endif()
+
+if(NOT CMAKE_CROSSCOMPILING OR DEFINED ENV{PKG_CONFIG_LIBDIR} OR DEFINED ENV{PKG_CONFIG_SYSROOT_DIR})
+  find_package(PkgConfig QUIET)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(PC_xxHash QUIET libxxhash)
+  endif()
 endif()
 
 find_path(xxHash_INCLUDE_DIR

@@ -19,13 +19,18 @@ packages=(
     doctest-dev
     libbenchmark-dev
     pkg-config
+    g++-aarch64-linux-gnu
+    g++-arm-linux-gnueabihf
+    g++-mips-linux-gnu
+    qemu-user
+    python3
+    time
     dnsutils
     knot-dnsutils
     ldnsutils
     unbound
     dnsperf
     dnsdist
-    time
     publicsuffix
     webext-ublock-origin-firefox
 )

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The full check, as CI runs it (.ci/run): dependencies, the warnings-as-errors
 # debug build and tests, the ASan/UBSan build and tests, the separate-compilation
-# build and tests, every libFuzzer target for a bounded time over its seed
-# corpus, and the consumer-package tests.
+# build and tests, cross builds for 64-bit ARM and big-endian 32-bit MIPS with
+# their tests run under qemu-user, every libFuzzer target for a bounded time
+# over its seed corpus, and the consumer-package tests (CMake routes, the Conan
+# recipe and the vcpkg port).
 #
 # Every step runs even if an earlier one failed; the last line is the summary
 # "N passed, M failed", and the exit status is 1 if anything failed.
@@ -10,6 +12,7 @@
 # Environment:
 #   DNSFILTER_FUZZ_SECONDS      seconds per fuzz target (default 30; 12 targets)
 #   CMAKE_BUILD_PARALLEL_LEVEL  build jobs (default 2)
+#   DNSFILTER_CROSS_ARMHF=1     also the 32-bit ARM cross build (not in CI by default)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,6 +51,18 @@ step() {
         printf -- '-- FAIL %s (exit %d, %ds)\n' "${name}" "${rc}" $((SECONDS - start))
         failed=$((failed + 1))
         failed_steps+=("${name}")
+    fi
+}
+
+# cross_workflow PRESET: configure, build and test a cross preset
+# (cmake/toolchains/: Debian's g++-<triple>, ctest runs the programs under
+# qemu-user), then check that no host (x86-64) library reached a link line.
+cross_workflow() {
+    local preset="$1"
+    cmake --workflow --preset "${preset}"
+    if grep -E -- '-lxxhash|libxxhash|/usr/lib/x86_64-linux-gnu' "${root}/build/${preset}/build.ninja"; then
+        echo "a host library is on a ${preset} link line (above)" >&2
+        return 1
     fi
 }
 
@@ -92,6 +107,11 @@ step "bootstrap (Debian packages)" bash scripts/bootstrap-debian.sh
 step "dev: debug build, warnings as errors, unit tests" cmake --workflow --preset dev
 step "asan: AddressSanitizer + UBSan build, unit tests" cmake --workflow --preset asan
 step "separate: separate-compilation build, unit tests" cmake --workflow --preset separate
+step "cross-aarch64: 64-bit ARM build, tests under qemu-aarch64" cross_workflow cross-aarch64
+step "cross-mips: big-endian 32-bit MIPS build, tests under qemu-mips" cross_workflow cross-mips
+if [[ "${DNSFILTER_CROSS_ARMHF:-0}" == 1 ]]; then
+    step "cross-armhf: 32-bit ARM build, tests under qemu-arm" cross_workflow cross-armhf
+fi
 step "fuzz: build libFuzzer targets (clang-14)" fuzz_build
 
 shopt -s nullglob
@@ -105,7 +125,7 @@ for source in "${fuzz_sources[@]}"; do
     step "fuzz: run ${name} for ${fuzz_seconds}s" fuzz_run "${name}"
 done
 
-step "package: install + find_package/add_subdirectory/FetchContent/pkg-config consumers" \
+step "package: install + find_package/add_subdirectory/FetchContent/pkg-config consumers, Conan recipe, vcpkg port" \
     bash tests/package/run.sh
 
 banner "summary"

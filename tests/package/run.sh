@@ -2,7 +2,12 @@
 # Consumer-package tests: install dnsfilter into temporary prefixes and build a
 # tiny program against it through every supported route:
 #   find_package (header-only and separate compilation, plus a relocated
-#   prefix), pkg-config (both modes), add_subdirectory and FetchContent.
+#   prefix), pkg-config (both modes), add_subdirectory and FetchContent;
+#   conan/test_package against both installs; the Conan recipe
+#   (conan/conanfile.py) under a stand-in for Conan's Python API, building and
+#   packaging with real CMake (conan_recipe.py); and the vcpkg overlay port
+#   (ports/dnsfilter) under stand-ins for vcpkg's helpers, with a consumer
+#   written from the port's `usage` lines (vcpkg_port.cmake).
 # Prints PASS/FAIL per route; exits non-zero if any route failed.
 # Set DNSFILTER_PACKAGE_KEEP=1 to keep the temporary directory.
 set -euo pipefail
@@ -117,6 +122,17 @@ add_subdirectory_consumer() {
     "${work}/consumer-add_subdirectory/consumer"
 }
 
+# test_package_consumer MODE PREFIX: conan/test_package is an ordinary CMake
+# consumer too (find_package(dnsfilter CONFIG), dnsfilter::dnsfilter).
+test_package_consumer() {
+    local mode="$1" prefix="$2"
+    cmake -S "${root}/conan/test_package" -B "${work}/consumer-test_package-${mode}" "${generator[@]}" \
+        -DCMAKE_CXX_COMPILER="${cxx}" \
+        -DCMAKE_PREFIX_PATH="${prefix}"
+    cmake --build "${work}/consumer-test_package-${mode}"
+    "${work}/consumer-test_package-${mode}/test_package"
+}
+
 fetchcontent_consumer() {
     cmake -S "${here}/fetchcontent" -B "${work}/consumer-fetchcontent" "${generator[@]}" \
         -DCMAKE_CXX_COMPILER="${cxx}" \
@@ -124,6 +140,94 @@ fetchcontent_consumer() {
         -DDNSFILTER_SOURCE_DIR="${root}"
     cmake --build "${work}/consumer-fetchcontent"
     "${work}/consumer-fetchcontent/consumer"
+}
+
+# conan_recipe_check MODE [--separate]: conan/conanfile.py's declarations,
+# then generate/build/package with real CMake and conan/test_package built
+# from what package_info() declares.
+conan_recipe_check() {
+    local mode="$1"
+    shift
+    # Syntax first (compile() writes no __pycache__ into the source tree).
+    python3 -B -c 'import sys
+for f in sys.argv[1:]:
+    compile(open(f).read(), f, "exec")' "${root}/conan/conanfile.py" "${root}/conan/test_package/conanfile.py"
+    python3 -B "${here}/conan_recipe.py" "$@" --build "${work}/conan-${mode}" --cxx "${cxx}"
+}
+
+# vcpkg_manifest_check: ports/dnsfilter/vcpkg.json is valid and complete.
+vcpkg_manifest_check() {
+    python3 - "${root}/ports/dnsfilter" <<'PY'
+import json, os, sys
+port = sys.argv[1]
+m = json.load(open(os.path.join(port, "vcpkg.json")))
+names = [d if isinstance(d, str) else d["name"] for d in m["dependencies"]]
+host = {d["name"] for d in m["dependencies"] if isinstance(d, dict) and d.get("host")}
+checks = [
+    (m["name"] == os.path.basename(port), "name is the port directory's name"),
+    ("version-semver" in m, "a semver version"),
+    (m.get("license") == "MIT", "licence MIT"),
+    ({"xxhash", "robin-map"} <= set(names), "depends on xxhash and robin-map (vcpkg's names)"),
+    ({"vcpkg-cmake", "vcpkg-cmake-config"} <= host, "vcpkg-cmake and vcpkg-cmake-config as host tools"),
+    (names == sorted(names), "dependencies sorted (vcpkg format-manifest order)"),
+    ("separate-compilation" in m.get("features", {}), "feature separate-compilation"),
+    (os.path.isfile(os.path.join(port, "usage")), "a usage file"),
+]
+for ok, what in checks:
+    print(("ok   - " if ok else "FAIL - ") + what)
+sys.exit(0 if all(ok for ok, _ in checks) else 1)
+PY
+}
+
+# vcpkg_port_check MODE FEATURES: runs the portfile under the stand-in, then
+# builds conan/test_package's program with the CMake lines of the port's
+# `usage` file (Release, and Debug too when there is a library) and with
+# pkg-config against the installed tree.
+vcpkg_port_check() {
+    local mode="$1" features="$2"
+    local dir="${work}/vcpkg-${mode}"
+    local packages="${dir}/packages/dnsfilter_x64-linux"
+    cmake -DWORK="${dir}" -DFEATURES="${features}" -DCXX="${cxx}" -DGENERATOR="${generator[1]:-}" \
+        -P "${here}/vcpkg_port.cmake"
+    # A consumer made of exactly the usage file's lines.
+    local usage="${packages}/share/dnsfilter/usage" src="${dir}/consumer"
+    mkdir -p "${src}"
+    cp "${root}/conan/test_package/test_package.cpp" "${src}/main.cpp"
+    {
+        echo 'cmake_minimum_required(VERSION 3.25)'
+        echo 'project(vcpkg_usage LANGUAGES CXX)'
+        grep -E '^\s*find_package\(' "${usage}"
+        echo 'add_executable(main main.cpp)'
+        grep -E '^\s*target_link_libraries\(' "${usage}"
+    } >"${src}/CMakeLists.txt"
+    cat "${src}/CMakeLists.txt"
+    grep -q 'find_package(dnsfilter CONFIG REQUIRED)' "${src}/CMakeLists.txt"
+    grep -q 'dnsfilter::dnsfilter' "${src}/CMakeLists.txt"
+    local types=(Release)
+    [[ -n "${features}" ]] && types+=(Debug)
+    local type
+    for type in "${types[@]}"; do
+        cmake -S "${src}" -B "${dir}/consumer-${type}" "${generator[@]}" -DCMAKE_CXX_COMPILER="${cxx}" \
+            -DCMAKE_BUILD_TYPE="${type}" -DCMAKE_PREFIX_PATH="${packages}"
+        cmake --build "${dir}/consumer-${type}" --verbose
+        "${dir}/consumer-${type}/main"
+    done
+    if [[ -n "${features}" ]]; then
+        # The Debug consumer must link the debug/ library.
+        grep -q "${packages}/debug/lib/libdnsfilter.a" "${dir}/consumer-Debug/build.ninja" \
+            "${dir}/consumer-Debug/CMakeFiles/main.dir/link.txt" 2>/dev/null
+    fi
+    # pkg-config: the module name the usage file gives.
+    local module pcdir flags libs
+    module="$(sed -n '/pkg-config/,$ { /^  [a-z]/ { s/^ *//; p } }' "${usage}")"
+    [[ "${module}" == dnsfilter ]]
+    pcdir="$(dirname "$(find "${packages}" -path "${packages}/debug" -prune -o -name "${module}.pc" -print -quit)")"
+    flags="$(PKG_CONFIG_PATH="${pcdir}" pkg-config --cflags "${module}")"
+    libs="$(PKG_CONFIG_PATH="${pcdir}" pkg-config --libs "${module}")"
+    echo "pkg-config: ${flags} ${libs}"
+    # shellcheck disable=SC2086 # the flags are meant to split into words
+    "${cxx}" ${flags} "${src}/main.cpp" -o "${dir}/pkgconfig-main" ${libs}
+    "${dir}/pkgconfig-main"
 }
 
 echo "== dnsfilter consumer-package tests (work dir ${work})"
@@ -144,8 +248,10 @@ if [[ -n "${route_ok[install-header-only]:-}" ]]; then
         "${work}/prefix-header-only" INTERFACE_LIBRARY
     route find_package-relocated relocated_consumer
     route pkgconfig-header-only pkgconfig_consumer pkgconfig-header-only "${work}/prefix-header-only"
+    route conan-test_package-header-only test_package_consumer header-only "${work}/prefix-header-only"
 else
-    for r in find_package-header-only find_package-relocated pkgconfig-header-only; do
+    for r in find_package-header-only find_package-relocated pkgconfig-header-only \
+        conan-test_package-header-only; do
         skip "${r}" install-header-only
     done
 fi
@@ -153,13 +259,19 @@ if [[ -n "${route_ok[install-separate]:-}" ]]; then
     route find_package-separate find_package_consumer find_package-separate \
         "${work}/prefix-separate" STATIC_LIBRARY
     route pkgconfig-separate pkgconfig_consumer pkgconfig-separate "${work}/prefix-separate"
+    route conan-test_package-separate test_package_consumer separate "${work}/prefix-separate"
 else
-    for r in find_package-separate pkgconfig-separate; do
+    for r in find_package-separate pkgconfig-separate conan-test_package-separate; do
         skip "${r}" install-separate
     done
 fi
 route add_subdirectory add_subdirectory_consumer
 route fetchcontent fetchcontent_consumer
+route conan-recipe-header-only conan_recipe_check header-only
+route conan-recipe-separate conan_recipe_check separate --separate
+route vcpkg-manifest vcpkg_manifest_check
+route vcpkg-port-header-only vcpkg_port_check header-only ""
+route vcpkg-port-separate vcpkg_port_check separate separate-compilation
 
 echo "== package routes: ${passed} passed, ${failed} failed"
 if ((failed > 0)); then

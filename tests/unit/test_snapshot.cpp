@@ -215,3 +215,11 @@ TEST_CASE("compiled catalogue: hot reload through a snapshot handle") {
   REQUIRE(hit.hit());
   CHECK(current.entry_of(hit).id == "NEW");
 }
+
+TEST_CASE("snapshot: the generation readers load per packet is a lock-free atomic on every target") {
+  // On 32-bit MIPS std::atomic<std::uint64_t> is not lock-free (it needs
+  // libatomic and takes a lock); the cross builds (cmake/toolchains/) link
+  // and run this under qemu.
+  static_assert(std::atomic<dnsfilter::detail::snapshot_generation>::is_always_lock_free);
+  CHECK(std::atomic<dnsfilter::detail::snapshot_generation>::is_always_lock_free);
+}

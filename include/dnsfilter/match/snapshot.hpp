@@ -13,7 +13,19 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <utility>
+
+namespace dnsfilter::detail {
+// The counter every reader loads once per packet must be lock-free on every
+// target: 64 bits where that is, the 32-bit word elsewhere. 32-bit MIPS has no
+// 64-bit atomics, so std::atomic<std::uint64_t> there calls libatomic, which
+// takes a lock (and fails to link without -latomic). With 32 bits a reader
+// misses a swap only if exactly 2^32 swaps happen between two of its packets.
+using snapshot_generation =
+    std::conditional_t<std::atomic<std::uint64_t>::is_always_lock_free, std::uint64_t, std::uint32_t>;
+static_assert(std::atomic<snapshot_generation>::is_always_lock_free);
+}  // namespace dnsfilter::detail
 
 namespace dnsfilter::match {
 
@@ -46,7 +58,7 @@ class snapshot_handle {
  private:
   mutable std::mutex mutex_;  // taken only by store() and by a reader that saw a new generation
   std::shared_ptr<const T> current_;
-  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<dnsfilter::detail::snapshot_generation> generation_{0};
 };
 
 // One per serving thread.

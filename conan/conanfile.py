@@ -1,0 +1,132 @@
+"""Conan 2 recipe for dnsfilter.
+
+    conan create conan --build=missing                     # header-only (default)
+    conan create conan --build=missing -o "dnsfilter/*:separate_compilation=True"
+
+The recipe lives in conan/ and packages the repository it sits in: export_sources()
+copies the library's sources from the parent directory, and set_version() reads
+the version from the top-level CMakeLists.txt, so there is one version to bump.
+
+Consumers get the same names as our own CMake install exports:
+find_package(dnsfilter CONFIG REQUIRED) and the target dnsfilter::dnsfilter
+(and pkg-config module `dnsfilter` through PkgConfigDeps).
+"""
+import os
+import re
+
+from conan import ConanFile
+from conan.errors import ConanException
+from conan.tools.build import check_min_cppstd
+from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
+from conan.tools.files import copy, load, rmdir
+
+required_conan_version = ">=2.0"
+
+
+class DnsfilterConan(ConanFile):
+    name = "dnsfilter"
+    description = "Embeddable header-heavy C++20 library for DNS filtering"
+    license = "MIT"
+    topics = ("dns", "filtering", "sinkhole", "embedded", "header-only")
+    settings = "os", "arch", "compiler", "build_type"
+
+    # Header-only by default. The option builds the non-template code once into
+    # a static library (CMake's DNSFILTER_SEPARATE_COMPILATION=ON). A header
+    # library and a binary package cannot share one package type and one
+    # package_id policy, so both follow the option:
+    #   separate_compilation=False -> "header-library", package_id cleared (one
+    #                                 package for every os/arch/compiler/build type)
+    #   separate_compilation=True  -> "static-library", package_id keeps the
+    #                                 settings (one binary per configuration)
+    # See configure() and package_id(). The static library is always built with
+    # -fPIC (our CMakeLists sets POSITION_INDEPENDENT_CODE), so there is no
+    # fPIC option, and never shared (the CMake project has no shared mode).
+    package_type = "header-library"
+    options = {"separate_compilation": [True, False]}
+    default_options = {"separate_compilation": False}
+
+    _archs_without_atomic64 = ("mips", "ppc32", "ppc32be", "armv4", "armv4i", "armv5el", "armv5hf", "sparc")
+
+    def set_version(self):
+        if self.version:
+            return
+        cmakelists = load(self, os.path.join(self.recipe_folder, "..", "CMakeLists.txt"))
+        match = re.search(r"project\(\s*dnsfilter\s+VERSION\s+([0-9]+\.[0-9]+\.[0-9]+)", cmakelists)
+        if not match:
+            raise ConanException("cannot read the version from ../CMakeLists.txt")
+        self.version = match.group(1)
+
+    def export_sources(self):
+        # Only what the library's install needs: no tests, examples or benchmarks.
+        root = os.path.join(self.recipe_folder, "..")
+        for pattern in ("CMakeLists.txt", "LICENSE", "cmake/*.cmake", "cmake/*.in", "include/*", "src/*"):
+            copy(self, pattern, src=root, dst=self.export_sources_folder)
+
+    def configure(self):
+        if self.options.separate_compilation:
+            self.package_type = "static-library"
+        else:
+            self.package_type = "header-library"
+
+    def layout(self):
+        cmake_layout(self)
+
+    def requirements(self):
+        # dnsfilter's public headers include xxhash.h and tsl/robin_map.h, so
+        # consumers need their headers too. dnsfilter inlines XXH3
+        # (XXH_INLINE_ALL), so libxxhash's binary is never needed by it.
+        self.requires("xxhash/[>=0.8.1 <0.9]", transitive_headers=True)
+        self.requires("tsl-robin-map/[>=1.2.1 <2]", transitive_headers=True)
+
+    def package_id(self):
+        if not self.info.options.separate_compilation:
+            self.info.clear()
+
+    def validate(self):
+        check_min_cppstd(self, 20)
+
+    def generate(self):
+        tc = CMakeToolchain(self)
+        tc.cache_variables["DNSFILTER_SEPARATE_COMPILATION"] = bool(self.options.separate_compilation)
+        tc.cache_variables["DNSFILTER_INSTALL"] = True
+        tc.cache_variables["DNSFILTER_BUILD_TESTS"] = False
+        tc.cache_variables["DNSFILTER_BUILD_EXAMPLES"] = False
+        tc.cache_variables["DNSFILTER_BUILD_BENCH"] = False
+        tc.cache_variables["DNSFILTER_BUILD_FUZZ"] = False
+        tc.generate()
+        CMakeDeps(self).generate()
+
+    def build(self):
+        cmake = CMake(self)
+        cmake.configure()
+        cmake.build()
+
+    def package(self):
+        copy(self, "LICENSE", src=self.source_folder, dst=os.path.join(self.package_folder, "licenses"))
+        cmake = CMake(self)
+        cmake.install()
+        # CMakeDeps and PkgConfigDeps generate these from package_info().
+        rmdir(self, os.path.join(self.package_folder, "lib", "cmake"))
+        rmdir(self, os.path.join(self.package_folder, "lib", "pkgconfig"))
+        rmdir(self, os.path.join(self.package_folder, "share"))
+        if not self.options.separate_compilation:
+            rmdir(self, os.path.join(self.package_folder, "lib"))
+
+    def package_info(self):
+        # The names our own install exports (dnsfilterConfig.cmake, dnsfilter.pc).
+        self.cpp_info.set_property("cmake_file_name", "dnsfilter")
+        self.cpp_info.set_property("cmake_target_name", "dnsfilter::dnsfilter")
+        self.cpp_info.set_property("pkg_config_name", "dnsfilter")
+        # ConanCenter's names: xxhash -> xxHash::xxhash, tsl-robin-map -> tsl::robin_map.
+        self.cpp_info.requires = ["xxhash::xxhash", "tsl-robin-map::tsl-robin-map"]
+        # As our CMakeLists.txt finds out with a link check: 32-bit targets
+        # without 64-bit atomic instructions need libatomic for the exact
+        # statistics counters (std::atomic<std::uint64_t>).
+        if str(self.settings.arch) in self._archs_without_atomic64:
+            self.cpp_info.system_libs = ["atomic"]
+        if self.options.separate_compilation:
+            self.cpp_info.libs = ["dnsfilter"]
+            self.cpp_info.defines = ["DNSFILTER_SEPARATE_COMPILATION"]
+        else:
+            self.cpp_info.bindirs = []
+            self.cpp_info.libdirs = []
