@@ -172,7 +172,7 @@ DNSFILTER_DECL result<load_report> list_loader::finish(match::catalogue& out, di
       e.source = source;
       out.add_entry(std::move(e));
     }
-    for (const match::rule& r : stage_.rules()) out.add_rule(stage_.name_of(r), base + r.entry, !r.covers_subdomains());
+    out.append_rules(stage_, base);
     report_.entries = stage_.entries().size();
     report_.rules = stage_.rules().size();
   }

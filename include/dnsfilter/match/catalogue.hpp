@@ -100,9 +100,28 @@ class catalogue {
     r.labels = static_cast<std::uint8_t>(fqdn.label_count());
     r.flags = exact ? rule::exact_only : 0;
     r.entry = entry_index;
-    for (std::byte b : fqdn.wire()) names_.push_back(detail::ascii_lower(b));
+    // One resize, then lower-case in place: a million-rule load spends its
+    // time here, and a push_back per octet is several times slower.
+    const std::size_t at = names_.size();
+    names_.resize(at + fqdn.size());
+    const std::span<const std::byte> wire = fqdn.wire();
+    for (std::size_t i = 0; i < wire.size(); ++i) names_[at + i] = detail::ascii_lower(wire[i]);
     rules_.push_back(r);
     return true;
+  }
+
+  // Appends every rule of `other` (already validated and lower-cased), its
+  // entries being numbered from `entry_base` here: the caller has added them
+  // with add_entry, in order. One copy of the name arena, no per-name work.
+  void append_rules(const catalogue& other, std::uint32_t entry_base) {
+    const auto name_base = static_cast<std::uint32_t>(names_.size());
+    names_.insert(names_.end(), other.names_.begin(), other.names_.end());
+    rules_.reserve(rules_.size() + other.rules_.size());
+    for (rule r : other.rules_) {
+      r.name_offset += name_base;
+      r.entry += entry_base;
+      rules_.push_back(r);
+    }
   }
 
   // Frees growth slack once loading is done.
