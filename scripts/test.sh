@@ -10,7 +10,7 @@
 # "N passed, M failed", and the exit status is 1 if anything failed.
 #
 # Environment:
-#   DNSFILTER_FUZZ_SECONDS      seconds per fuzz target (default 30; 12 targets)
+#   DNSFILTER_FUZZ_SECONDS      seconds per fuzz target (default 30)
 #   CMAKE_BUILD_PARALLEL_LEVEL  build jobs (default 2)
 #   DNSFILTER_CROSS_ARMHF=1     also the 32-bit ARM cross build (not in CI by default)
 set -euo pipefail
