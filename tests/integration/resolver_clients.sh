@@ -10,7 +10,7 @@
 # usage: resolver_clients.sh PATH/TO/dnsfilter-resolver PATH/TO/dnsfilter-test-upstream
 resolver="${1:?usage: resolver_clients.sh RESOLVER TEST_UPSTREAM}"
 stub="${2:?usage: resolver_clients.sh RESOLVER TEST_UPSTREAM}"
-source "$(dirname "$0")/resolver_lib.sh"
+source "$(dirname "$0")/lib.sh"
 need dig kdig drill unbound
 
 # ---- the lists, one per format the library loads

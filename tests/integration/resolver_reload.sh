@@ -8,7 +8,7 @@
 # usage: resolver_reload.sh PATH/TO/dnsfilter-resolver PATH/TO/dnsfilter-test-upstream
 resolver="${1:?usage: resolver_reload.sh RESOLVER TEST_UPSTREAM}"
 stub="${2:?usage: resolver_reload.sh RESOLVER TEST_UPSTREAM}"
-source "$(dirname "$0")/resolver_lib.sh"
+source "$(dirname "$0")/lib.sh"
 need dig dnsperf
 
 list="$work/list.txt"

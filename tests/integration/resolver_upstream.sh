@@ -11,7 +11,7 @@
 # usage: resolver_upstream.sh PATH/TO/dnsfilter-resolver PATH/TO/dnsfilter-test-upstream
 resolver="${1:?usage: resolver_upstream.sh RESOLVER TEST_UPSTREAM}"
 stub="${2:?usage: resolver_upstream.sh RESOLVER TEST_UPSTREAM}"
-source "$(dirname "$0")/resolver_lib.sh"
+source "$(dirname "$0")/lib.sh"
 need dig kdig drill
 
 printf 'blocked.example\n' >"$work/list.txt"

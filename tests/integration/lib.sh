@@ -1,10 +1,10 @@
-# Shared by tests/integration/resolver_*.sh (sourced, not run): a scratch
+# Shared by the scripts of tests/integration/ (sourced, not run): a scratch
 # directory, servers started with a time limit and killed on exit, ports the
 # servers choose themselves (port 0, read back from their output), and
 # expect/reject checks that print "ok" or "FAIL" per line.
 #
 # usage in a script:
-#   source "$(dirname "$0")/resolver_lib.sh"
+#   source "$(dirname "$0")/lib.sh"
 #   need dig kdig drill unbound
 #   start_stub stub            # sets stub_port
 #   start_resolver r --upstream "127.0.0.1:$stub_port"   # sets r_port, r_metrics
