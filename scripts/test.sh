@@ -11,6 +11,7 @@
 #
 # Environment:
 #   DNSFILTER_FUZZ_SECONDS      seconds per fuzz target (default 30)
+#   DNSFILTER_FUZZ_JOBS         fuzz targets run at once (default 2)
 #   CMAKE_BUILD_PARALLEL_LEVEL  build jobs (default 2)
 #   DNSFILTER_CROSS_ARMHF=1     also the 32-bit ARM cross build (not in CI by default)
 set -euo pipefail
@@ -19,6 +20,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${root}"
 
 fuzz_seconds="${DNSFILTER_FUZZ_SECONDS:-30}"
+fuzz_jobs="${DNSFILTER_FUZZ_JOBS:-2}"
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
 export CTEST_PARALLEL_LEVEL="${CTEST_PARALLEL_LEVEL:-2}"
 
@@ -44,6 +46,12 @@ step() {
     (set -e; "$@")
     rc=$?
     set -e
+    record "${name}" "${rc}" "${start}"
+}
+
+# record NAME RC START: counts a finished step as passed or failed.
+record() {
+    local name="$1" rc="$2" start="$3"
     if ((rc == 0)); then
         printf -- '-- PASS %s (%ds)\n' "${name}" $((SECONDS - start))
         passed=$((passed + 1))
@@ -120,9 +128,29 @@ shopt -u nullglob
 if ((${#fuzz_sources[@]} == 0)); then
     banner "fuzz: no tests/fuzz/fuzz_*.cpp targets yet; nothing to run"
 fi
+fuzz_names=()
 for source in "${fuzz_sources[@]}"; do
-    name="$(basename "${source}" .cpp)"
-    step "fuzz: run ${name} for ${fuzz_seconds}s" fuzz_run "${name}"
+    fuzz_names+=("$(basename "${source}" .cpp)")
+done
+# The targets run fuzz_jobs at a time (one per core), each into its own log,
+# printed whole when it ends, so the output reads as if they had run in turn.
+fuzz_logs="${root}/build/fuzz/logs"
+mkdir -p "${fuzz_logs}"
+for ((i = 0; i < ${#fuzz_names[@]}; i += fuzz_jobs)); do
+    batch=("${fuzz_names[@]:i:fuzz_jobs}")
+    pids=()
+    start=${SECONDS}
+    for name in "${batch[@]}"; do
+        (set -e; fuzz_run "${name}") >"${fuzz_logs}/${name}.log" 2>&1 &
+        pids+=($!)
+    done
+    for j in "${!batch[@]}"; do
+        rc=0
+        wait "${pids[j]}" || rc=$?
+        banner "fuzz: run ${batch[j]} for ${fuzz_seconds}s"
+        cat "${fuzz_logs}/${batch[j]}.log"
+        record "fuzz: run ${batch[j]} for ${fuzz_seconds}s" "${rc}" "${start}"
+    done
 done
 
 step "package: install + find_package/add_subdirectory/FetchContent/pkg-config consumers, Conan recipe, vcpkg port" \
