@@ -9,6 +9,9 @@
 //   BM_hit<M>/n             a stream of hits only (throughput: lookups overlap)
 //   BM_hit_latency<M>/n     hits, each lookup's address depending on the previous result
 //   BM_hit_p50<M>/n         hits timed one by one; counter p50_ns (timer overhead subtracted)
+//   BM_hit_p50_popular<M>/n the same, list names asked by popularity (Zipf, s = 1) as in real traffic
+//   BM_memory_latency_p50/n one random dependent load from a buffer the size of the production
+//                           matcher + catalogue, timed the same way: the floor under a cold hit
 //   BM_*_batched/n          suffix_hash_matcher::lookup_batch, 64 names per call
 //   BM_build<M>/n           the matcher built from a catalogue; counters bytes_per_rule
 //   BM_build_from_file<M>/n loading a plain list file from /tmp + building (when the loader exists)
@@ -51,7 +54,8 @@ struct dataset {
   match::catalogue cat;
   gen::query_stream misses;  // hit rate 0
   gen::query_stream mixed;   // hit rate 1 %
-  gen::query_stream hits;    // hit rate 100 %
+  gen::query_stream hits;    // hit rate 100 %, list names picked uniformly
+  gen::query_stream popular_hits;  // hit rate 100 %, list names picked by popularity (Zipf)
   std::string list_file;
 };
 
@@ -66,6 +70,8 @@ const dataset& data(std::size_t n) {
     slot->misses = gen::generate_queries(slot->list, {.count = 1 << 20, .hit_rate = 0.0, .seed = 2});
     slot->mixed = gen::generate_queries(slot->list, {.count = 1 << 20, .hit_rate = 0.01, .seed = 3});
     slot->hits = gen::generate_queries(slot->list, {.count = 1 << 18, .hit_rate = 1.0, .seed = 4});
+    slot->popular_hits =
+        gen::generate_queries(slot->list, {.count = 1 << 18, .hit_rate = 1.0, .zipf_hits = true, .seed = 5});
   }
   return *slot;
 }
@@ -138,13 +144,10 @@ void BM_hit_latency(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
-// Each hit timed on its own with steady_clock; the median of an empty timed
-// region is subtracted. Reports p50 and p90 in ns.
-template <class M>
-void BM_hit_p50(benchmark::State& state) {
-  const auto& qs = data(static_cast<std::size_t>(state.range(0))).hits;
-  const M& m = matcher_for<M>(static_cast<std::size_t>(state.range(0)));
-  if (!verify(state, m, qs)) return;
+// Times `op(j)` once per sample with steady_clock, subtracts the median of an
+// empty timed region and reports p50 and p90 in ns.
+template <class Op>
+void time_each(benchmark::State& state, Op op) {
   using clock = std::chrono::steady_clock;
   constexpr std::size_t samples = 1 << 14;
   std::vector<std::int64_t> ns(samples), empty(samples);
@@ -158,10 +161,8 @@ void BM_hit_p50(benchmark::State& state) {
       empty[j] = std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
     }
     for (std::size_t j = 0; j < samples; ++j) {
-      const auto name = qs.names[(base + j) % qs.names.size()];
       const auto a = clock::now();
-      const match_result r = m.lookup(name, now);
-      benchmark::DoNotOptimize(r);
+      op(base + j);
       const auto b = clock::now();
       ns[j] = std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count();
     }
@@ -174,6 +175,53 @@ void BM_hit_p50(benchmark::State& state) {
   }
   state.counters["p50_ns"] = p50;
   state.counters["p90_ns"] = p90;
+}
+
+template <class M>
+void hit_p50(benchmark::State& state, const gen::query_stream& qs) {
+  const M& m = matcher_for<M>(static_cast<std::size_t>(state.range(0)));
+  if (!verify(state, m, qs)) return;
+  time_each(state, [&](std::size_t j) {
+    const match_result r = m.lookup(qs.names[j % qs.names.size()], now);
+    benchmark::DoNotOptimize(r);
+  });
+}
+
+// Hits timed one by one. Uniformly drawn list names: nearly every hit is a
+// cold lookup that waits on main memory.
+template <class M>
+void BM_hit_p50(benchmark::State& state) {
+  hit_p50<M>(state, data(static_cast<std::size_t>(state.range(0))).hits);
+}
+
+// The same with names drawn by popularity (Zipf, s = 1), as real traffic asks.
+template <class M>
+void BM_hit_p50_popular(benchmark::State& state) {
+  hit_p50<M>(state, data(static_cast<std::size_t>(state.range(0))).popular_hits);
+}
+
+// The floor under a cold hit: one dependent load from a random cache line of
+// a buffer as large as the production matcher and its catalogue, timed the
+// same way. No structure answers a cold lookup faster than this on the
+// machine that runs the benchmark.
+void BM_memory_latency_p50(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::size_t bytes = data(n).cat.memory_bytes() + matcher_for<suffix_hash_matcher>(n).memory_bytes();
+  const std::size_t lines = std::max<std::size_t>(bytes / 64, 2);
+  // A random cyclic permutation of the lines (Sattolo), each line holding the
+  // index of the next: the loads depend on each other, like a lookup's.
+  std::vector<std::uint64_t> mem(lines * 8);
+  std::vector<std::uint32_t> order(lines);
+  for (std::size_t i = 0; i < lines; ++i) order[i] = static_cast<std::uint32_t>(i);
+  gen::prng rng{9};
+  for (std::size_t i = lines - 1; i > 0; --i) std::swap(order[i], order[rng.below(static_cast<std::uint32_t>(i))]);
+  for (std::size_t i = 0; i < lines; ++i) mem[order[i] * 8] = order[(i + 1) % lines];
+  std::uint64_t at = 0;
+  time_each(state, [&](std::size_t) {
+    at = mem[at * 8];
+    benchmark::DoNotOptimize(at);
+  });
+  state.counters["buffer_MiB"] = static_cast<double>(lines * 64) / (1 << 20);
 }
 
 constexpr std::size_t batch = 64;
@@ -309,6 +357,10 @@ DNSFILTER_MATCH_BENCH(BM_hit_latency);
 BENCHMARK_TEMPLATE(BM_hit_p50, suffix_hash_matcher)->Apply(sizes_arg)->Iterations(4);
 BENCHMARK_TEMPLATE(BM_hit_p50, label_trie)->Apply(sizes_arg)->Iterations(4);
 BENCHMARK_TEMPLATE(BM_hit_p50, naive_matcher)->Apply(sizes_arg)->Iterations(4);
+BENCHMARK_TEMPLATE(BM_hit_p50_popular, suffix_hash_matcher)->Apply(sizes_arg)->Iterations(4);
+BENCHMARK_TEMPLATE(BM_hit_p50_popular, label_trie)->Apply(sizes_arg)->Iterations(4);
+BENCHMARK_TEMPLATE(BM_hit_p50_popular, naive_matcher)->Apply(sizes_arg)->Iterations(4);
+BENCHMARK(BM_memory_latency_p50)->Apply(sizes_arg)->Iterations(4);
 BENCHMARK_TEMPLATE(BM_build, suffix_hash_matcher)->Apply(sizes_arg)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_TEMPLATE(BM_build, label_trie)->Apply(sizes_arg)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_TEMPLATE(BM_build, naive_matcher)->Apply(sizes_arg)->Unit(benchmark::kMillisecond)->Iterations(3);

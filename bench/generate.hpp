@@ -17,15 +17,24 @@
 // evil.net asked), 30 % are siblings of list names (a.evil.com listed,
 // b.evil.com asked). Every miss is checked against the list, so it really is
 // a miss (no suffix of it is listed).
+//
+// Which list name a hit asks for: uniformly at random (the default: every hit
+// is likely a cold cache line, the worst case) or, with `zipf_hits`, by a
+// Zipf law of exponent 1 over a fixed random ranking of the list (the rank-r
+// name asked with weight 1/r), the shape real resolver traffic has: a few
+// names take most of the queries. The weights are exact reciprocals summed
+// in order, so the stream is the same wherever IEEE doubles are.
 #pragma once
 
 #include <dnsfilter/match/catalogue.hpp>
 #include <dnsfilter/wire/name.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -190,6 +199,7 @@ struct query_options {
   std::size_t count = 1 << 20;
   double hit_rate = 0.01;
   double mixed_case = 0.0;  // fraction of names with random upper-case letters (0x20-style)
+  bool zipf_hits = false;   // hits pick list names by popularity (Zipf, s = 1) instead of uniformly
   std::uint64_t seed = 2;
 };
 
@@ -220,6 +230,26 @@ inline std::string_view sld_of(std::string_view n) {
   }
   return n;
 }
+// Draws list indices by a Zipf law (exponent 1) over a random ranking.
+class zipf_picker {
+ public:
+  zipf_picker(std::size_t n, prng& rng) : rank_to_index_(n), cdf_(n) {
+    for (std::size_t i = 0; i < n; ++i) rank_to_index_[i] = static_cast<std::uint32_t>(i);
+    for (std::size_t i = n; i > 1; --i) std::swap(rank_to_index_[i - 1], rank_to_index_[rng.below(static_cast<std::uint32_t>(i))]);
+    double sum = 0;
+    for (std::size_t r = 0; r < n; ++r) cdf_[r] = sum += 1.0 / static_cast<double>(r + 1);
+  }
+  std::size_t pick(prng& rng) const {
+    const double x = static_cast<double>(rng.next() >> 11) * 0x1.0p-53 * cdf_.back();
+    const auto it = std::upper_bound(cdf_.begin(), cdf_.end(), x);
+    const auto rank = static_cast<std::size_t>(std::min<std::ptrdiff_t>(it - cdf_.begin(), static_cast<std::ptrdiff_t>(cdf_.size()) - 1));
+    return rank_to_index_[rank];
+  }
+
+ private:
+  std::vector<std::uint32_t> rank_to_index_;
+  std::vector<double> cdf_;
+};
 }  // namespace detail_gen
 
 inline query_stream generate_queries(const std::vector<std::string>& list, const query_options& opt) {
@@ -238,11 +268,15 @@ inline query_stream generate_queries(const std::vector<std::string>& list, const
     return base;
   };
 
+  std::unique_ptr<detail_gen::zipf_picker> popular;
+  if (opt.zipf_hits && !list.empty()) popular = std::make_unique<detail_gen::zipf_picker>(list.size(), rng);
+
   for (std::size_t q = 0; q < opt.count; ++q) {
     std::string name;
     const bool hit = !list.empty() && rng.chance(opt.hit_rate);
     if (hit) {
-      const std::string& base = list[rng.below(static_cast<std::uint32_t>(list.size()))];
+      const std::string& base =
+          list[popular ? popular->pick(rng) : rng.below(static_cast<std::uint32_t>(list.size()))];
       name = rng.chance(0.5) ? base : with_subdomains(base, 2);
     } else {
       for (;;) {
