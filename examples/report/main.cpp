@@ -105,10 +105,15 @@ std::string markdown(const table& t) {
   return out;
 }
 
-// RFC 4180: a field with a comma, a quote or a line break is quoted.
+// RFC 4180: a field with a comma, a quote or a line break is quoted. A text
+// field that a spreadsheet would take for a formula (it starts with =, +, -,
+// @, a tab or a carriage return: catalogue text comes from list authors) gets
+// a leading apostrophe, so it is shown, never evaluated. No number this tool
+// writes starts with one of those characters.
 std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
+  const bool formula = !text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos;
+  if (!formula && text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = formula ? "\"'" : "\"";
   for (char c : text) {
     if (c == '"') out += '"';
     out += c;

@@ -53,6 +53,17 @@ expect "$csv" $'^2026-03,1300000002,131,1\\.00769230614201e-07\r$' "monthly.csv 
 [ "$(wc -l <"$csv")" -eq 7 ] && echo "ok   - monthly.csv has a row per month" || fail "monthly.csv rows: $(wc -l <"$csv")"
 expect "$work/entries.csv" $'^XX-20260110-0002,3,"backdoor, remote shell",2026-01-10,2026-04-01\r$' \
     "entries.csv quotes a field with a comma"
+# A behaviour text a spreadsheet would evaluate is written as text.
+{ head -n 1 "$data/catalogue.tsv"
+  printf 'XX-20260201-0009\t=HYPERLINK("http://x.example","y")\t2026-02-01\t\tf.example\n'
+  printf 'XX-20260201-0010\t@SUM(1+1)\t2026-02-01\t\tg.example\n'; } >"$work/formula.tsv"
+mkdir -p "$work/formula"
+"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --out "$work/formula" "$work/formula.tsv" 2>/dev/null ||
+    fail "the report with formula-like text failed"
+expect "$work/formula/entries.csv" $'^XX-20260201-0009,1,"\'=HYPERLINK\\(""http://x\\.example"",""y""\\)",2026-02-01,\r$' \
+    "entries.csv defuses a cell that starts with ="
+expect "$work/formula/entries.csv" $'^XX-20260201-0010,1,"\'@SUM\\(1\\+1\\)",2026-02-01,\r$' \
+    "entries.csv defuses a cell that starts with @"
 
 svg="$work/share.svg"
 well_formed "$svg" "share.svg is well-formed XML"
