@@ -143,7 +143,20 @@ std::string rdata_text(const wire::message_view& m, const wire::record_view& rr)
     }
     return s;
   }
-  auto& raw = std::get<wire::rdata::opaque>(v).data;
+  for (const auto* n : {std::get_if<wire::rdata::md>(&v) ? &std::get<wire::rdata::md>(v).target : nullptr,
+                        std::get_if<wire::rdata::mf>(&v) ? &std::get<wire::rdata::mf>(v).target : nullptr,
+                        std::get_if<wire::rdata::mb>(&v) ? &std::get<wire::rdata::mb>(v).target : nullptr,
+                        std::get_if<wire::rdata::mg>(&v) ? &std::get<wire::rdata::mg>(v).target : nullptr,
+                        std::get_if<wire::rdata::mr>(&v) ? &std::get<wire::rdata::mr>(v).target : nullptr}) {
+    if (n) return n->to_string();
+  }
+  if (auto* mi = std::get_if<wire::rdata::minfo>(&v)) return mi->first.to_string() + ' ' + mi->second.to_string();
+  if (auto* rp = std::get_if<wire::rdata::rp>(&v)) return rp->first.to_string() + ' ' + rp->second.to_string();
+  if (auto* af = std::get_if<wire::rdata::afsdb>(&v)) return std::to_string(af->number) + ' ' + af->target.to_string();
+  if (auto* rt = std::get_if<wire::rdata::rt>(&v)) return std::to_string(rt->number) + ' ' + rt->target.to_string();
+  const auto* opaque = std::get_if<wire::rdata::opaque>(&v);
+  if (!opaque) return "; no presentation form";
+  auto& raw = opaque->data;
   std::string s = "\\# " + std::to_string(raw.size());  // RFC 3597 generic form
   if (!raw.empty()) {
     s += ' ';

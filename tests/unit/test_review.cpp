@@ -1,5 +1,4 @@
-// Cases found in a review of the wire codec. Each one failed before its fix;
-// the ones marked may_fail document a known gap that is not fixed yet.
+// Cases found in a review of the wire codec. Each one failed before its fix.
 #include <dnsfilter/wire/message.hpp>
 #include <dnsfilter/wire/name.hpp>
 #include <dnsfilter/wire/query.hpp>
@@ -59,13 +58,12 @@ TEST_CASE("review: the writer never produces a message over 65535 octets") {
   CHECK(m->header().ancount == (out.size() - 12 - 17) / 16);
 }
 
-TEST_CASE("review: a compressed name in RDATA of an RFC 1035 type (MB) survives a rewrite" * doctest::may_fail()) {
+TEST_CASE("review: a compressed name in RDATA of an RFC 1035 type (MB) survives a rewrite") {
   // RFC 3597 section 4: receivers MUST decompress names in the RDATA of the
   // RFC 1035 types (MD, MF, MB, MG, MR, MINFO besides the typed ones) and
-  // SHOULD for RP, AFSDB, RT, SIG, PX, NXT, NAPTR, SRV. MB is kept opaque,
+  // SHOULD for RP, AFSDB, RT, SIG, PX, NXT, NAPTR, SRV. MB was kept opaque,
   // pointer and all, so re-encoding the record (the writer compresses the
-  // owners differently) leaves a pointer to whatever now sits at that offset.
-  // Not fixed: it needs typed (or name-aware) RDATA for these types.
+  // owners differently) left a pointer to whatever then sat at that offset.
   const auto original = hex(
       "1234 8180 0001 0002 0000 0000"
       "07 6578616d706c65 00 0001 0001"                                   // example. A IN

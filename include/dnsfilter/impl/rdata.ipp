@@ -45,14 +45,52 @@ inline errc rdata_codec(std::span<const std::byte> message, wire::rr_type type, 
     }
     case wire::rr_type::cname:
     case wire::rr_type::ns:
-    case wire::rr_type::ptr: {
+    case wire::rr_type::ptr:
+    case wire::rr_type::md:
+    case wire::rr_type::mf:
+    case wire::rr_type::mb:
+    case wire::rr_type::mg:
+    case wire::rr_type::mr: {
       wire::name target;
       if (auto e = rdata_take_name(message, pos, end, out ? &target : nullptr); e != errc::ok) return e;
       if (pos != end) return errc::bad_rdata;
       if (out) {
-        if (type == wire::rr_type::cname) *out = wire::rdata::cname{target};
-        else if (type == wire::rr_type::ns) *out = wire::rdata::ns{target};
-        else *out = wire::rdata::ptr{target};
+        switch (type) {
+          case wire::rr_type::cname: *out = wire::rdata::cname{target}; break;
+          case wire::rr_type::ns: *out = wire::rdata::ns{target}; break;
+          case wire::rr_type::ptr: *out = wire::rdata::ptr{target}; break;
+          case wire::rr_type::md: *out = wire::rdata::md{target}; break;
+          case wire::rr_type::mf: *out = wire::rdata::mf{target}; break;
+          case wire::rr_type::mb: *out = wire::rdata::mb{target}; break;
+          case wire::rr_type::mg: *out = wire::rdata::mg{target}; break;
+          default: *out = wire::rdata::mr{target}; break;
+        }
+      }
+      return errc::ok;
+    }
+    case wire::rr_type::minfo:
+    case wire::rr_type::rp: {
+      wire::name first, second;
+      if (auto e = rdata_take_name(message, pos, end, out ? &first : nullptr); e != errc::ok) return e;
+      if (auto e = rdata_take_name(message, pos, end, out ? &second : nullptr); e != errc::ok) return e;
+      if (pos != end) return errc::bad_rdata;
+      if (out) {
+        if (type == wire::rr_type::minfo) *out = wire::rdata::minfo{first, second};
+        else *out = wire::rdata::rp{first, second};
+      }
+      return errc::ok;
+    }
+    case wire::rr_type::afsdb:
+    case wire::rr_type::rt: {
+      if (length < 3) return errc::bad_rdata;
+      const std::uint16_t number = detail::load_u16(p);
+      pos += 2;
+      wire::name target;
+      if (auto e = rdata_take_name(message, pos, end, out ? &target : nullptr); e != errc::ok) return e;
+      if (pos != end) return errc::bad_rdata;
+      if (out) {
+        if (type == wire::rr_type::afsdb) *out = wire::rdata::afsdb{number, target};
+        else *out = wire::rdata::rt{number, target};
       }
       return errc::ok;
     }
@@ -137,6 +175,15 @@ DNSFILTER_DECL rr_type type_of(const rdata_value& value, rr_type fallback) noexc
     case 7: return rr_type::txt;
     case 8: return rr_type::soa;
     case 9: return rr_type::srv;
+    case 10: return rr_type::md;
+    case 11: return rr_type::mf;
+    case 12: return rr_type::mb;
+    case 13: return rr_type::mg;
+    case 14: return rr_type::mr;
+    case 15: return rr_type::minfo;
+    case 16: return rr_type::rp;
+    case 17: return rr_type::afsdb;
+    case 18: return rr_type::rt;
     default: return fallback;
   }
 }

@@ -79,6 +79,18 @@ DNSFILTER_DECL result<void> message_writer::add_question(name_view qname, rr_typ
   return {};
 }
 
+namespace detail_writer {
+// The name of an MD, MF, MB, MG or MR rdata, or null for any other.
+inline const name* single_name_of(const rdata_value& data) noexcept {
+  if (auto* v = std::get_if<rdata::md>(&data)) return &v->target;
+  if (auto* v = std::get_if<rdata::mf>(&data)) return &v->target;
+  if (auto* v = std::get_if<rdata::mb>(&data)) return &v->target;
+  if (auto* v = std::get_if<rdata::mg>(&data)) return &v->target;
+  if (auto* v = std::get_if<rdata::mr>(&data)) return &v->target;
+  return nullptr;
+}
+}  // namespace detail_writer
+
 DNSFILTER_DECL errc message_writer::begin_record(section s, name_view owner, rr_type type, std::uint16_t klass,
                                                  std::uint32_t ttl, std::size_t limit) noexcept {
   if (limit_ < header_size) return errc::no_space;
@@ -110,6 +122,17 @@ DNSFILTER_DECL result<void> message_writer::add_record(section s, name_view owne
     ok = write_name(ns->target, true, limit) == errc::ok;
   } else if (auto* p = std::get_if<rdata::ptr>(&data)) {
     ok = write_name(p->target, true, limit) == errc::ok;
+  } else if (const name* one = detail_writer::single_name_of(data)) {
+    ok = write_name(*one, true, limit) == errc::ok;  // MD, MF, MB, MG, MR: RFC 1035 types, compressible
+  } else if (auto* mi = std::get_if<rdata::minfo>(&data)) {
+    ok = write_name(mi->first, true, limit) == errc::ok && write_name(mi->second, true, limit) == errc::ok;
+  } else if (auto* rp = std::get_if<rdata::rp>(&data)) {
+    // RP, AFSDB, RT are not RFC 1035 types: their names are never compressed (RFC 3597 section 4).
+    ok = write_name(rp->first, false, limit) == errc::ok && write_name(rp->second, false, limit) == errc::ok;
+  } else if (auto* af = std::get_if<rdata::afsdb>(&data)) {
+    ok = put_u16(af->number, limit) && write_name(af->target, false, limit) == errc::ok;
+  } else if (auto* rt = std::get_if<rdata::rt>(&data)) {
+    ok = put_u16(rt->number, limit) && write_name(rt->target, false, limit) == errc::ok;
   } else if (auto* mx = std::get_if<rdata::mx>(&data)) {
     ok = put_u16(mx->preference, limit) && write_name(mx->exchange, true, limit) == errc::ok;
   } else if (auto* soa = std::get_if<rdata::soa>(&data)) {

@@ -1,6 +1,16 @@
 // dnsfilter — typed RDATA for the record types a filtering resolver reads and
 // writes. Every other type is opaque bytes, written back exactly as read.
 //
+// Besides the types a resolver looks into (A, AAAA, CNAME, NS, PTR, MX, SOA,
+// SRV, TXT), every type whose RDATA may hold a compressed name is typed, so
+// that re-encoding a record never leaves a compression pointer aimed at
+// whatever now sits at its old offset (RFC 3597 section 4): the RFC 1035
+// types MD, MF, MB, MG, MR and MINFO, and RP, AFSDB and RT (RFC 1183), which
+// receivers should decompress. The writer compresses names again only in the
+// RFC 1035 types. Of the other types named there, NAPTR and PX are kept
+// opaque (their names are never compressed in practice), and SIG and NXT are
+// obsolete.
+//
 // Names inside RDATA are decoded into owning `name`s (compression resolved);
 // byte payloads (TXT strings, opaque data) are views into the message, so a
 // decoded rdata must not outlive the buffer it came from.
@@ -42,6 +52,38 @@ struct single_name {
 using cname = single_name<rr_type::cname>;
 using ns = single_name<rr_type::ns>;
 using ptr = single_name<rr_type::ptr>;
+using md = single_name<rr_type::md>;
+using mf = single_name<rr_type::mf>;
+using mb = single_name<rr_type::mb>;
+using mg = single_name<rr_type::mg>;
+using mr = single_name<rr_type::mr>;
+
+// RDATA that is two domain names: MINFO (RMAILBX, EMAILBX), RP (mbox, TXT owner).
+template <rr_type Type>
+struct name_pair {
+  static constexpr rr_type type = Type;
+  name first;
+  name second;
+  friend bool operator==(const name_pair& x, const name_pair& y) noexcept {
+    return x.first == y.first && x.second == y.second;
+  }
+};
+using minfo = name_pair<rr_type::minfo>;
+using rp = name_pair<rr_type::rp>;
+
+// RDATA that is a 16-bit number and a domain name: AFSDB (subtype, hostname),
+// RT (preference, intermediate host).
+template <rr_type Type>
+struct number_name {
+  static constexpr rr_type type = Type;
+  std::uint16_t number = 0;
+  name target;
+  friend bool operator==(const number_name& x, const number_name& y) noexcept {
+    return x.number == y.number && x.target == y.target;
+  }
+};
+using afsdb = number_name<rr_type::afsdb>;
+using rt = number_name<rr_type::rt>;
 
 struct mx {
   std::uint16_t preference = 0;
@@ -109,13 +151,16 @@ struct opaque {
 
 using rdata_value =
     std::variant<rdata::opaque, rdata::a, rdata::aaaa, rdata::cname, rdata::ns, rdata::ptr, rdata::mx, rdata::txt,
-                 rdata::soa, rdata::srv>;
+                 rdata::soa, rdata::srv, rdata::md, rdata::mf, rdata::mb, rdata::mg, rdata::mr, rdata::minfo,
+                 rdata::rp, rdata::afsdb, rdata::rt>;
 
 // True for the types decoded into a typed form (the others decode as opaque).
 constexpr bool has_typed_rdata(rr_type t) noexcept {
   switch (t) {
     case rr_type::a: case rr_type::aaaa: case rr_type::cname: case rr_type::ns: case rr_type::ptr:
     case rr_type::mx: case rr_type::txt: case rr_type::soa: case rr_type::srv:
+    case rr_type::md: case rr_type::mf: case rr_type::mb: case rr_type::mg: case rr_type::mr:
+    case rr_type::minfo: case rr_type::rp: case rr_type::afsdb: case rr_type::rt:
       return true;
     default:
       return false;

@@ -11,12 +11,21 @@ namespace dnsfilter::wire {
 enum class rr_type : std::uint16_t {
   a = 1,
   ns = 2,
+  md = 3,
+  mf = 4,
   cname = 5,
   soa = 6,
+  mb = 7,
+  mg = 8,
+  mr = 9,
   ptr = 12,
   hinfo = 13,
+  minfo = 14,
   mx = 15,
   txt = 16,
+  rp = 17,
+  afsdb = 18,
+  rt = 21,
   aaaa = 28,
   srv = 33,
   naptr = 35,
@@ -75,12 +84,21 @@ constexpr const char* mnemonic(rr_type t) noexcept {
   switch (t) {
     case rr_type::a: return "A";
     case rr_type::ns: return "NS";
+    case rr_type::md: return "MD";
+    case rr_type::mf: return "MF";
     case rr_type::cname: return "CNAME";
     case rr_type::soa: return "SOA";
+    case rr_type::mb: return "MB";
+    case rr_type::mg: return "MG";
+    case rr_type::mr: return "MR";
     case rr_type::ptr: return "PTR";
     case rr_type::hinfo: return "HINFO";
+    case rr_type::minfo: return "MINFO";
     case rr_type::mx: return "MX";
     case rr_type::txt: return "TXT";
+    case rr_type::rp: return "RP";
+    case rr_type::afsdb: return "AFSDB";
+    case rr_type::rt: return "RT";
     case rr_type::aaaa: return "AAAA";
     case rr_type::srv: return "SRV";
     case rr_type::naptr: return "NAPTR";
