@@ -19,6 +19,7 @@
 #include <dnsfilter/match/naive.hpp>
 #include <dnsfilter/match/trie.hpp>
 #if __has_include(<dnsfilter/lists/plain.hpp>)
+#include <dnsfilter/lists/file.hpp>
 #include <dnsfilter/lists/plain.hpp>
 #define DNSFILTER_BENCH_HAVE_PLAIN 1
 #endif
@@ -278,8 +279,9 @@ void BM_build(benchmark::State& state) {
 }
 
 #if DNSFILTER_BENCH_HAVE_PLAIN
-// The whole path from disk: read the file, parse it with lists::load_plain
-// into a catalogue, build the matcher. The file is written once per size.
+// The whole path from disk: read the file (lists::read_file), parse it with
+// lists::load_plain into a catalogue, build the matcher. The file is written
+// once per size.
 std::string list_file(std::size_t n) {
   static std::map<std::size_t, std::string> files;
   auto& path = files[n];
@@ -288,17 +290,6 @@ std::string list_file(std::size_t n) {
     if (!gen::write_list_file(path, data(n).list)) path.clear();
   }
   return path;
-}
-
-bool read_file(const std::string& path, std::string& out) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  out.clear();
-  std::array<char, 1 << 16> buf;
-  std::size_t got;
-  while ((got = std::fread(buf.data(), 1, buf.size(), f)) > 0) out.append(buf.data(), got);
-  std::fclose(f);
-  return true;
 }
 
 template <class M>
@@ -311,15 +302,15 @@ void BM_build_from_file(benchmark::State& state) {
   }
   std::size_t bytes = 0, rules = 0;
   for (auto _ : state) {
-    std::string text;
-    if (!read_file(path, text)) {
+    auto text = lists::read_file(path);
+    if (!text) {
       state.SkipWithError("cannot read the list file");
       return;
     }
     match::catalogue cat;
     lists::load_options opt;
     opt.source_name = path;
-    auto report = lists::load_plain(text, cat, opt);
+    auto report = lists::load_plain(*text, cat, opt);
     if (!report || report->rules != n) {
       state.SkipWithError("load_plain failed or lost rules");
       return;

@@ -13,8 +13,10 @@
 #   dnsdist             newSuffixMatchNode() filled from list.txt + SpoofAction, newPacketCache, the backend as server
 # One serving thread each, pinned to one CPU; dnsperf on the other.
 #
-# Per server: load time (start until a listed name is answered with the
-# sinkhole address), resident memory after load (VmRSS, and the peak VmHWM),
+# Per server: load time (from just before the server starts until a listed
+# name is first answered with the sinkhole address, timed by
+# dnsfilter-bench-load-probe on the client CPU: one query every 10 ms from one
+# process), resident memory after load (VmRSS, and the peak VmHWM),
 # QPS on sinkhole hits and on warm mixed traffic (1 % hits; a first pass fills
 # the caches), and the server's CPU time per answered query (utime + stime
 # from /proc/PID/stat over the run). For dnsfilter-resolver also: dnsperf at a
@@ -40,13 +42,15 @@ for tool in unbound dnsdist dnsperf dig taskset; do
     command -v "$tool" >/dev/null || { echo "missing $tool: bash scripts/bootstrap-debian.sh installs it" >&2; exit 1; }
 done
 
-if [[ ! -x "${build}/examples/resolver/dnsfilter-resolver" || ! -x "${build}/bench/dnsfilter-bench-peer-data" ]]; then
+if [[ ! -x "${build}/examples/resolver/dnsfilter-resolver" || ! -x "${build}/bench/dnsfilter-bench-peer-data" ||
+      ! -x "${build}/bench/dnsfilter-bench-load-probe" ]]; then
     if [[ "${build}" == "${root}/build/release" ]]; then
         cmake --preset release >&2
     fi
-    cmake --build "${build}" --target dnsfilter-resolver dnsfilter-bench-peer-data >&2
+    cmake --build "${build}" --target dnsfilter-resolver dnsfilter-bench-peer-data dnsfilter-bench-load-probe >&2
 fi
 resolver="${build}/examples/resolver/dnsfilter-resolver"
+load_probe="${build}/bench/dnsfilter-bench-load-probe"
 
 data="${build}/peer-data-${list_size}"
 if [[ ! -s "${data}/mixed.txt" ]]; then
@@ -153,18 +157,17 @@ perf_field() {  # FILE FIELD
 results=()
 measure() {  # NAME PORT COMMAND...: start, measure, stop
     local name="$1" port="$2"; shift 2
-    local start end pid load rss hwm t0 t1 hits_qps hits_us mixed_qps mixed_us lost
-    start="$(date +%s.%N)"
+    local start_ns pid load rss hwm t0 t1 hits_qps hits_us mixed_qps mixed_us lost
+    start_ns="$(date +%s%N)"
     timeout 3600 taskset -c "${server_cpu}" "$@" >"$work/$name.log" 2>&1 &
     pids+=($!)
-    local i
-    for i in $(seq 1 6000); do
-        dig @127.0.0.1 -p "$port" +tries=1 +time=1 +short "$probe" A 2>/dev/null | grep -q '^0\.0\.0\.0$' && break
-        kill -0 "${pids[-1]}" 2>/dev/null || { echo "$name exited:" >&2; cat "$work/$name.log" >&2; return 1; }
-        sleep 0.05
-    done
-    end="$(date +%s.%N)"
-    load="$(echo "$end - $start" | bc)"
+    # Not a dig per poll: each costs ~0.1 s of start-up, which coarsened the
+    # figure, and unpinned it took CPU time from the loading server.
+    if ! load="$(taskset -c "${client_cpu}" "$load_probe" "$port" "$probe" "$start_ns" 3600 "${pids[-1]}")"; then
+        echo "$name gave no sinkhole answer:" >&2
+        cat "$work/$name.log" >&2
+        return 1
+    fi
     pid="$(pgrep -P "${pids[-1]}" | head -1)"  # timeout -> taskset, which execs the server
     sleep 1
     rss="$(rss_kb "$pid" VmRSS)"

@@ -5,11 +5,16 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <limits>
+#include <map>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 namespace po = boost::program_options;
 namespace policy = dnsfilter::policy;
@@ -47,7 +52,17 @@ bool parse_uint(std::string_view text, std::uint64_t max, std::uint64_t& out) {
   return true;
 }
 
-// "500ms", "2s", "5m", "1h"; a bare number is seconds.
+// Durations and sizes have caps far above any sensible setting, so that the
+// timers' arithmetic (now + interval, in nanoseconds) and a size's multiple
+// can never overflow.
+constexpr std::uint64_t max_duration_hours = 24 * 7;
+constexpr std::uint64_t max_size = std::uint64_t{1} << 40;
+// Files read whole while parsing; larger ones are refused (what grows
+// without end, such as /dev/zero, is not a config).
+constexpr std::size_t max_config_size = 1 << 20;
+constexpr std::size_t max_resolv_conf_size = 1 << 20;
+
+// "500ms", "2s", "5m", "1h"; a bare number is seconds. At most a week.
 bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
   std::uint64_t scale = 1000;
   if (text.ends_with("ms")) scale = 1, text.remove_suffix(2);
@@ -55,12 +70,12 @@ bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
   else if (text.ends_with("m")) scale = 60000, text.remove_suffix(1);
   else if (text.ends_with("h")) scale = 3600000, text.remove_suffix(1);
   std::uint64_t v = 0;
-  if (!parse_uint(text, std::uint64_t{1} << 40, v)) return false;
+  if (!parse_uint(text, max_duration_hours * 3600000 / scale, v)) return false;
   out = std::chrono::milliseconds(v * scale);
   return true;
 }
 
-// "4096", "64k", "32M", "1G" (binary multiples).
+// "4096", "64k", "32M", "1G" (binary multiples). At most 1 TiB.
 bool parse_size(std::string_view text, std::size_t& out) {
   std::uint64_t scale = 1;
   if (!text.empty()) {
@@ -73,7 +88,7 @@ bool parse_size(std::string_view text, std::size_t& out) {
     if (scale != 1) text.remove_suffix(1);
   }
   std::uint64_t v = 0;
-  if (!parse_uint(text, std::uint64_t{1} << 40, v)) return false;
+  if (!parse_uint(text, max_size / scale, v) || v * scale > std::numeric_limits<std::size_t>::max()) return false;
   out = static_cast<std::size_t>(v * scale);
   return true;
 }
@@ -140,13 +155,28 @@ bool parse_hex_key(std::string_view text, std::array<std::uint8_t, 16>& key) {
   return true;
 }
 
-std::string read_text_file(const std::string& path, bool& ok) {
+// The file at `path`, whole, if it holds at most `limit` octets; otherwise
+// false with `error` saying "PATH: why". A pipe (`-c <(...)`) is read too.
+bool read_text_file(const std::string& path, std::size_t limit, std::string& text, std::string& error) {
   std::ifstream in(path, std::ios::binary);
-  ok = static_cast<bool>(in);
-  if (!ok) return {};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  if (!in) {
+    error = path + ": cannot be read (" + std::strerror(errno) + ")";
+    return false;
+  }
+  text.clear();
+  char block[4096];
+  while (in.read(block, sizeof block) || in.gcount() > 0) {
+    text.append(block, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > limit) {
+      error = path + ": larger than " + std::to_string(limit >> 10) + " KiB";
+      return false;
+    }
+  }
+  if (in.bad()) {
+    error = path + ": cannot be read";
+    return false;
+  }
+  return true;
 }
 
 // Is `u` one of our own listeners? A resolv.conf that names this very server
@@ -174,6 +204,7 @@ bool parse_endpoint(std::string_view text, std::uint16_t default_port, boost::as
                     std::uint16_t& port, std::string& error) {
   text = trim(text);
   std::string_view host = text, port_text;
+  bool port_given = false;  // "ADDR:" with nothing after the colon is a typo, not port 53
   if (text.starts_with('[')) {
     const std::size_t close = text.find(']');
     if (close == std::string_view::npos) return error = "missing ']' in '" + std::string(text) + "'", false;
@@ -182,17 +213,19 @@ bool parse_endpoint(std::string_view text, std::uint16_t default_port, boost::as
     if (!after.empty()) {
       if (after.front() != ':') return error = "expected ':PORT' after ']' in '" + std::string(text) + "'", false;
       port_text = after.substr(1);
+      port_given = true;
     }
   } else if (std::count(text.begin(), text.end(), ':') == 1) {  // IPv4 with a port
     const std::size_t colon = text.find(':');
     host = text.substr(0, colon);
     port_text = text.substr(colon + 1);
+    port_given = true;
   }  // else: IPv4 without a port, or a bare IPv6 address
   boost::system::error_code ec;
   address = boost::asio::ip::make_address(std::string(host), ec);
   if (ec) return error = "not an IP address: '" + std::string(host) + "'", false;
   port = default_port;
-  if (!port_text.empty()) {
+  if (port_given) {
     std::uint64_t v = 0;
     if (!parse_uint(port_text, 65535, v)) return error = "bad port in '" + std::string(text) + "'", false;
     port = static_cast<std::uint16_t>(v);
@@ -221,210 +254,231 @@ std::vector<upstream_config> parse_resolv_conf(std::string_view text) {
   return out;
 }
 
-parse_outcome parse_command_line(int argc, const char* const* argv, config& out, std::ostream& info,
-                                 std::ostream& text) {
-  using strings = std::vector<std::string>;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+namespace {
 
-  po::options_description general("General");
-  general.add_options()
-      ("help,h", "print this help and exit")
-      ("version", "print the version and exit")
-      ("config,c", po::value<std::string>()->value_name("FILE"),
-       "read options from FILE (`name = value` lines, the long option names without '--'; "
-       "'#' starts a comment); the command line overrides it")
-      ("check", "load the configuration, lists and policy, report, and exit (0 when all is well)")
-      ("log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
-       "error, warning, info or debug")
-      ("print-default-catalogue", "print the embedded example catalogue and exit");
+using strings = std::vector<std::string>;
 
-  po::options_description serving("Serving");
-  serving.add_options()
-      ("listen,l", po::value<strings>()->value_name("ADDR:PORT[,FLAGS]")->default_value({"127.0.0.1:5353"}, "127.0.0.1:5353"),
-       "a listener (repeatable): IPv4 'A.B.C.D:PORT' or IPv6 '[ADDR]:PORT'; port 0 picks a free port "
-       "(printed at start). FLAGS, comma-separated: 'udp' or 'tcp' (default both), 'unfiltered' (an "
-       "opt-out service address: no filtering, no logging, not counted) or 'filtered' (per-client "
-       "policy, the default). Listeners are numbered from 0 in order, as in the policy file")
-      ("threads", po::value<unsigned>()->value_name("N")->default_value(cores),
-       "serving threads, each with its own sockets (SO_REUSEPORT) and event loop; default: the CPU count")
-      ("max-udp-payload", po::value<std::size_t>()->value_name("OCTETS")->default_value(1232),
-       "largest UDP answer sent, and the EDNS payload size advertised (512-4096; 1232 avoids fragmentation)")
-      ("tcp-idle-timeout", po::value<std::string>()->value_name("DURATION")->default_value("10s"),
-       "close a TCP connection idle this long (RFC 7766)")
-      ("tcp-max-connections", po::value<std::size_t>()->value_name("N")->default_value(1024),
-       "TCP connections open at once, over all threads; more are closed on accept")
-      ("tcp-max-pipeline", po::value<std::size_t>()->value_name("N")->default_value(32),
-       "queries of one TCP connection in progress at once; reading pauses beyond it")
-      ("tcp-max-query-size", po::value<std::string>()->value_name("SIZE")->default_value("4096"),
-       "a TCP query longer than this closes its connection")
-      ("max-inflight", po::value<std::size_t>()->value_name("N")->default_value(8192),
-       "upstream queries in progress per thread; beyond it queries get SERVFAIL at once");
+// Every option, in the groups that --help shows. options_description::add
+// keeps pointers to the groups, so they live together here. Numbers are read
+// as text and checked by config_from: Program_options would read "-1" as an
+// unsigned type's maximum.
+struct option_set {
+  po::options_description general{"General"}, serving{"Serving"}, access{"Access control"},
+      upstream{"Upstream (forwarding; no recursion)"}, filtering{"Filtering"}, caching{"Cache"},
+      operating{"Reload and observability"}, all{"Options"};
 
-  po::options_description access("Access control");
-  access.add_options()
-      ("allow", po::value<strings>()->value_name("PREFIX")
-                    ->default_value({"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                                     "169.254.0.0/16", "fc00::/7", "fe80::/10"},
-                                    "loopback, RFC 1918, link-local and ULA ranges"),
-       "clients allowed to query (repeatable; replaces the default). Others get REFUSED with Extended DNS "
-       "Error 18 (Prohibited): never an open resolver. 100.64.0.0/10 (CGNAT) is not in the default")
-      ("deny", po::value<strings>()->value_name("PREFIX"),
-       "clients refused although inside an allowed prefix (repeatable); the longest prefix decides");
+  option_set() {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    general.add_options()
+        ("help,h", "print this help and exit")
+        ("version", "print the version and exit")
+        ("config,c", po::value<std::string>()->value_name("FILE"),
+         "read options from FILE (`name = value` lines, the long option names without '--'; "
+         "'#' starts a comment); the command line overrides it")
+        ("check", "load the configuration, lists and policy, report, and exit (0 when all is well)")
+        ("log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
+         "error, warning, info or debug")
+        ("print-default-catalogue", "print the embedded example catalogue and exit");
 
-  po::options_description upstream("Upstream (forwarding; no recursion)");
-  upstream.add_options()
-      ("upstream,u", po::value<strings>()->value_name("ADDR[:PORT]"),
-       "an upstream resolver (repeatable, in order of preference). Default: the nameserver lines of "
-       "--resolv-conf, leaving out this resolver's own listeners; if none is usable, 127.0.0.1:53, as the C "
-       "library assumes for an empty resolv.conf (logged)")
-      ("resolv-conf", po::value<std::string>()->value_name("FILE")->default_value("/etc/resolv.conf"),
-       "where the default upstreams come from")
-      ("upstream-timeout", po::value<std::string>()->value_name("DURATION")->default_value("1s"),
-       "wait this long for each UDP attempt")
-      ("upstream-attempts", po::value<unsigned>()->value_name("N")->default_value(3),
-       "attempts per query, each to the next usable upstream with a fresh id and source port; then SERVFAIL "
-       "with Extended DNS Error 23 (Network Error)")
-      ("upstream-tcp-timeout", po::value<std::string>()->value_name("DURATION")->default_value("3s"),
-       "limit of a TCP exchange with an upstream (after TC=1)")
-      ("upstream-selection", po::value<std::string>()->value_name("POLICY")->default_value("ordered"),
-       "'ordered': the first healthy upstream; 'round-robin': spread over the healthy ones")
-      ("upstream-down-after", po::value<unsigned>()->value_name("N")->default_value(3),
-       "consecutive timeouts that mark an upstream down; a down one is probed again after "
-       "--upstream-retry-after, doubling up to 60 s, and is up again at its first answer")
-      ("upstream-retry-after", po::value<std::string>()->value_name("DURATION")->default_value("5s"),
-       "first probe of a down upstream")
-      ("upstream-payload", po::value<std::uint16_t>()->value_name("OCTETS")->default_value(1232),
-       "EDNS payload size advertised to upstreams")
-      ("randomize-case", po::bool_switch(),
-       "0x20: send upstream queries with random letter case and accept only answers that echo it exactly "
-       "(extra spoofing resistance; every upstream must preserve case)")
-      ("upstream-port-range", po::value<std::string>()->value_name("LOW-HIGH"),
-       "choose each query's source port at random from this range (e.g. 1024-65535) instead of the kernel's "
-       "ephemeral range; the default leaves it to the kernel, which randomises too");
+    serving.add_options()
+        ("listen,l", po::value<strings>()->value_name("ADDR:PORT[,FLAGS]")->default_value({"127.0.0.1:5353"}, "127.0.0.1:5353"),
+         "a listener (repeatable): IPv4 'A.B.C.D:PORT' or IPv6 '[ADDR]:PORT'; port 0 picks a free port "
+         "(printed at start). FLAGS, comma-separated: 'udp' or 'tcp' (default both), 'unfiltered' (an "
+         "opt-out service address: no filtering, no logging, not counted) or 'filtered' (per-client "
+         "policy, the default). Listeners are numbered from 0 in order, as in the policy file")
+        ("threads", po::value<std::string>()->value_name("N")->default_value(std::to_string(cores)),
+         "serving threads, each with its own sockets (SO_REUSEPORT) and event loop; default: the CPU count")
+        ("max-udp-payload", po::value<std::string>()->value_name("OCTETS")->default_value("1232"),
+         "largest UDP answer sent, and the EDNS payload size advertised (512-4096; 1232 avoids fragmentation)")
+        ("tcp-idle-timeout", po::value<std::string>()->value_name("DURATION")->default_value("10s"),
+         "close a TCP connection idle this long (RFC 7766)")
+        ("tcp-max-connections", po::value<std::string>()->value_name("N")->default_value("1024"),
+         "TCP connections open at once, over all threads; more are closed on accept")
+        ("tcp-max-pipeline", po::value<std::string>()->value_name("N")->default_value("32"),
+         "queries of one TCP connection in progress at once; reading pauses beyond it")
+        ("tcp-max-query-size", po::value<std::string>()->value_name("SIZE")->default_value("4096"),
+         "a TCP query longer than this closes its connection")
+        ("max-inflight", po::value<std::string>()->value_name("N")->default_value("8192"),
+         "upstream queries in progress per thread; beyond it queries get SERVFAIL at once");
 
-  po::options_description filtering("Filtering");
-  filtering.add_options()
-      ("list", po::value<strings>()->value_name("[FORMAT:]FILE"),
-       "a block list (repeatable). FORMAT: plain, hosts, adblock, rpz, catalogue (the operator's TSV/CSV) or "
-       "auto (the default: by extension, then content). Without --list the embedded example catalogue is "
-       "used. Lists are watched and reloaded when they change, and on SIGHUP")
-      ("lenient-lists", po::bool_switch(),
-       "skip invalid lines (logged) instead of refusing the whole file; by default one invalid line "
-       "refuses the file at start and keeps the old snapshot at a reload")
-      ("list-action", po::value<std::string>()->value_name("ACTION")->default_value("sinkhole"),
-       "answer to names of plain, hosts and adblock lists and of catalogue rows: sinkhole, nxdomain, "
-       "nodata, refused or drop (RPZ files carry their own actions)")
-      ("policy", po::value<std::string>()->value_name("FILE"),
-       "the opt-out policy file (listener, client-prefix and subscriber rules; see policy/file.hpp); watched "
-       "and reloaded like the lists")
-      ("sinkhole-ipv4", po::value<std::string>()->value_name("ADDR")->default_value("0.0.0.0"),
-       "answer to A queries for blocked names ('none': NODATA)")
-      ("sinkhole-ipv6", po::value<std::string>()->value_name("ADDR")->default_value("::"),
-       "answer to AAAA queries for blocked names ('none': NODATA)")
-      ("sinkhole-ttl", po::value<std::uint32_t>()->value_name("SECONDS")->default_value(60),
-       "TTL of sinkhole answers (short, so a lifted entry takes effect quickly)")
-      ("negative-ttl", po::value<std::uint32_t>()->value_name("SECONDS")->default_value(60),
-       "negative-caching TTL (SOA minimum) of synthesised NODATA and NXDOMAIN answers")
-      ("ede-category", po::value<strings>()->value_name("CATEGORY=CODE"),
-       "Extended DNS Error INFO-CODE for entries of CATEGORY (repeatable; default 15 Blocked, e.g. 17 Filtered)")
-      ("no-ede", po::bool_switch(), "do not add Extended DNS Errors to sinkhole answers");
+    access.add_options()
+        ("allow", po::value<strings>()->value_name("PREFIX")
+                      ->default_value({"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                       "169.254.0.0/16", "fc00::/7", "fe80::/10"},
+                                      "loopback, RFC 1918, link-local and ULA ranges"),
+         "clients allowed to query (repeatable; replaces the default). Others get REFUSED with Extended DNS "
+         "Error 18 (Prohibited): never an open resolver. 100.64.0.0/10 (CGNAT) is not in the default")
+        ("deny", po::value<strings>()->value_name("PREFIX"),
+         "clients refused although inside an allowed prefix (repeatable); the longest prefix decides");
 
-  po::options_description caching("Cache");
-  caching.add_options()
-      ("cache-size", po::value<std::string>()->value_name("SIZE")->default_value("32M"),
-       "memory for cached upstream answers (k/M/G suffixes; 0 disables); least recently used answers go first")
-      ("cache-max-ttl", po::value<std::uint32_t>()->value_name("SECONDS")->default_value(86400),
-       "keep an answer at most this long, whatever its TTL")
-      ("cache-min-ttl", po::value<std::uint32_t>()->value_name("SECONDS")->default_value(0),
-       "keep answers at least this long (0 honours the TTLs exactly; answers with TTL 0 are not cached)")
-      ("cache-negative-ttl", po::value<std::uint32_t>()->value_name("SECONDS")->default_value(3600),
-       "cap of negative caching: NXDOMAIN and NODATA are kept min(SOA TTL, SOA minimum, this) (RFC 2308); "
-       "without an SOA they are not cached");
+    upstream.add_options()
+        ("upstream,u", po::value<strings>()->value_name("ADDR[:PORT]"),
+         "an upstream resolver (repeatable, in order of preference). Default: the nameserver lines of "
+         "--resolv-conf, leaving out this resolver's own listeners; if none is usable, 127.0.0.1:53, as the C "
+         "library assumes for an empty resolv.conf (logged)")
+        ("resolv-conf", po::value<std::string>()->value_name("FILE")->default_value("/etc/resolv.conf"),
+         "where the default upstreams come from")
+        ("upstream-timeout", po::value<std::string>()->value_name("DURATION")->default_value("1s"),
+         "wait this long for each UDP attempt")
+        ("upstream-attempts", po::value<std::string>()->value_name("N")->default_value("3"),
+         "attempts per query, each to the next usable upstream with a fresh id and source port; then SERVFAIL "
+         "with Extended DNS Error 23 (Network Error)")
+        ("upstream-tcp-timeout", po::value<std::string>()->value_name("DURATION")->default_value("3s"),
+         "limit of a TCP exchange with an upstream (after TC=1)")
+        ("upstream-selection", po::value<std::string>()->value_name("POLICY")->default_value("ordered"),
+         "'ordered': the first healthy upstream; 'round-robin': spread over the healthy ones")
+        ("upstream-down-after", po::value<std::string>()->value_name("N")->default_value("3"),
+         "consecutive timeouts that mark an upstream down; a down one is probed again after "
+         "--upstream-retry-after, doubling up to 60 s, and is up again at its first answer")
+        ("upstream-retry-after", po::value<std::string>()->value_name("DURATION")->default_value("5s"),
+         "first probe of a down upstream")
+        ("upstream-payload", po::value<std::string>()->value_name("OCTETS")->default_value("1232"),
+         "EDNS payload size advertised to upstreams")
+        ("randomize-case", po::bool_switch(),
+         "0x20: send upstream queries with random letter case and accept only answers that echo it exactly "
+         "(extra spoofing resistance; every upstream must preserve case)")
+        ("upstream-port-range", po::value<std::string>()->value_name("LOW-HIGH"),
+         "choose each query's source port at random from this range (e.g. 1024-65535) instead of the kernel's "
+         "ephemeral range; the default leaves it to the kernel, which randomises too");
 
-  po::options_description operating("Reload and observability");
-  operating.add_options()
-      ("watch-interval", po::value<std::string>()->value_name("DURATION")->default_value("2s"),
-       "check list and policy files for changes this often (0: only SIGHUP reloads). A change is loaded once "
-       "the file has stayed the same for one interval; a file that fails to load keeps the old snapshot")
-      ("metrics", po::value<std::string>()->value_name("ADDR:PORT|none")->default_value("127.0.0.1:9153"),
-       "HTTP endpoint for Prometheus (GET /metrics); port 0 picks a free port (printed at start)")
-      ("query-log", po::value<std::string>()->value_name("FILE|-"),
-       "write each filtered query as a JSON line to FILE (appended) or '-' (standard output); opted-out "
-       "clients are never logged")
-      ("query-log-client", po::value<std::string>()->value_name("FORM")->default_value("truncated"),
-       "how the query log writes the client: full, truncated (see the prefix options) or hash (SipHash "
-       "under --query-log-key)")
-      ("query-log-v4-prefix", po::value<unsigned>()->value_name("BITS")->default_value(24), "truncated IPv4 prefix")
-      ("query-log-v6-prefix", po::value<unsigned>()->value_name("BITS")->default_value(56), "truncated IPv6 prefix")
-      ("query-log-key", po::value<std::string>()->value_name("HEX32"),
-       "the 128-bit SipHash key (32 hex digits) of --query-log-client hash; default: random per start")
-      ("stats-file", po::value<std::string>()->value_name("FILE"),
-       "keep the monthly statistics here: read at start, written every --stats-interval and at shutdown")
-      ("stats-interval", po::value<std::string>()->value_name("DURATION")->default_value("60s"),
-       "how often --stats-file is written")
-      ("mismatch-warn", po::value<std::uint64_t>()->value_name("N")->default_value(10),
-       "log a warning when N or more upstream responses within --mismatch-window fail the spoofing checks "
-       "(wrong id, question, source, or malformed)")
-      ("mismatch-window", po::value<std::string>()->value_name("DURATION")->default_value("10s"),
-       "the window of --mismatch-warn");
+    filtering.add_options()
+        ("list", po::value<strings>()->value_name("[FORMAT:]FILE"),
+         "a block list (repeatable). FORMAT: plain, hosts, adblock, rpz, catalogue (the operator's TSV/CSV) or "
+         "auto (the default: by extension, then content). Without --list the embedded example catalogue is "
+         "used. Lists are watched and reloaded when they change, and on SIGHUP")
+        ("lenient-lists", po::bool_switch(),
+         "skip invalid lines (logged) instead of refusing the whole file; by default one invalid line "
+         "refuses the file at start and keeps the old snapshot at a reload")
+        ("list-action", po::value<std::string>()->value_name("ACTION")->default_value("sinkhole"),
+         "answer to names of plain, hosts and adblock lists and of catalogue rows: sinkhole, nxdomain, "
+         "nodata, refused or drop (RPZ files carry their own actions)")
+        ("policy", po::value<std::string>()->value_name("FILE"),
+         "the opt-out policy file (listener, client-prefix and subscriber rules; see policy/file.hpp); watched "
+         "and reloaded like the lists")
+        ("sinkhole-ipv4", po::value<std::string>()->value_name("ADDR")->default_value("0.0.0.0"),
+         "answer to A queries for blocked names ('none': NODATA)")
+        ("sinkhole-ipv6", po::value<std::string>()->value_name("ADDR")->default_value("::"),
+         "answer to AAAA queries for blocked names ('none': NODATA)")
+        ("sinkhole-ttl", po::value<std::string>()->value_name("SECONDS")->default_value("60"),
+         "TTL of sinkhole answers (short, so a lifted entry takes effect quickly)")
+        ("negative-ttl", po::value<std::string>()->value_name("SECONDS")->default_value("60"),
+         "negative-caching TTL (SOA minimum) of synthesised NODATA and NXDOMAIN answers")
+        ("ede-category", po::value<strings>()->value_name("CATEGORY=CODE"),
+         "Extended DNS Error INFO-CODE for entries of CATEGORY (repeatable; default 15 Blocked, e.g. 17 Filtered)")
+        ("no-ede", po::bool_switch(), "do not add Extended DNS Errors to sinkhole answers");
 
-  constexpr const char* usage =
-      "dnsfilter-resolver: a filtering DNS forwarder built on dnsfilter\n\n"
-      "usage: dnsfilter-resolver [OPTIONS]\n\n"
-      "With no options it serves 127.0.0.1:5353 (UDP and TCP) to loopback and private clients, filters with an\n"
-      "embedded example catalogue and forwards to the resolvers of /etc/resolv.conf. Durations take ms, s, m\n"
-      "or h (a bare number is seconds); sizes take k, M or G. SIGHUP reloads lists and policy; SIGTERM and\n"
-      "SIGINT stop cleanly, writing the statistics.\n";
-  po::options_description all("Options");
-  all.add(general).add(serving).add(access).add(upstream).add(filtering).add(caching).add(operating);
+    caching.add_options()
+        ("cache-size", po::value<std::string>()->value_name("SIZE")->default_value("32M"),
+         "memory for cached upstream answers (k/M/G suffixes; 0 disables); least recently used answers go first")
+        ("cache-max-ttl", po::value<std::string>()->value_name("SECONDS")->default_value("86400"),
+         "keep an answer at most this long, whatever its TTL")
+        ("cache-min-ttl", po::value<std::string>()->value_name("SECONDS")->default_value("0"),
+         "keep answers at least this long (0 honours the TTLs exactly; answers with TTL 0 are not cached)")
+        ("cache-negative-ttl", po::value<std::string>()->value_name("SECONDS")->default_value("3600"),
+         "cap of negative caching: NXDOMAIN and NODATA are kept min(SOA TTL, SOA minimum, this) (RFC 2308); "
+         "without an SOA they are not cached");
 
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
-    if (vm.count("config")) {
-      const std::string path = vm["config"].as<std::string>();
-      std::ifstream in(path);
-      if (!in) {
-        text << "dnsfilter-resolver: cannot read config file " << path << "\n";
-        return parse_outcome::exit_failure;
+    operating.add_options()
+        ("watch-interval", po::value<std::string>()->value_name("DURATION")->default_value("2s"),
+         "check list and policy files for changes this often (0: only SIGHUP reloads). A change is loaded once "
+         "the file has stayed the same for one interval; a file that fails to load keeps the old snapshot")
+        ("metrics", po::value<std::string>()->value_name("ADDR:PORT|none")->default_value("127.0.0.1:9153"),
+         "HTTP endpoint for Prometheus (GET /metrics); port 0 picks a free port (printed at start)")
+        ("query-log", po::value<std::string>()->value_name("FILE|-"),
+         "write each filtered query as a JSON line to FILE (appended) or '-' (standard output); opted-out "
+         "clients are never logged")
+        ("query-log-client", po::value<std::string>()->value_name("FORM")->default_value("truncated"),
+         "how the query log writes the client: full, truncated (see the prefix options) or hash (SipHash "
+         "under --query-log-key)")
+        ("query-log-v4-prefix", po::value<std::string>()->value_name("BITS")->default_value("24"), "truncated IPv4 prefix")
+        ("query-log-v6-prefix", po::value<std::string>()->value_name("BITS")->default_value("56"), "truncated IPv6 prefix")
+        ("query-log-key", po::value<std::string>()->value_name("HEX32"),
+         "the 128-bit SipHash key (32 hex digits) of --query-log-client hash; default: random per start")
+        ("stats-file", po::value<std::string>()->value_name("FILE"),
+         "keep the monthly statistics here: read at start, written every --stats-interval and at shutdown")
+        ("stats-interval", po::value<std::string>()->value_name("DURATION")->default_value("60s"),
+         "how often --stats-file is written")
+        ("mismatch-warn", po::value<std::string>()->value_name("N")->default_value("10"),
+         "log a warning when N or more upstream responses within --mismatch-window fail the spoofing checks "
+         "(wrong id, question, source, or malformed)")
+        ("mismatch-window", po::value<std::string>()->value_name("DURATION")->default_value("10s"),
+         "the window of --mismatch-warn");
+    all.add(general).add(serving).add(access).add(upstream).add(filtering).add(caching).add(operating);
+  }
+};
+
+constexpr const char* usage =
+    "dnsfilter-resolver: a filtering DNS forwarder built on dnsfilter\n\n"
+    "usage: dnsfilter-resolver [OPTIONS]\n\n"
+    "With no options it serves 127.0.0.1:5353 (UDP and TCP) to loopback and private clients, filters with an\n"
+    "embedded example catalogue and forwards to the resolvers of /etc/resolv.conf. Durations take ms, s, m\n"
+    "or h (a bare number is seconds; at most 168h); sizes take k, M or G (at most 1T). SIGHUP reloads lists\n"
+    "and policy; SIGTERM and SIGINT stop cleanly, writing the statistics.\n";
+
+// Program_options fills the placeholders of its messages (%option%,
+// %value%, ...) by replacing until none is left, so an option name or value
+// that holds a placeholder itself made what() loop for ever, growing the
+// message (Boost 1.74; found by fuzz_resolver_config, and reachable from the
+// command line: `--x%canonical_option%`). Each '%' of the user's text is
+// shown as \x25 instead.
+struct placeholders : po::error_with_option_name {
+  // The protected substitutions of any such error, reached through a member
+  // pointer of this class (which is never made).
+  static const std::map<std::string, std::string>& of(const po::error_with_option_name& e) {
+    return e.*(&placeholders::m_substitutions);
+  }
+};
+
+std::string message_of(po::error& e) {
+  if (auto* named = dynamic_cast<po::error_with_option_name*>(&e)) {
+    const std::map<std::string, std::string> values = placeholders::of(*named);
+    for (const auto& [key, value] : values) {
+      if (value.find('%') == std::string::npos) continue;
+      std::string shown;
+      for (char ch : value) {
+        if (ch == '%') shown += "\\x25";
+        else shown += ch;
       }
-      po::store(po::parse_config_file(in, all), vm);
+      named->set_substitute(key, shown);
     }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    text << "dnsfilter-resolver: " << e.what() << "\n(--help lists the options)\n";
-    return parse_outcome::exit_failure;
   }
+  return e.what();
+}
 
-  if (vm.count("help")) {
-    info << usage << "\n" << all << "\n";
-    return parse_outcome::exit_success;
-  }
-  if (vm.count("version")) {
-    info << "dnsfilter-resolver " << DNSFILTER_VERSION_MAJOR << "." << DNSFILTER_VERSION_MINOR << "."
-         << DNSFILTER_VERSION_PATCH << "\n";
-    return parse_outcome::exit_success;
-  }
-  if (vm.count("print-default-catalogue")) {
-    info << catalogue_tsv << "\n" << catalogue_adblock;
-    return parse_outcome::exit_success;
-  }
+// The options of a config file's text (`name = value` lines) into `vm`;
+// po::error on an unknown option, a bad value or a repeated single option.
+void store_config_text(std::string_view text, const po::options_description& options, po::variables_map& vm) {
+  std::istringstream in{std::string(text)};
+  po::store(po::parse_config_file(in, options), vm);
+}
 
-  bool ok = true;
-  auto fail = [&](const std::string& what) {
-    text << "dnsfilter-resolver: " << what << "\n";
-    ok = false;
-  };
+// The config that the options in `vm` describe (defaults filled in), checked
+// value by value; every problem is one line of `errors`, naming the option.
+// Reads --resolv-conf when no --upstream is given.
+bool config_from(const po::variables_map& vm, config& out, std::vector<std::string>& errors) {
+  const std::size_t errors_before = errors.size();
+  auto fail = [&](std::string what) { errors.push_back(std::move(what)); };
+  auto text_of = [&](const char* name) -> const std::string& { return vm[name].as<std::string>(); };
   auto duration = [&](const char* name, std::chrono::milliseconds& into) {
-    if (!parse_duration(vm[name].as<std::string>(), into))
-      fail(std::string("--") + name + ": not a duration: '" + vm[name].as<std::string>() + "'");
+    if (!parse_duration(text_of(name), into))
+      fail(std::string("--") + name + ": not a duration of at most " + std::to_string(max_duration_hours) +
+           "h: '" + text_of(name) + "'");
   };
+  // A whole number in [min, max], into an integer type that holds max.
+  auto number = [&](const char* name, std::uint64_t min, std::uint64_t max, auto& into) {
+    std::uint64_t v = 0;
+    if (!parse_uint(text_of(name), max, v) || v < min) {
+      fail(std::string("--") + name + ": a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+           ", not '" + text_of(name) + "'");
+      return;
+    }
+    into = static_cast<std::remove_reference_t<decltype(into)>>(v);
+  };
+  constexpr std::uint64_t u32_max = 0xFFFFFFFFu;
 
   config c;
   c.check_only = vm.count("check") != 0;
-  log_level level{};
-  if (!parse_log_level(vm["log-level"].as<std::string>(), level)) fail("--log-level: error, warning, info or debug");
-  log_threshold().store(static_cast<int>(level));
+  if (!parse_log_level(text_of("log-level"), c.level)) fail("--log-level: error, warning, info or debug");
 
   for (const auto& spec : vm["listen"].as<strings>()) {
     listener_config l;
@@ -432,17 +486,17 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
     if (!parse_listen(spec, l, error)) fail("--listen " + spec + ": " + error);
     else c.listeners.push_back(l);
   }
-  c.threads = vm["threads"].as<unsigned>();
-  if (c.threads < 1 || c.threads > 256) fail("--threads: 1 to 256");
-  c.max_udp_payload = vm["max-udp-payload"].as<std::size_t>();
-  if (c.max_udp_payload < 512 || c.max_udp_payload > 4096) fail("--max-udp-payload: 512 to 4096");
+  number("threads", 1, 256, c.threads);
+  number("max-udp-payload", 512, 4096, c.max_udp_payload);
   duration("tcp-idle-timeout", c.tcp_idle_timeout);
-  c.tcp_max_connections = vm["tcp-max-connections"].as<std::size_t>();
-  c.tcp_max_pipeline = std::max<std::size_t>(1, vm["tcp-max-pipeline"].as<std::size_t>());
-  if (!parse_size(vm["tcp-max-query-size"].as<std::string>(), c.tcp_max_query_size) || c.tcp_max_query_size < 12 ||
+  number("tcp-max-connections", 0, u32_max, c.tcp_max_connections);
+  number("tcp-max-pipeline", 0, u32_max, c.tcp_max_pipeline);
+  c.tcp_max_pipeline = std::max<std::size_t>(1, c.tcp_max_pipeline);
+  if (!parse_size(text_of("tcp-max-query-size"), c.tcp_max_query_size) || c.tcp_max_query_size < 12 ||
       c.tcp_max_query_size > 65535)
     fail("--tcp-max-query-size: 12 to 65535");
-  c.max_inflight = std::max<std::size_t>(1, vm["max-inflight"].as<std::size_t>());
+  number("max-inflight", 0, u32_max, c.max_inflight);
+  c.max_inflight = std::max<std::size_t>(1, c.max_inflight);
 
   for (const auto& p : vm["allow"].as<strings>()) {
     policy::ip_prefix prefix;
@@ -459,23 +513,22 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
 
   duration("upstream-timeout", c.upstream_timeout);
   if (c.upstream_timeout.count() < 10) fail("--upstream-timeout: at least 10ms");
-  c.upstream_attempts = vm["upstream-attempts"].as<unsigned>();
-  if (c.upstream_attempts < 1 || c.upstream_attempts > 10) fail("--upstream-attempts: 1 to 10");
+  number("upstream-attempts", 1, 10, c.upstream_attempts);
   duration("upstream-tcp-timeout", c.upstream_tcp_timeout);
   if (c.upstream_tcp_timeout.count() < 10) fail("--upstream-tcp-timeout: at least 10ms");
-  const std::string selection = vm["upstream-selection"].as<std::string>();
+  const std::string& selection = text_of("upstream-selection");
   if (selection == "ordered") c.selection = upstream_selection::ordered;
   else if (selection == "round-robin") c.selection = upstream_selection::round_robin;
   else fail("--upstream-selection: ordered or round-robin");
-  c.upstream_down_after = std::max(1u, vm["upstream-down-after"].as<unsigned>());
+  number("upstream-down-after", 0, 1000, c.upstream_down_after);
+  c.upstream_down_after = std::max(1u, c.upstream_down_after);
   std::chrono::milliseconds retry{};
   duration("upstream-retry-after", retry);
   c.upstream_retry_after = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(retry));
-  c.upstream_payload = vm["upstream-payload"].as<std::uint16_t>();
-  if (c.upstream_payload < 512) fail("--upstream-payload: at least 512");
+  number("upstream-payload", 512, 65535, c.upstream_payload);
   c.randomize_case = vm["randomize-case"].as<bool>();
   if (vm.count("upstream-port-range")) {
-    const std::string r = vm["upstream-port-range"].as<std::string>();
+    const std::string& r = text_of("upstream-port-range");
     const std::size_t dash = r.find('-');
     std::uint64_t lo = 0, hi = 0;
     if (dash == std::string::npos || !parse_uint(std::string_view(r).substr(0, dash), 65535, lo) ||
@@ -498,9 +551,9 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
     }
     c.upstream_origin = "--upstream";
   } else {
-    const std::string path = vm["resolv-conf"].as<std::string>();
-    bool readable = false;
-    const std::string conf = read_text_file(path, readable);
+    const std::string& path = text_of("resolv-conf");
+    std::string conf, error;
+    const bool readable = read_text_file(path, max_resolv_conf_size, conf, error);
     for (const auto& u : parse_resolv_conf(conf))
       if (!is_ourselves(u, c.listeners)) c.upstreams.push_back(u);
     c.upstream_origin = path;
@@ -509,7 +562,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
       fallback.address = boost::asio::ip::make_address_v4("127.0.0.1");
       fallback.text = "127.0.0.1:53";
       c.upstreams.push_back(fallback);
-      c.upstream_origin = "the built-in fallback (" + path + (readable ? " names no usable nameserver" : " is unreadable") +
+      c.upstream_origin = "the built-in fallback (" + (readable ? path + " names no usable nameserver" : error) +
                           "; the C library also assumes 127.0.0.1:53 then)";
       if (is_ourselves(fallback, c.listeners)) fail("no upstream: the fallback 127.0.0.1:53 is this resolver itself; give --upstream");
     }
@@ -534,12 +587,12 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
     }
   }
   c.lenient_lists = vm["lenient-lists"].as<bool>();
-  if (!parse_action(vm["list-action"].as<std::string>(), c.list_action))
+  if (!parse_action(text_of("list-action"), c.list_action))
     fail("--list-action: sinkhole, nxdomain, nodata, refused or drop");
-  if (vm.count("policy")) c.policy_file = vm["policy"].as<std::string>();
+  if (vm.count("policy")) c.policy_file = text_of("policy");
 
   auto& s = c.sinkhole;
-  if (const std::string v4 = vm["sinkhole-ipv4"].as<std::string>(); v4 != "none") {
+  if (const std::string& v4 = text_of("sinkhole-ipv4"); v4 != "none") {
     boost::system::error_code ec;
     const auto a = boost::asio::ip::make_address_v4(v4, ec);
     if (ec) fail("--sinkhole-ipv4: not an IPv4 address: '" + v4 + "'");
@@ -550,7 +603,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
       s.ipv4 = rr;
     }
   }
-  if (const std::string v6 = vm["sinkhole-ipv6"].as<std::string>(); v6 != "none") {
+  if (const std::string& v6 = text_of("sinkhole-ipv6"); v6 != "none") {
     boost::system::error_code ec;
     const auto a = boost::asio::ip::make_address_v6(v6, ec);
     if (ec) fail("--sinkhole-ipv6: not an IPv6 address: '" + v6 + "'");
@@ -561,8 +614,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
       s.ipv6 = rr;
     }
   }
-  s.answer_ttl = vm["sinkhole-ttl"].as<std::uint32_t>();
-  s.soa.minimum = vm["negative-ttl"].as<std::uint32_t>();
+  number("sinkhole-ttl", 0, u32_max, s.answer_ttl);
+  number("negative-ttl", 0, u32_max, s.soa.minimum);
   s.udp_payload_size = static_cast<std::uint16_t>(c.max_udp_payload);
   s.extended_errors = !vm["no-ede"].as<bool>();
   if (vm.count("ede-category")) {
@@ -577,48 +630,120 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
     }
   }
 
-  if (!parse_size(vm["cache-size"].as<std::string>(), c.cache_bytes)) fail("--cache-size: a size such as 32M");
-  c.cache_max_ttl = vm["cache-max-ttl"].as<std::uint32_t>();
-  c.cache_min_ttl = vm["cache-min-ttl"].as<std::uint32_t>();
-  c.cache_negative_ttl = vm["cache-negative-ttl"].as<std::uint32_t>();
+  if (!parse_size(text_of("cache-size"), c.cache_bytes)) fail("--cache-size: a size such as 32M, at most 1T");
+  number("cache-max-ttl", 0, u32_max, c.cache_max_ttl);
+  number("cache-min-ttl", 0, u32_max, c.cache_min_ttl);
+  number("cache-negative-ttl", 0, u32_max, c.cache_negative_ttl);
   if (c.cache_min_ttl > c.cache_max_ttl) fail("--cache-min-ttl exceeds --cache-max-ttl");
 
   duration("watch-interval", c.watch_interval);
-  if (const std::string m = vm["metrics"].as<std::string>(); m != "none" && m != "off" && !m.empty()) {
+  if (const std::string& m = text_of("metrics"); m != "none" && m != "off" && !m.empty()) {
     listener_config l;
     std::string error;
     if (!parse_endpoint(m, 9153, l.address, l.port, error)) fail("--metrics: " + error);
     l.text = m;
     c.metrics = l;
   }
-  if (vm.count("query-log")) c.query_log = vm["query-log"].as<std::string>();
-  const std::string form = vm["query-log-client"].as<std::string>();
+  if (vm.count("query-log")) c.query_log = text_of("query-log");
+  const std::string& form = text_of("query-log-client");
   auto& qo = c.query_log_options;
   if (form == "full") qo.privacy = dnsfilter::stats::client_privacy::full;
   else if (form == "truncated") qo.privacy = dnsfilter::stats::client_privacy::truncated;
   else if (form == "hash") qo.privacy = dnsfilter::stats::client_privacy::keyed_hash;
   else fail("--query-log-client: full, truncated or hash");
-  const unsigned v4p = vm["query-log-v4-prefix"].as<unsigned>(), v6p = vm["query-log-v6-prefix"].as<unsigned>();
-  if (v4p > 32 || v6p > 128) fail("--query-log-v4-prefix at most 32, --query-log-v6-prefix at most 128");
-  qo.v4_prefix = static_cast<std::uint8_t>(v4p);
-  qo.v6_prefix = static_cast<std::uint8_t>(v6p);
+  number("query-log-v4-prefix", 0, 32, qo.v4_prefix);
+  number("query-log-v6-prefix", 0, 128, qo.v6_prefix);
   if (vm.count("query-log-key")) {
-    if (!parse_hex_key(vm["query-log-key"].as<std::string>(), qo.key)) fail("--query-log-key: 32 hex digits");
+    if (!parse_hex_key(text_of("query-log-key"), qo.key)) fail("--query-log-key: 32 hex digits");
     c.query_log_key_given = true;
   }
-  if (vm.count("stats-file")) c.stats_file = vm["stats-file"].as<std::string>();
+  if (vm.count("stats-file")) c.stats_file = text_of("stats-file");
   std::chrono::milliseconds stats_every{};
   duration("stats-interval", stats_every);
   c.stats_interval = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(stats_every));
-  c.mismatch_warn = std::max<std::uint64_t>(1, vm["mismatch-warn"].as<std::uint64_t>());
+  number("mismatch-warn", 0, u32_max, c.mismatch_warn);
+  c.mismatch_warn = std::max<std::uint64_t>(1, c.mismatch_warn);
   duration("mismatch-window", c.mismatch_window);
   if (c.mismatch_window.count() < 100) fail("--mismatch-window: at least 100ms");
 
-  if (!ok) {
-    text << "(--help lists the options)\n";
+  if (errors.size() != errors_before) return false;
+  out = std::move(c);
+  return true;
+}
+
+}  // namespace
+
+bool parse_config_text(std::string_view text, config& out, std::string& error) {
+  const option_set options;
+  po::variables_map vm;
+  try {
+    store_config_text(text, options.all, vm);
+    po::notify(vm);
+  } catch (po::error& e) {
+    error = message_of(e);
+    return false;
+  }
+  std::vector<std::string> errors;
+  if (config_from(vm, out, errors)) return true;
+  error.clear();
+  for (const auto& e : errors) error += (error.empty() ? "" : "\n") + e;
+  return false;
+}
+
+parse_outcome parse_command_line(int argc, const char* const* argv, config& out, std::ostream& info,
+                                 std::ostream& errors) {
+  const option_set options;
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options.all).run(), vm);
+  } catch (po::error& e) {
+    errors << "dnsfilter-resolver: " << message_of(e) << "\n(--help lists the options)\n";
     return parse_outcome::exit_failure;
   }
-  out = std::move(c);
+  if (vm.count("config")) {
+    // Read whole, then parsed as parse_config_text parses it; what the
+    // command line gave stays (po::store keeps the first value it sees).
+    const std::string& path = vm["config"].as<std::string>();
+    std::string text, error;
+    if (!read_text_file(path, max_config_size, text, error)) {
+      errors << "dnsfilter-resolver: config file " << error << "\n";
+      return parse_outcome::exit_failure;
+    }
+    try {
+      store_config_text(text, options.all, vm);
+    } catch (po::error& e) {
+      errors << "dnsfilter-resolver: " << path << ": " << message_of(e) << "\n(--help lists the options)\n";
+      return parse_outcome::exit_failure;
+    }
+  }
+  try {
+    po::notify(vm);
+  } catch (po::error& e) {
+    errors << "dnsfilter-resolver: " << message_of(e) << "\n(--help lists the options)\n";
+    return parse_outcome::exit_failure;
+  }
+
+  if (vm.count("help")) {
+    info << usage << "\n" << options.all << "\n";
+    return parse_outcome::exit_success;
+  }
+  if (vm.count("version")) {
+    info << "dnsfilter-resolver " << DNSFILTER_VERSION_MAJOR << "." << DNSFILTER_VERSION_MINOR << "."
+         << DNSFILTER_VERSION_PATCH << "\n";
+    return parse_outcome::exit_success;
+  }
+  if (vm.count("print-default-catalogue")) {
+    info << catalogue_tsv << "\n" << catalogue_adblock;
+    return parse_outcome::exit_success;
+  }
+
+  std::vector<std::string> problems;
+  if (!config_from(vm, out, problems)) {
+    for (const auto& p : problems) errors << "dnsfilter-resolver: " << p << "\n";
+    errors << "(--help lists the options)\n";
+    return parse_outcome::exit_failure;
+  }
+  log_threshold().store(static_cast<int>(out.level));
   return parse_outcome::run;
 }
 

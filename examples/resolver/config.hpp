@@ -14,6 +14,8 @@
 // the binary, and forwards to the resolvers of /etc/resolv.conf.
 #pragma once
 
+#include "log.hpp"
+
 #include <dnsfilter/dnsfilter.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -108,15 +110,24 @@ struct config {
   std::chrono::milliseconds mismatch_window{10000};
 
   bool check_only = false;
+  log_level level = log_level::info;  // parse_command_line applies it
 };
 
 // What parse_command_line decided.
 enum class parse_outcome { run, exit_success, exit_failure };
 
 // Parses argv (and the --config file), fills `out`, reads /etc/resolv.conf
-// when no upstream is given. Help and version go to `info`, errors to `errors`.
+// when no upstream is given, and sets the log level. Help and version go to
+// `info`, errors to `errors`, one line each.
 parse_outcome parse_command_line(int argc, const char* const* argv, config& out, std::ostream& info,
                                  std::ostream& errors);
+
+// Parses the text of a config file as `--config FILE` alone would have it
+// parsed, through the same code: the options, then every value checked.
+// False with `out` untouched and `error` holding one line per problem
+// (naming the option) when something is wrong. Reads --resolv-conf when the
+// text names no upstream; changes nothing else outside `out`.
+bool parse_config_text(std::string_view text, config& out, std::string& error);
 
 // The embedded example catalogue: operator TSV rows and an adblock list with
 // an exception. Names are under the reserved .example TLD (RFC 2606), so the

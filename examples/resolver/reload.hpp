@@ -14,7 +14,6 @@
 #pragma once
 
 #include "config.hpp"
-#include "state.hpp"
 
 #include <dnsfilter/dnsfilter.hpp>
 
@@ -29,7 +28,7 @@
 namespace resolver {
 
 struct loaded_catalogue {
-  std::shared_ptr<const snapshot_type> snapshot;
+  std::shared_ptr<const dnsfilter::filter::snapshot_type> snapshot;
   std::size_t entries = 0, rules = 0, lists = 0, warnings = 0;
   std::size_t memory_bytes = 0;
   double seconds = 0;

@@ -1,8 +1,10 @@
 // The command line, the config file and resolv.conf.
 #include "config.hpp"
+#include "reload.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -56,6 +58,9 @@ TEST_CASE("endpoints: IPv4, IPv6 in brackets, bare IPv6, default port") {
   CHECK_FALSE(parse_endpoint("example.com:53", 53, a, port, error));
   CHECK_FALSE(parse_endpoint("192.0.2.1:99999", 53, a, port, error));
   CHECK_FALSE(parse_endpoint("[2001:db8::1", 53, a, port, error));
+  CHECK_FALSE(parse_endpoint("192.0.2.1:", 53, a, port, error));
+  CHECK(error == "bad port in '192.0.2.1:'");
+  CHECK_FALSE(parse_endpoint("[2001:db8::1]:", 53, a, port, error));
 }
 
 TEST_CASE("resolv.conf: nameserver lines in order, the rest ignored") {
@@ -141,5 +146,148 @@ TEST_CASE("bad values are errors that name the option") {
   CHECK(parse({"--upstream", "192.0.2.1", "--listen", "127.0.0.1:53,bogus"}, c, &errors) == parse_outcome::exit_failure);
   CHECK(parse({"--upstream", "192.0.2.1", "--upstream-timeout", "soon"}, c, &errors) == parse_outcome::exit_failure);
   CHECK(parse({"--no-such-option"}, c, &errors) == parse_outcome::exit_failure);
+  CHECK(parse({"--x%option%"}, c, &errors) == parse_outcome::exit_failure);
+  CHECK(errors.find("x\\x25option\\x25") != std::string::npos);
   CHECK(parse({"--help"}, c) == parse_outcome::exit_success);
+}
+
+namespace {
+
+// parse_config_text's error for `text`, which must fail and leave the config as it was.
+std::string config_error(const std::string& text) {
+  config c;
+  c.threads = 77;
+  std::string error;
+  CHECK_FALSE(parse_config_text(text, c, error));
+  CHECK(c.threads == 77);
+  CHECK_FALSE(error.empty());
+  return error;
+}
+
+bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("config text: the example configuration parses, as every option's default does") {
+  std::ifstream in(DNSFILTER_RESOLVER_EXAMPLE_CONF);
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  config c;
+  std::string error;
+  REQUIRE_MESSAGE(parse_config_text(text.str(), c, error), error);
+  CHECK(c.listeners.size() == 4);
+  CHECK(c.listeners[1].mode == dnsfilter::policy::listener_mode::unfiltered);
+  CHECK(c.upstreams.size() == 2);
+  CHECK(c.upstream_timeout == std::chrono::milliseconds(800));
+  CHECK(c.lists.size() == 3);
+  CHECK(c.lists[1].format == dnsfilter::lists::format::rpz);
+  CHECK(c.cache_bytes == std::size_t{256} << 20);
+  CHECK(c.sinkhole.info_codes.size() == 1);
+
+  config d;
+  REQUIRE(parse_config_text("upstream = 192.0.2.1\n# only a comment\n", d, error));
+  CHECK(d.listeners.size() == 1);
+  CHECK(d.threads >= 1);
+  CHECK(d.level == log_level::info);
+}
+
+TEST_CASE("config text: each bad setting is one clear line naming the option") {
+  // Unknown options, bad values, repeats: Program_options' own words.
+  std::string e = config_error("bogus = 1\n");
+  CHECK(one_line(e));
+  CHECK(e.find("'bogus'") != std::string::npos);
+  e = config_error("upstream = 192.0.2.1\nthreads = 2\nthreads = 3\n");
+  CHECK(one_line(e));
+  CHECK(e.find("threads") != std::string::npos);
+  e = config_error("randomize-case = maybe\n");
+  CHECK(one_line(e));
+  CHECK(e.find("randomize-case") != std::string::npos);
+
+  struct bad {
+    const char* text;
+    const char* says;
+  };
+  const bad cases[] = {
+      {"upstream = 300.1.2.3\n", "--upstream 300.1.2.3: not an IP address: '300.1.2.3'"},
+      {"upstream = resolver.example\n", "not an IP address"},
+      {"upstream = 192.0.2.1\nlisten = 127.0.0.1:70000\n", "--listen 127.0.0.1:70000: bad port in '127.0.0.1:70000'"},
+      {"upstream = 192.0.2.1:\n", "--upstream 192.0.2.1:: bad port in '192.0.2.1:'"},
+      {"upstream = [2001:db8::1]:\n", "bad port in '[2001:db8::1]:'"},
+      {"upstream = [2001:db8::1]x53\n", "expected ':PORT' after ']'"},
+      {"upstream = 192.0.2.1\nlisten = 127.0.0.1:53,tls\n", "unknown listen flag 'tls'"},
+      {"upstream = 192.0.2.1\nallow = 10.0.0.0/33\n", "--allow: not a prefix: '10.0.0.0/33'"},
+      {"upstream = 192.0.2.1\nallow = 10.1.2.3/8\n", "--allow: not a prefix: '10.1.2.3/8'"},
+      {"upstream = 192.0.2.1\ndeny = 2001:db8::/129\n", "--deny: not a prefix"},
+      {"upstream = 192.0.2.1\nlist = rpz:\n", "--list: empty path in 'rpz:'"},
+      {"upstream = 192.0.2.1\nthreads = 0\n", "--threads: a whole number from 1 to 256, not '0'"},
+      // Program_options alone would take -1 as the largest unsigned value.
+      {"upstream = 192.0.2.1\nsinkhole-ttl = -1\n", "--sinkhole-ttl: a whole number from 0 to 4294967295, not '-1'"},
+      {"upstream = 192.0.2.1\nupstream-payload = -1\n", "--upstream-payload: a whole number from 512 to 65535"},
+      {"upstream = 192.0.2.1\nupstream-timeout = soon\n", "--upstream-timeout: not a duration"},
+      // Caps that keep the timers' and sizes' arithmetic from overflowing.
+      {"upstream = 192.0.2.1\nwatch-interval = 1099511627776h\n", "--watch-interval: not a duration of at most 168h"},
+      {"upstream = 192.0.2.1\ncache-size = 1099511627776G\n", "--cache-size: a size such as 32M, at most 1T"},
+      {"upstream = 192.0.2.1\nsinkhole-ipv4 = ::1\n", "--sinkhole-ipv4: not an IPv4 address: '::1'"},
+      {"upstream = 192.0.2.1\nupstream-port-range = 1024-1100\n", "--upstream-port-range"},
+      {"upstream = 192.0.2.1\nquery-log-key = xyz\n", "--query-log-key: 32 hex digits"},
+      {"upstream = 192.0.2.1\ncache-min-ttl = 10\ncache-max-ttl = 5\n", "--cache-min-ttl exceeds --cache-max-ttl"},
+  };
+  for (const bad& b : cases) {
+    const std::string text = b.text;
+    CAPTURE(text);
+    e = config_error(b.text);
+    CHECK(one_line(e));
+    CHECK(e.find(b.says) != std::string::npos);
+  }
+
+  // Program_options' placeholders in a name or value: shown, not expanded
+  // (Boost 1.74 expanded them for ever).
+  e = config_error("x%canonical_option% = 1\n");
+  CHECK(one_line(e));
+  CHECK(e.find("x\\x25canonical_option\\x25") != std::string::npos);
+  e = config_error("upstream = 192.0.2.1\nrandomize-case = %value%\n");
+  CHECK(e.find("\\x25value\\x25") != std::string::npos);
+
+  // Several problems: a line each.
+  e = config_error("upstream = nowhere\nthreads = 0\n");
+  CHECK(std::count(e.begin(), e.end(), '\n') == 1);
+}
+
+TEST_CASE("the config file: unreadable, too large, or with a bad line, named in the error") {
+  config c;
+  std::string errors;
+  CHECK(parse({"--config", "/nonexistent/dnsfilter.conf"}, c, &errors) == parse_outcome::exit_failure);
+  CHECK(errors == "dnsfilter-resolver: config file /nonexistent/dnsfilter.conf: cannot be read (No such file or directory)\n");
+  temp_file bad("upstream = 192.0.2.1\nbogus = 1\n");
+  CHECK(parse({"--config", bad.path}, c, &errors) == parse_outcome::exit_failure);
+  CHECK(errors.find("dnsfilter-resolver: " + bad.path + ": unrecognised option 'bogus'\n") == 0);
+  temp_file huge(std::string(2 << 20, '#'));
+  CHECK(parse({"--config", huge.path}, c, &errors) == parse_outcome::exit_failure);
+  CHECK(errors.find("larger than 1024 KiB") != std::string::npos);
+  // A resolv.conf that never ends is no resolv.conf: the fallback, said why.
+  config d;
+  REQUIRE(parse({"--resolv-conf", "/dev/zero"}, d) == parse_outcome::run);
+  CHECK(d.upstream_origin.find("/dev/zero: larger than") != std::string::npos);
+}
+
+TEST_CASE("a missing or broken list file fails the load with one line: file, line, why") {
+  dnsfilter::stats::registry registry(1);
+  loaded_catalogue loaded;
+  std::string error;
+  config c;
+  REQUIRE(parse_config_text("upstream = 192.0.2.1\nlist = /nonexistent/list.txt\n", c, error));
+  CHECK_FALSE(load_catalogue(c, registry, loaded, error));
+  CHECK(error == "/nonexistent/list.txt: cannot read: No such file or directory");
+
+  temp_file list("good.example\nbad..example\n");
+  REQUIRE(parse_config_text("upstream = 192.0.2.1\nlist = plain:" + list.path + "\n", c, error));
+  CHECK_FALSE(load_catalogue(c, registry, loaded, error));
+  CHECK(one_line(error));
+  CHECK(error.find(list.path + ":2: ") == 0);
+
+  REQUIRE(parse_config_text("upstream = 192.0.2.1\nlenient-lists = true\nlist = plain:" + list.path + "\n", c, error));
+  REQUIRE(load_catalogue(c, registry, loaded, error));
+  CHECK(loaded.rules == 1);
+  CHECK(loaded.warnings == 1);
 }

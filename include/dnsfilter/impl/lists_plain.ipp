@@ -3,11 +3,22 @@
 
 #include <dnsfilter/lists/plain.hpp>
 
+#include <algorithm>
+
 namespace dnsfilter::lists {
 
 DNSFILTER_DECL result<load_report> load_plain(std::string_view text, match::catalogue& out,
                                               const load_options& options, diagnostic* failure) {
   detail::list_loader loader(options);
+  // Every array grown once: a line holds at most one rule, of a name whose
+  // wire form is at most one octet longer than the line with its terminator
+  // (length octets stand for the dots, plus the root label). That is exact
+  // for a list of bare names, so shrink_to_fit has nothing to copy; IDNA
+  // A-labels can be longer, and then the names grow as usual. Counting the
+  // lines costs a pass over the text, far less than a copy of every array.
+  const auto newlines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  const std::size_t lines = newlines + (text.empty() || text.back() == '\n' ? 0 : 1);
+  loader.reserve(std::min(lines, text.size() / 2 + 1), text.size() + lines + (lines > newlines ? 1 : 0));
   detail::line_reader reader(text);
   std::string_view line;
   bool defective = false;

@@ -161,6 +161,8 @@ class list_loader {
   bool add_rule_to(wire::name_view fqdn, std::uint32_t entry, bool exact = false) {
     return stage_.add_rule(fqdn, entry, exact);
   }
+  // Sizes the staging arrays before the first rule (see catalogue::reserve).
+  void reserve(std::size_t rules, std::size_t name_bytes) { stage_.reserve(rules, name_bytes); }
 
   // Appends the staged entries and rules to `out` (nothing on a strict
   // failure) and returns the report or errc::invalid_list_line.

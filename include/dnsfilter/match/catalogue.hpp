@@ -13,6 +13,7 @@
 #pragma once
 
 #include <dnsfilter/config.hpp>
+#include <dnsfilter/detail/huge_pages.hpp>
 #include <dnsfilter/wire/name.hpp>
 
 #include <cstddef>
@@ -100,14 +101,30 @@ class catalogue {
     r.labels = static_cast<std::uint8_t>(fqdn.label_count());
     r.flags = exact ? rule::exact_only : 0;
     r.entry = entry_index;
-    // One resize, then lower-case in place: a million-rule load spends its
-    // time here, and a push_back per octet is several times slower.
+    // One resize, then lower-case between plain pointers (a loop the
+    // compiler can vectorise): a million-rule load spends its time here, and
+    // a push_back per octet is several times slower.
     const std::size_t at = names_.size();
     names_.resize(at + fqdn.size());
-    const std::span<const std::byte> wire = fqdn.wire();
-    for (std::size_t i = 0; i < wire.size(); ++i) names_[at + i] = detail::ascii_lower(wire[i]);
+    const std::byte* from = fqdn.data();
+    std::byte* to = names_.data() + at;
+    for (std::size_t i = 0, n = fqdn.size(); i < n; ++i) to[i] = detail::ascii_lower(from[i]);
     rules_.push_back(r);
     return true;
+  }
+
+  // Room for `rules` more rules with `name_bytes` more octets of names, so
+  // that a loader that knows its input's size grows each array once. Large
+  // arrays reserved here ask for huge pages (detail/huge_pages.hpp).
+  void reserve(std::size_t rules, std::size_t name_bytes) {
+    if (rules_.capacity() < rules_.size() + rules) {
+      rules_.reserve(rules_.size() + rules);
+      detail::advise_huge_pages(rules_.data() + rules_.size(), (rules_.capacity() - rules_.size()) * sizeof(rule));
+    }
+    if (names_.capacity() < names_.size() + name_bytes) {
+      names_.reserve(names_.size() + name_bytes);
+      detail::advise_huge_pages(names_.data() + names_.size(), names_.capacity() - names_.size());
+    }
   }
 
   // Appends every rule of `other` (already validated and lower-cased), its
@@ -122,6 +139,29 @@ class catalogue {
       r.entry += entry_base;
       rules_.push_back(r);
     }
+  }
+
+  // Appends the entries of `staged` (their source set to `source`) and its
+  // rules (already validated and lower-cased); `staged` is left empty. Into a
+  // catalogue without entries, as for the first list of a load, its arrays
+  // are taken whole: no copy, and no moment with two copies of a large list
+  // in memory. Otherwise as add_entry for each entry, then append_rules.
+  void append(catalogue&& staged, std::uint16_t source) {
+    if (entries_.empty() && rules_.empty()) {
+      entries_ = std::move(staged.entries_);
+      for (entry& e : entries_) e.source = source;
+      rules_ = std::move(staged.rules_);
+      names_ = std::move(staged.names_);
+    } else {
+      const auto base = static_cast<std::uint32_t>(entries_.size());
+      entries_.reserve(entries_.size() + staged.entries_.size());
+      for (entry& e : staged.entries_) {
+        e.source = source;
+        entries_.push_back(std::move(e));
+      }
+      append_rules(staged, base);
+    }
+    staged = catalogue{};
   }
 
   // Frees growth slack once loading is done.
