@@ -194,8 +194,8 @@ void BM_linear_v4(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_table_v4)->Arg(10'000)->Arg(1'000'000);
-BENCHMARK(BM_table_v6)->Arg(10'000)->Arg(1'000'000);
+BENCHMARK(BM_table_v4)->Arg(10'000)->Arg(100'000)->Arg(1'000'000);
+BENCHMARK(BM_table_v6)->Arg(10'000)->Arg(100'000)->Arg(1'000'000);
 BENCHMARK(BM_map_probe_v4)->Arg(10'000)->Arg(1'000'000);
 BENCHMARK(BM_map_probe_v6)->Arg(10'000)->Arg(1'000'000);
 BENCHMARK(BM_linear_v4)->Arg(10'000);

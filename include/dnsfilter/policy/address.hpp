@@ -156,10 +156,14 @@ struct ip_address {
  private:
   friend struct ip_prefix;  // masked() clears host bits in place
 
+  // Written out rather than as a shift loop: GCC recognises this form as one
+  // 8-byte load (plus a byte swap on little-endian targets); the loop became
+  // 23 instructions per half on the prefix table's lookup path.
   constexpr std::uint64_t load64(int at) const noexcept {
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | bytes_[at + i];
-    return v;
+    const std::uint8_t* b = bytes_.data() + at;
+    return (std::uint64_t{b[0]} << 56) | (std::uint64_t{b[1]} << 48) | (std::uint64_t{b[2]} << 40) |
+           (std::uint64_t{b[3]} << 32) | (std::uint64_t{b[4]} << 24) | (std::uint64_t{b[5]} << 16) |
+           (std::uint64_t{b[6]} << 8) | std::uint64_t{b[7]};
   }
 
   ip_family family_ = ip_family::v4;
