@@ -71,6 +71,7 @@
 #pragma once
 
 #include <dnsfilter/config.hpp>
+#include <dnsfilter/detail/huge_pages.hpp>
 #include <dnsfilter/error.hpp>
 #include <dnsfilter/match/snapshot.hpp>
 #include <dnsfilter/policy/address.hpp>
@@ -230,6 +231,11 @@ class interval_map {
     shift_ = std::min(shift_, 64 - value_bits_);
     low_mask_ = static_cast<Key>((std::uint64_t{1} << shift_) - 1);
     last_bucket_ = static_cast<std::size_t>(span >> shift_);
+    // Large tables ask for huge pages before they are first written: lookups
+    // land at random across megabytes, and with 4 KiB pages most of them
+    // would also miss the TLB (detail/huge_pages.hpp; advice only).
+    index_.reserve(last_bucket_ + 2);
+    dnsfilter::detail::advise_huge_pages(index_.data(), index_.capacity() * sizeof(std::uint32_t));
     index_.assign(last_bucket_ + 2, static_cast<std::uint32_t>(n));
     std::size_t p = 1;
     for (std::size_t b = 0; b <= last_bucket_; ++b) {
@@ -237,8 +243,9 @@ class interval_map {
       index_[b] = static_cast<std::uint32_t>(p);
     }
     index_.shrink_to_fit();
+    records_.reserve(n);
+    dnsfilter::detail::advise_huge_pages(records_.data(), records_.capacity() * sizeof(std::uint64_t));
     records_.resize(n);
-    records_.shrink_to_fit();
     for (std::size_t i = 0; i < n; ++i) {
       // keys[0] (0, before first_) is never compared, only its owner used.
       const Key low = i == 0 ? Key{0} : static_cast<Key>(static_cast<Key>(keys[i] - first_) & low_mask_);
