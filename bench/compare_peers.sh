@@ -74,35 +74,10 @@ free_port() { echo $((20000 + RANDOM % 40000)); }
 
 # The backend: answers every name, on the client CPU (it works only while the caches warm).
 backend_port="$(free_port)"
-cat >"$work/backend.conf" <<EOF
-server:
-  interface: 127.0.0.1
-  port: ${backend_port}
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "${work}"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  do-ip6: no
-  num-threads: 1
-  access-control: 127.0.0.0/8 allow
-  module-config: "iterator"
-  local-zone: "." redirect
-  local-data: ". 3600 IN A 198.51.100.1"
-  local-data: ". 3600 IN AAAA 2001:db8::1"
-EOF
-timeout 3600 taskset -c "${client_cpu}" unbound -c "$work/backend.conf" >"$work/backend.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do dig @127.0.0.1 -p "$backend_port" +tries=1 +time=1 +short x.example A 2>/dev/null | grep -q 198 && break; sleep 0.1; done
-
-# Per-server configuration files.
-write_unbound() {  # PORT
-    echo "writing the Unbound configuration (2 local-data lines per name) ..." >&2
-    awk '{ printf "local-zone: \"%s.\" redirect\nlocal-data: \"%s. 60 IN A 0.0.0.0\"\nlocal-data: \"%s. 60 IN AAAA ::\"\n", $1, $1, $1 }' \
-        "${data}/list.txt" >"$work/unbound-list.conf"
-    cat >"$work/unbound.conf" <<EOF
+# unbound_server PORT: the server: clause both Unbound instances share (one
+# thread, loopback only, iterator only, no daemon, no files of its own).
+unbound_server() {
+    cat <<EOF
 server:
   interface: 127.0.0.1
   port: $1
@@ -115,15 +90,36 @@ server:
   logfile: ""
   do-ip6: no
   num-threads: 1
-  msg-cache-size: 64m
-  rrset-cache-size: 128m
   access-control: 127.0.0.0/8 allow
   module-config: "iterator"
+EOF
+}
+{ unbound_server "$backend_port"
+  cat <<EOF
+  local-zone: "." redirect
+  local-data: ". 3600 IN A 198.51.100.1"
+  local-data: ". 3600 IN AAAA 2001:db8::1"
+EOF
+} >"$work/backend.conf"
+timeout 3600 taskset -c "${client_cpu}" unbound -c "$work/backend.conf" >"$work/backend.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do dig @127.0.0.1 -p "$backend_port" +tries=1 +time=1 +short x.example A 2>/dev/null | grep -q 198 && break; sleep 0.1; done
+
+# Per-server configuration files.
+write_unbound() {  # PORT
+    echo "writing the Unbound configuration (2 local-data lines per name) ..." >&2
+    awk '{ printf "local-zone: \"%s.\" redirect\nlocal-data: \"%s. 60 IN A 0.0.0.0\"\nlocal-data: \"%s. 60 IN AAAA ::\"\n", $1, $1, $1 }' \
+        "${data}/list.txt" >"$work/unbound-list.conf"
+    { unbound_server "$1"
+      cat <<EOF
+  msg-cache-size: 64m
+  rrset-cache-size: 128m
   include: "${work}/unbound-list.conf"
 forward-zone:
   name: "."
   forward-addr: 127.0.0.1@${backend_port}
 EOF
+    } >"$work/unbound.conf"
 }
 write_dnsdist() {  # PORT
     cat >"$work/dnsdist.lua" <<EOF

@@ -143,13 +143,11 @@ std::string rdata_text(const wire::message_view& m, const wire::record_view& rr)
     }
     return s;
   }
-  for (const auto* n : {std::get_if<wire::rdata::md>(&v) ? &std::get<wire::rdata::md>(v).target : nullptr,
-                        std::get_if<wire::rdata::mf>(&v) ? &std::get<wire::rdata::mf>(v).target : nullptr,
-                        std::get_if<wire::rdata::mb>(&v) ? &std::get<wire::rdata::mb>(v).target : nullptr,
-                        std::get_if<wire::rdata::mg>(&v) ? &std::get<wire::rdata::mg>(v).target : nullptr,
-                        std::get_if<wire::rdata::mr>(&v) ? &std::get<wire::rdata::mr>(v).target : nullptr}) {
-    if (n) return n->to_string();
-  }
+  if (auto* md = std::get_if<wire::rdata::md>(&v)) return md->target.to_string();
+  if (auto* mf = std::get_if<wire::rdata::mf>(&v)) return mf->target.to_string();
+  if (auto* mb = std::get_if<wire::rdata::mb>(&v)) return mb->target.to_string();
+  if (auto* mg = std::get_if<wire::rdata::mg>(&v)) return mg->target.to_string();
+  if (auto* mr = std::get_if<wire::rdata::mr>(&v)) return mr->target.to_string();
   if (auto* mi = std::get_if<wire::rdata::minfo>(&v)) return mi->first.to_string() + ' ' + mi->second.to_string();
   if (auto* rp = std::get_if<wire::rdata::rp>(&v)) return rp->first.to_string() + ' ' + rp->second.to_string();
   if (auto* af = std::get_if<wire::rdata::afsdb>(&v)) return std::to_string(af->number) + ' ' + af->target.to_string();
