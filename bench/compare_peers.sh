@@ -25,6 +25,7 @@
 #
 # Environment: PEER_SECONDS (10) per dnsperf run, PEER_LIST_SIZE (1000000),
 # PEER_SERVER_CPU (1), PEER_CLIENT_CPU (0), PEER_ONLY ("dnsfilter unbound dnsdist"),
+# PEER_CPU_SHARE (30; 0 skips the equal-budget runs),
 # PEER_KEEP (set: keep the scratch directory with every log and dnsperf output).
 # The machine should be otherwise idle: other load shows up as noise.
 set -euo pipefail
@@ -36,6 +37,7 @@ list_size="${PEER_LIST_SIZE:-1000000}"
 server_cpu="${PEER_SERVER_CPU:-1}"
 client_cpu="${PEER_CLIENT_CPU:-0}"
 only="${PEER_ONLY:-dnsfilter unbound dnsdist}"
+cpu_share="${PEER_CPU_SHARE:-30}"
 tick="$(getconf CLK_TCK)"
 
 for tool in unbound dnsdist dnsperf dig taskset; do
@@ -62,15 +64,37 @@ probe="$(head -1 "${data}/list.txt")"
 
 work="$(mktemp -d)"
 pids=()
+cgroup=""
 cleanup() {
     local pid
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ -n "$cgroup" ]]; then rmdir "$cgroup" 2>/dev/null || true; fi
     if [[ -n "${PEER_KEEP:-}" ]]; then echo "kept ${work}" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
 free_port() { echo $((20000 + RANDOM % 40000)); }
+
+# The equal-budget cgroup: v1 "cpu" controller, or v2 with cpu enabled at the root.
+cgroup_root=""
+if [[ "$cpu_share" != 0 ]]; then
+    if [[ -w /sys/fs/cgroup/cpu/cgroup.procs && -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]]; then
+        cgroup_root=/sys/fs/cgroup/cpu
+        cgroup="${cgroup_root}/dnsfilter-compare-$$"
+        mkdir "$cgroup"
+        echo 10000 >"$cgroup/cpu.cfs_period_us"
+        echo $((cpu_share * 100)) >"$cgroup/cpu.cfs_quota_us"
+    elif [[ -w /sys/fs/cgroup/cgroup.procs ]] && grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+        cgroup_root=/sys/fs/cgroup
+        cgroup="${cgroup_root}/dnsfilter-compare-$$"
+        mkdir "$cgroup"
+        echo "$((cpu_share * 100)) 10000" >"$cgroup/cpu.max"
+    else
+        echo "no writable cgroup cpu controller: the equal-budget runs are skipped" >&2
+        cpu_share=0
+    fi
+fi
 
 # The backend: answers every name, on the client CPU (it works only while the caches warm).
 backend_port="$(free_port)"
@@ -150,10 +174,23 @@ perf_field() {  # FILE FIELD
     esac
 }
 
+# run_load NAME PORT PID FILE: one timed dnsperf run; prints QPS, the
+# server's CPU µs per completed query, and the lost count.
+run_load() {
+    local name="$1" port="$2" pid="$3" file="$4" t0 t1
+    t0="$(cpu_ticks "$pid")"
+    perf_run "$name" "$port" "$file" -l "$seconds"
+    t1="$(cpu_ticks "$pid")"
+    echo "$(perf_field "$work/$name.perf" qps)" \
+        "$(echo "scale=2; ($t1 - $t0) * 1000000 / $tick / $(perf_field "$work/$name.perf" completed)" | bc)" \
+        "$(perf_field "$work/$name.perf" lost)"
+}
+
 results=()
 measure() {  # NAME PORT COMMAND...: start, measure, stop
     local name="$1" port="$2"; shift 2
-    local start_ns pid load rss hwm t0 t1 hits_qps hits_us mixed_qps mixed_us lost
+    local start_ns pid load rss hwm hits_qps hits_us mixed_qps mixed_us lost mixed_lost
+    local capped="- | - | - | -" capped_hits_qps=0 capped_hits_us=0 capped_mixed_qps=0 capped_mixed_us=0 capped_lost=0
     start_ns="$(date +%s%N)"
     timeout 3600 taskset -c "${server_cpu}" "$@" >"$work/$name.log" 2>&1 &
     pids+=($!)
@@ -169,20 +206,10 @@ measure() {  # NAME PORT COMMAND...: start, measure, stop
     rss="$(rss_kb "$pid" VmRSS)"
     hwm="$(rss_kb "$pid" VmHWM)"
 
-    t0="$(cpu_ticks "$pid")"
-    perf_run "$name-hits" "$port" "${data}/hits.txt" -l "$seconds"
-    t1="$(cpu_ticks "$pid")"
-    hits_qps="$(perf_field "$work/$name-hits.perf" qps)"
-    hits_us="$(echo "scale=2; ($t1 - $t0) * 1000000 / $tick / $(perf_field "$work/$name-hits.perf" completed)" | bc)"
-    lost="$(perf_field "$work/$name-hits.perf" lost)"
-
+    read -r hits_qps hits_us lost < <(run_load "$name-hits" "$port" "$pid" "${data}/hits.txt")
     perf_run "$name-warm" "$port" "${data}/mixed.txt" -n 2   # fill the caches (two passes)
-    t0="$(cpu_ticks "$pid")"
-    perf_run "$name-mixed" "$port" "${data}/mixed.txt" -l "$seconds"
-    t1="$(cpu_ticks "$pid")"
-    mixed_qps="$(perf_field "$work/$name-mixed.perf" qps)"
-    mixed_us="$(echo "scale=2; ($t1 - $t0) * 1000000 / $tick / $(perf_field "$work/$name-mixed.perf" completed)" | bc)"
-    lost=$((lost + $(perf_field "$work/$name-mixed.perf" lost)))
+    read -r mixed_qps mixed_us mixed_lost < <(run_load "$name-mixed" "$port" "$pid" "${data}/mixed.txt")
+    lost=$((lost + mixed_lost))
 
     local reload_note="-"
     if [[ "$name" == dnsfilter ]]; then
@@ -196,11 +223,23 @@ measure() {  # NAME PORT COMMAND...: start, measure, stop
         after="$(grep -c 'reload (SIGHUP)' "$work/$name.log" || true)"
         reload_note="$((after - before)) reloads at ${rate} q/s: $(perf_field "$work/$name-reload.perf" lost) lost"
     fi
+    if [[ "$cpu_share" != 0 ]]; then
+        # The whole process (every thread) into the budget, the same runs again.
+        echo "$pid" >"$cgroup/cgroup.procs"
+        read -r capped_hits_qps capped_hits_us capped_lost < <(run_load "$name-hits-capped" "$port" "$pid" "${data}/hits.txt")
+        read -r capped_mixed_qps capped_mixed_us mixed_lost < <(run_load "$name-mixed-capped" "$port" "$pid" "${data}/mixed.txt")
+        capped_lost=$((capped_lost + mixed_lost))
+        echo "$pid" >"${cgroup_root}/cgroup.procs"
+        capped="${capped_hits_qps} | ${capped_hits_us} µs | ${capped_mixed_qps} | ${capped_mixed_us} µs"
+    fi
     kill "$pid" 2>/dev/null || true
     wait "${pids[-1]}" 2>/dev/null || true
-    results+=("$(printf '| %s | %.2f s | %d MB (peak %d MB) | %s | %s µs | %s | %s µs | %s | %s |' "$name" "$load" \
-        $((rss / 1024)) $((hwm / 1024)) "$hits_qps" "$hits_us" "$mixed_qps" "$mixed_us" "$lost" "$reload_note")")
+    results+=("$(printf '| %s | %.2f s | %d MB (peak %d MB) | %s | %s µs | %s | %s µs | %s | %s | %s |' "$name" "$load" \
+        $((rss / 1024)) $((hwm / 1024)) "$hits_qps" "$hits_us" "$mixed_qps" "$mixed_us" "$capped" \
+        "$lost / ${capped_lost}" "$reload_note")")
     eval "qps_hits_${name}=${hits_qps}; qps_mixed_${name}=${mixed_qps}; us_hits_${name}=${hits_us}; us_mixed_${name}=${mixed_us}"
+    eval "cqps_hits_${name}=${capped_hits_qps}; cqps_mixed_${name}=${capped_mixed_qps}"
+    eval "cus_hits_${name}=${capped_hits_us}; cus_mixed_${name}=${capped_mixed_us}"
     echo "${results[-1]}" >&2
 }
 
@@ -223,14 +262,24 @@ echo
 echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), server on CPU ${server_cpu}, dnsperf on CPU ${client_cpu};"
 echo "${list_size} names; ${seconds} s per run; $(unbound -V | head -1), dnsdist $(dnsdist --version 2>/dev/null | awk 'NR==1{print $2}'), $(dnsperf -h 2>&1 | grep -m1 -o 'DNS Performance Testing Tool version [0-9.]*' || echo dnsperf)"
 echo
-echo "| server | load | RSS after load | QPS, sinkhole hits | CPU/query | QPS, warm mixed | CPU/query | lost | reload under load |"
-echo "|---|---|---|---|---|---|---|---|---|"
+budget="at ${cpu_share} % CPU"
+echo "| server | load | RSS after load | QPS, sinkhole hits | CPU/query | QPS, warm mixed | CPU/query | QPS, hits ${budget} | CPU/query | QPS, mixed ${budget} | CPU/query | lost (free / budget) | reload under load |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${results[@]}"
-ratio() { if [[ -n "${2:-}" && "${2:-0}" != 0 ]]; then echo "scale=2; $1 / $2" | bc; else echo "-"; fi; }
+ratio() { if [[ -n "${1:-}" && "${1:-0}" != 0 && -n "${2:-}" && "${2:-0}" != 0 ]]; then echo "scale=2; $1 / $2" | bc; else echo "-"; fi; }
 if [[ -n "${qps_hits_dnsfilter:-}" ]]; then
     echo
     echo "dnsfilter / dnsdist: QPS hits $(ratio "${qps_hits_dnsfilter}" "${qps_hits_dnsdist:-}")x, mixed $(ratio "${qps_mixed_dnsfilter}" "${qps_mixed_dnsdist:-}")x;" \
          "CPU per query hits $(ratio "${us_hits_dnsdist:-0}" "${us_hits_dnsfilter}")x less, mixed $(ratio "${us_mixed_dnsdist:-0}" "${us_mixed_dnsfilter}")x less"
     echo "dnsfilter / Unbound: QPS hits $(ratio "${qps_hits_dnsfilter}" "${qps_hits_unbound:-}")x, mixed $(ratio "${qps_mixed_dnsfilter}" "${qps_mixed_unbound:-}")x;" \
          "CPU per query hits $(ratio "${us_hits_unbound:-0}" "${us_hits_dnsfilter}")x less, mixed $(ratio "${us_mixed_unbound:-0}" "${us_mixed_dnsfilter}")x less"
+    if [[ "$cpu_share" != 0 ]]; then
+        for peer in dnsdist unbound; do
+            h="cqps_hits_${peer}" m="cqps_mixed_${peer}" uh="cus_hits_${peer}" um="cus_mixed_${peer}"
+            echo "${budget}, dnsfilter / ${peer}: QPS hits $(ratio "${cqps_hits_dnsfilter}" "${!h:-}")x," \
+                 "mixed $(ratio "${cqps_mixed_dnsfilter}" "${!m:-}")x;" \
+                 "CPU per query hits $(ratio "${!uh:-0}" "${cus_hits_dnsfilter}")x less," \
+                 "mixed $(ratio "${!um:-0}" "${cus_mixed_dnsfilter}")x less"
+        done
+    fi
 fi
