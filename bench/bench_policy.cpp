@@ -19,6 +19,7 @@
 
 #include "generate.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -194,8 +195,13 @@ void BM_linear_v4(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_table_v4)->Arg(10'000)->Arg(100'000)->Arg(1'000'000);
-BENCHMARK(BM_table_v6)->Arg(10'000)->Arg(100'000)->Arg(1'000'000);
+// With --benchmark_repetitions, "min" joins mean/median/stddev: on a shared VM
+// other tenants only ever slow a repetition down, so the fastest one is the
+// closest to what the table costs, and the median says how noisy the run was.
+static double fastest(const std::vector<double>& v) { return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end()); }
+
+BENCHMARK(BM_table_v4)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->ComputeStatistics("min", fastest);
+BENCHMARK(BM_table_v6)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->ComputeStatistics("min", fastest);
 BENCHMARK(BM_map_probe_v4)->Arg(10'000)->Arg(1'000'000);
 BENCHMARK(BM_map_probe_v6)->Arg(10'000)->Arg(1'000'000);
 BENCHMARK(BM_linear_v4)->Arg(10'000);
