@@ -13,6 +13,12 @@
 //   BM_map_probe_v4/n, _v6/n       baseline: std::map<(address, length), value>, probed for
 //                                  every length from the longest down to /0
 //   BM_linear_v4/n                 baseline: a linear scan over a vector, longest match kept
+//   BM_memory_loads/n/k            the memory floor, in the same loop: k = 1, one random 8-byte
+//                                  load per iteration from a buffer as large as the IPv4 table;
+//                                  k = 2, a load whose address comes from a first random load (an
+//                                  index, then a record: the table's two trips, without search).
+//                                  Iterations are independent, as lookups are, so this is the
+//                                  throughput the machine's memory gives to that access shape.
 #include <dnsfilter/policy/prefix_table.hpp>
 
 #include <benchmark/benchmark.h>
@@ -195,6 +201,27 @@ void BM_linear_v4(benchmark::State& state) {
 
 }  // namespace
 
+void BM_memory_loads(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const bool dependent = state.range(1) == 2;
+  const std::size_t words = std::max<std::size_t>(data(n).t4.memory_bytes() / 8, 2);
+  std::vector<std::uint64_t> mem(words);
+  prng rng(77);
+  for (auto& w : mem) w = rng.below(static_cast<std::uint32_t>(std::min<std::size_t>(words, 0xffffffffu)));
+  std::vector<std::uint32_t> at(query_count);
+  for (auto& a : at) a = rng.below(static_cast<std::uint32_t>(std::min<std::size_t>(words, 0xffffffffu)));
+  std::size_t i = 0;
+  std::uint64_t sum = 0;
+  for (auto _ : state) {
+    const std::uint64_t first = mem[at[i]];
+    sum += dependent ? mem[first] : first;
+    i = (i + 1) & (query_count - 1);
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["buffer_MiB"] = static_cast<double>(words * 8) / (1 << 20);
+}
+
 // With --benchmark_repetitions, "min" joins mean/median/stddev: on a shared VM
 // other tenants only ever slow a repetition down, so the fastest one is the
 // closest to what the table costs, and the median says how noisy the run was.
@@ -202,6 +229,7 @@ static double fastest(const std::vector<double>& v) { return v.empty() ? 0.0 : *
 
 BENCHMARK(BM_table_v4)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->ComputeStatistics("min", fastest);
 BENCHMARK(BM_table_v6)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->ComputeStatistics("min", fastest);
+BENCHMARK(BM_memory_loads)->Args({1'000'000, 1})->Args({1'000'000, 2})->ComputeStatistics("min", fastest);
 BENCHMARK(BM_map_probe_v4)->Arg(10'000)->Arg(1'000'000);
 BENCHMARK(BM_map_probe_v6)->Arg(10'000)->Arg(1'000'000);
 BENCHMARK(BM_linear_v4)->Arg(10'000);
