@@ -221,7 +221,8 @@ class interval_map {
     value_bits_ = static_cast<unsigned>(std::bit_width(std::uint64_t{largest} + 1));
     none_ = (std::uint64_t{1} << value_bits_) - 1;
     first_ = n > 1 ? keys[1] : Key{0};
-    const Key span = static_cast<Key>(keys[n - 1] - first_);
+    span_ = static_cast<Key>(keys[n - 1] - first_);
+    const Key span = span_;
     const unsigned span_bits = static_cast<unsigned>(std::bit_width(span));
     // At least 1 bit so that the shift stays below the key width.
     const unsigned want_bits = std::max(1u, static_cast<unsigned>(std::bit_width((n - 1) / keys_per_bucket)));
@@ -230,15 +231,15 @@ class interval_map {
     // (at worst about 2 buckets per owner code, 8 bytes per prefix).
     shift_ = std::min(shift_, 64 - value_bits_);
     low_mask_ = static_cast<Key>((std::uint64_t{1} << shift_) - 1);
-    last_bucket_ = static_cast<std::size_t>(span >> shift_);
+    const auto last_bucket = static_cast<std::size_t>(span >> shift_);
     // Large tables ask for huge pages before they are first written: lookups
     // land at random across megabytes, and with 4 KiB pages most of them
     // would also miss the TLB (detail/huge_pages.hpp; advice only).
-    index_.reserve(last_bucket_ + 2);
+    index_.reserve(last_bucket + 2);
     dnsfilter::detail::advise_huge_pages(index_.data(), index_.capacity() * sizeof(std::uint32_t));
-    index_.assign(last_bucket_ + 2, static_cast<std::uint32_t>(n));
+    index_.assign(last_bucket + 2, static_cast<std::uint32_t>(n));
     std::size_t p = 1;
-    for (std::size_t b = 0; b <= last_bucket_; ++b) {
+    for (std::size_t b = 0; b <= last_bucket; ++b) {
       while (p < n && static_cast<std::size_t>(static_cast<Key>(keys[p] - first_) >> shift_) < b) ++p;
       index_[b] = static_cast<std::uint32_t>(p);
     }
@@ -259,15 +260,13 @@ class interval_map {
     if (DNSFILTER_UNLIKELY(records_.empty())) return no_prefix;  // a default-constructed map
     std::size_t at = 0;  // below the first start: records_[0] owns it
     if (DNSFILTER_LIKELY(key >= first_)) {
-      const Key offset = static_cast<Key>(key - first_);
+      // Above the last start, the offset is clamped to the last start's: the
+      // probe then equals the last record's key bits and finds it.
+      const Key raw = static_cast<Key>(key - first_);
+      const Key offset = raw > span_ ? span_ : raw;
       const std::size_t b = static_cast<std::size_t>(offset >> shift_);
-      // Past the last bucket (only keys above the last start go there): its
-      // last record owns the key, which a probe of all ones finds.
-      const bool past = b > last_bucket_;
-      const std::uint64_t probe =
-          past ? ~std::uint64_t{0} : (std::uint64_t{static_cast<Key>(offset & low_mask_)} << value_bits_) | none_;
-      const std::size_t bucket = past ? last_bucket_ : b;
-      at = predecessor(records_.data(), index_[bucket], index_[bucket + 1], probe);
+      const std::uint64_t probe = (std::uint64_t{static_cast<Key>(offset & low_mask_)} << value_bits_) | none_;
+      at = predecessor(records_.data(), index_[b], index_[b + 1], probe);
     }
     // none_ becomes no_prefix without a branch (see prefix_table::lookup).
     const std::uint64_t owner = records_[at] & none_;
@@ -285,10 +284,10 @@ class interval_map {
   std::vector<std::uint32_t> index_;  // bucket b's records are [index_[b], index_[b + 1])
   std::uint64_t none_ = 0;            // the owner code of "none": value_bits_ ones
   Key first_ = 0;
+  Key span_ = 0;                      // the last start's offset from first_
   Key low_mask_ = 0;                  // the key bits a record keeps
   unsigned shift_ = 0;
   unsigned value_bits_ = 0;
-  std::size_t last_bucket_ = 0;
 };
 
 }  // namespace detail
@@ -380,7 +379,7 @@ class prefix_table {
       i = v4_.find(address.v4_value());
     } else {
       const std::uint64_t high = address.high(), low = address.low();
-      if (DNSFILTER_UNLIKELY(high == 0 && (low >> 32) == 0xffff)) {
+      if (DNSFILTER_UNLIKELY(high == 0) && (low >> 32) == 0xffff) {
         i = v4_.find(static_cast<std::uint32_t>(low));  // ::ffff:a.b.c.d
       } else {
         i = v6_.find(high);
