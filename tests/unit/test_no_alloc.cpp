@@ -16,9 +16,13 @@
 
 namespace {
 std::atomic<long> allocations{0};
+std::atomic<std::size_t> largest{0};  // the largest single request since reset
 
 void* counted_alloc(std::size_t n) {
   allocations.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t seen = largest.load(std::memory_order_relaxed);
+       n > seen && !largest.compare_exchange_weak(seen, n, std::memory_order_relaxed);) {
+  }
   if (void* p = std::malloc(n ? n : 1)) return p;
   std::abort();  // this test binary has no use for bad_alloc
 }
@@ -219,4 +223,28 @@ TEST_CASE("the filter facade allocates nothing per packet: parse, policy, match,
     REQUIRE(c.what == dnsfilter::filter_outcome::opted_out);
   }
   CHECK(allocations.load() - before == 0);
+}
+
+TEST_CASE("loading a plain list reserves in proportion to its text, whatever its lines") {
+  namespace lists = dnsfilter::lists;
+  // A hostile file: 4 MiB of blank and whitespace-only lines, then one name.
+  // A bound of one rule per line would reserve about 8 times the text.
+  std::string text(std::size_t{4} << 20, '\n');
+  for (std::size_t i = 0; i < text.size() / 2; i += 2) text[i] = ' ';
+  text += "blocked.example\n";
+  dnsfilter::match::catalogue cat;
+  largest.store(0);
+  const auto rep = lists::load_plain(text, cat, {}, nullptr);
+  REQUIRE(rep);
+  CHECK(cat.rules().size() == 1);
+  CHECK(largest.load() <= text.size() * 2);
+
+  // Names much shorter than the 16 octets a line is reserved for: the arrays
+  // grow past the reservation and every name is still there.
+  std::string short_names;
+  for (int i = 0; i < 20000; ++i) short_names += "n" + std::to_string(i) + ".io\n";
+  dnsfilter::match::catalogue small;
+  const auto rep2 = lists::load_plain(short_names, small, {}, nullptr);
+  REQUIRE(rep2);
+  CHECK(small.rules().size() == 20000);
 }

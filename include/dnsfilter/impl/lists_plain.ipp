@@ -16,9 +16,16 @@ DNSFILTER_DECL result<load_report> load_plain(std::string_view text, match::cata
   // for a list of bare names, so shrink_to_fit has nothing to copy; IDNA
   // A-labels can be longer, and then the names grow as usual. Counting the
   // lines costs a pass over the text, far less than a copy of every array.
+  //   The rules are reserved for lines of at least 16 octets (block lists
+  // average about 20): a line-per-rule bound would let a hostile file of
+  // blank lines reserve about 8 times its size, which on a router with
+  // little memory and no swap can fail outright. Lists of shorter names
+  // grow their arrays a few times instead; the worst case reserves about
+  // 2 times the text (test_no_alloc.cpp checks it).
   const auto newlines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
   const std::size_t lines = newlines + (text.empty() || text.back() == '\n' ? 0 : 1);
-  loader.reserve(std::min(lines, text.size() / 2 + 1), text.size() + lines + (lines > newlines ? 1 : 0));
+  const std::size_t rules = std::min(lines, text.size() / 16 + 1);
+  loader.reserve(rules, text.size() + rules + (lines > newlines ? 1 : 0));
   detail::line_reader reader(text);
   std::string_view line;
   bool defective = false;
