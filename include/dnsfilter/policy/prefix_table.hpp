@@ -32,36 +32,41 @@
 // intervals, each owned by the longest prefix covering it (or none). build()
 // turns the prefixes into that flat, sorted list of interval starts with one
 // sweep and a stack, and lookup is a predecessor search: the last start ≤ the
-// address. A direct index on the high bits of the key (about 4 starts per
+// address. A direct index on the high bits of the key (8 to 16 starts per
 // bucket, computed over the span the keys really use, so 2000::/3 or a single
-// clustered /8 do not waste buckets) narrows the search to a handful of
-// records; a short branch-free binary search finishes.
+// clustered /8 do not waste buckets) narrows the search to about two cache
+// lines of records; a short branch-free binary search finishes.
 //   Each interval is one 64-bit record, (key bits below the index's bits) <<
 // value_bits | owner: the keys of a bucket agree on every bit the index used,
-// so a record keeps only the rest, and the owner (rule index, or all ones for
-// none) fills the bits that frees. Searching records compares keys directly
-// (the probe has all ones in the owner bits), and the owner comes in the same
-// cache line as its key. With 1M prefixes a lookup touches the index line and
-// one or two record lines, where separate key and owner arrays took a third
-// (IPv6 before: 12 bytes per interval; now 8, like IPv4). When the key span is
-// wide and the owners many, build() makes the index finer until both fit in 64
-// bits (at worst about two buckets per owner code, 8 bytes per prefix).
+// so a record keeps only the rest, and the owner code (rule index + 1, or 0
+// for none) fills the bits that frees. Searching records compares keys
+// directly (the probe has all ones in the owner bits), the owner comes in the
+// same cache line as its key, and code - 1 is the answer (0 wraps to "none").
+// When the key span is wide and the owners many, build() makes the index
+// finer until both fit in 64 bits (at worst about two buckets per owner code,
+// 8 bytes per prefix).
 //   What the benchmark measures is how many independent lookups the core keeps
-// in flight (DRAM latency here is ~165 ns, a lookup ~40 ns): cache lines per
-// lookup and instructions per lookup, and no branch on loaded data that goes
-// either way, since a mispredict discards the lookups started after it. Hence
-// the owner decoding and the match result are selects, not branches; the only
-// data-dependent branches left are the binary search's loop count (known once
-// the index line arrives) and rare cases (an address below the first start,
-// an oversized second-level block). Cost per interval: 8 bytes, plus ~1 byte
-// of index; a prefix adds at most two intervals. Lookup does no allocation and
-// reads records as integers (no type punning): endian-neutral.
+// in flight (a trip to memory costs several lookups' time): trips to memory
+// that wait on one another, and instructions per lookup, since the core's
+// window holds only a few lookups' worth. At a million prefixes the index is
+// 512 KiB, which a 1 MiB L2 cache keeps; the bucket's record lines are all
+// requested as soon as the index entry is read (two prefetches and the
+// search's first probe), so a lookup waits for memory once. This measured
+// 7 % (IPv6) to 17 % (IPv4) faster than four keys per bucket, whose 2 MiB
+// index missed the cache, though the search is two probes longer. The owner decoding and the match result are
+// arithmetic, not branches; the data-dependent branches left are the search's
+// loop count and rare cases (an address below the first start, a bucket or
+// second-level block out of the ordinary). Cost per interval: 8 bytes, plus
+// about 2 bits of index; a prefix adds at most two intervals. Lookup does no
+// allocation and reads records as integers (no type punning): endian-neutral.
 //   Alternatives considered: DIR-24-8 costs 64 MiB for IPv4 whatever the
 // list (too much for firmware) and has no IPv6 counterpart; Poptrie/multibit
 // tries are faster at the top end but much more code to get right; a plain
-// binary search over 2M starts takes ~21 dependent cache misses. A fixed-shape
-// search over a 16-key window (no loop-count branch) was tried and measured
-// slower for IPv6: it reads 128 bytes of keys where a bucket holds ~32.
+// binary search over 2M starts takes ~21 dependent cache misses. Measured and
+// dropped: a fixed-shape search over a 16-key window (no loop-count branch;
+// slower for IPv6, it read 128 bytes where a bucket then held ~32), and three
+// fixed clamped halvings over 8 places (a third fewer mispredicts by
+// callgrind's model, yet 34 % slower: more instructions in a longer chain).
 //   IPv6: almost all policy prefixes are /64 or shorter, so the main map uses
 // the high 64 bits only. A /64 that holds longer prefixes (up to /128 hosts)
 // becomes a one-key interval whose owner code is a block number (numbered
@@ -119,19 +124,27 @@ struct key_range {
   std::uint32_t value;  // prefix index (its input position), or in the IPv6 high-half map a block (see prefix_table)
 };
 
-// The last position p in [lo - 1, hi) with keys[p] <= key; keys[lo - 1] <= key
-// is a precondition. Branch-free halving: the loop count depends on hi - lo only.
+// The last of keys[lo - 1 .. hi) that is <= key, given that keys[lo - 1] is.
+// keys[lo - 1] stands for everything before the range and may be a record of
+// another bucket whose bits mean something else: it can be read, but no
+// outcome depends on it. Branch-free: one probe leaves a window of a power of
+// two places, halvings finish; the answer stays in [base, base + len), so
+// nothing follows the loop, and the loop count depends on hi - lo only.
 template <class Key>
-DNSFILTER_ALWAYS_INLINE std::size_t predecessor(const Key* keys, std::size_t lo, std::size_t hi, Key key) noexcept {
-  std::size_t len = hi - lo;
-  if (len == 0) return lo - 1;
-  const Key* base = keys + lo;
-  while (len > 1) {
-    const std::size_t half = len / 2;
-    base = base[half] <= key ? base + half : base;
-    len -= half;
+DNSFILTER_ALWAYS_INLINE const Key* predecessor(const Key* keys, std::size_t lo, std::size_t hi, Key key) noexcept {
+  const Key* base = keys + lo - 1;
+  const std::size_t len = hi - lo + 1;
+  // The largest power of two <= len; the first probe makes the rest of the
+  // window exactly that wide (when len is a power of two it probes base
+  // itself, and base stays whatever it finds).
+  std::size_t step = std::size_t{1} << (std::bit_width(len) - 1);
+  const Key* c = base + (len - step);
+  base = *c <= key ? c : base;
+  for (step /= 2; step != 0; step /= 2) {
+    c = base + step;
+    base = *c <= key ? c : base;
   }
-  return static_cast<std::size_t>(base - keys) - (*base > key ? 1 : 0);
+  return base;
 }
 
 // Appends to keys/values the interval starts of a laminar set of ranges:
@@ -204,9 +217,13 @@ std::size_t flatten(std::vector<key_range<Key>>& ranges, std::uint32_t none, std
 template <class Key>
 class interval_map {
  public:
-  // The index aims at this many keys per bucket: a bucket is then one or two
-  // cache lines of records, and the index about 1 byte per interval.
-  static constexpr std::size_t keys_per_bucket = 4;
+  // The index aims at this many keys per bucket (the power of two of buckets
+  // nearest below): a bucket is then about two cache lines of records, and
+  // the index a quarter of a byte per interval, small enough to stay in the
+  // core's L2 cache at a million prefixes (2M intervals: 512 KiB), so a
+  // lookup's one trip to memory is for the records, whose lines find()
+  // fetches together.
+  static constexpr std::size_t keys_per_bucket = 16;
 
   // Returns the number of shadowed duplicates (see flatten).
   std::size_t build(std::vector<key_range<Key>>& ranges, std::uint32_t blocks_from = no_prefix) {
@@ -217,9 +234,10 @@ class interval_map {
     std::uint32_t largest = 0;
     for (std::uint32_t v : values)
       if (v != no_prefix) largest = std::max(largest, v);
-    // All ones in value_bits_ must stay free for "none".
+    // Owner codes are value + 1, 0 for none; all ones (the probe's owner bits)
+    // must stay above every code.
     value_bits_ = static_cast<unsigned>(std::bit_width(std::uint64_t{largest} + 1));
-    none_ = (std::uint64_t{1} << value_bits_) - 1;
+    owner_mask_ = (std::uint64_t{1} << value_bits_) - 1;
     first_ = n > 1 ? keys[1] : Key{0};
     span_ = static_cast<Key>(keys[n - 1] - first_);
     const Key span = span_;
@@ -250,7 +268,7 @@ class interval_map {
     for (std::size_t i = 0; i < n; ++i) {
       // keys[0] (0, before first_) is never compared, only its owner used.
       const Key low = i == 0 ? Key{0} : static_cast<Key>(static_cast<Key>(keys[i] - first_) & low_mask_);
-      records_[i] = (std::uint64_t{low} << value_bits_) | (values[i] == no_prefix ? none_ : values[i]);
+      records_[i] = (std::uint64_t{low} << value_bits_) | (values[i] == no_prefix ? 0 : std::uint64_t{values[i]} + 1);
     }
     return shadowed;
   }
@@ -258,20 +276,24 @@ class interval_map {
   // The owner of `key`: a value given to build(), or no_prefix.
   DNSFILTER_ALWAYS_INLINE std::uint32_t find(Key key) const noexcept {
     if (DNSFILTER_UNLIKELY(records_.empty())) return no_prefix;  // a default-constructed map
-    std::size_t at = 0;  // below the first start: records_[0] owns it
+    const std::uint64_t* at = records_.data();  // below the first start: records_[0] owns it
     if (DNSFILTER_LIKELY(key >= first_)) {
       // Above the last start, the offset is clamped to the last start's: the
       // probe then equals the last record's key bits and finds it.
       const Key raw = static_cast<Key>(key - first_);
       const Key offset = raw > span_ ? span_ : raw;
       const std::size_t b = static_cast<std::size_t>(offset >> shift_);
-      const std::uint64_t probe = (std::uint64_t{static_cast<Key>(offset & low_mask_)} << value_bits_) | none_;
-      at = predecessor(records_.data(), index_[b], index_[b + 1], probe);
+      const std::uint64_t probe = (std::uint64_t{static_cast<Key>(offset & low_mask_)} << value_bits_) | owner_mask_;
+      const std::size_t lo = index_[b], hi = index_[b + 1];
+      // The bucket's first and last lines are requested now, with the
+      // search's first probe (its middle): they arrive together, where the
+      // search alone would wait for each in turn.
+      DNSFILTER_PREFETCH(records_.data() + lo);
+      DNSFILTER_PREFETCH(records_.data() + hi - 1);
+      at = predecessor(records_.data(), lo, hi, probe);
     }
-    // none_ becomes no_prefix without a branch (see prefix_table::lookup).
-    const std::uint64_t owner = records_[at] & none_;
-    const std::uint64_t covered = DNSFILTER_UNPREDICTABLE(owner != none_);
-    return static_cast<std::uint32_t>(owner | (covered - 1));
+    // Code 0 (none) wraps to no_prefix: no branch, no select.
+    return static_cast<std::uint32_t>(*at & owner_mask_) - 1u;
   }
 
   std::size_t intervals() const noexcept { return records_.size(); }
@@ -282,7 +304,7 @@ class interval_map {
  private:
   std::vector<std::uint64_t> records_;
   std::vector<std::uint32_t> index_;  // bucket b's records are [index_[b], index_[b + 1])
-  std::uint64_t none_ = 0;            // the owner code of "none": value_bits_ ones
+  std::uint64_t owner_mask_ = 0;      // value_bits_ ones
   Key first_ = 0;
   Key span_ = 0;                      // the last start's offset from first_
   Key low_mask_ = 0;                  // the key bits a record keeps
@@ -387,17 +409,22 @@ class prefix_table {
         // past the block count, and no_prefix is past all of them.
         const std::uint32_t b = i - first_block_;
         if (DNSFILTER_UNLIKELY(b < block_count_)) {
-          i = block_values_[detail::predecessor(block_keys_.data(), block_offsets_[b] + std::size_t{1},
-                                                block_offsets_[b + 1], low)];
+          const std::uint64_t* keys = block_keys_.data();
+          i = block_values_[static_cast<std::size_t>(
+              detail::predecessor(keys, block_offsets_[b] + std::size_t{1}, block_offsets_[b + 1], low) - keys)];
         }
       }
     }
-    // Selects, not a branch: whether an address is covered is as random as
-    // the traffic, and i is the last thing a lookup learns, so a mispredict
-    // here would discard every later lookup the core has started meanwhile.
-    const bool found = DNSFILTER_UNPREDICTABLE(i != detail::no_prefix);
-    const Value* value = values + (i & (0u - std::uint32_t{found}));
-    return {found ? value : nullptr, i};
+    // Masks, not a branch: whether an address is covered is as random as the
+    // traffic, and i is the last thing a lookup learns, so a mispredict here
+    // would discard every later lookup the core has started meanwhile. (A
+    // conditional expression is not enough: once lookup is inlined into a
+    // caller's loop, GCC 12 turns it into a branch despite the hint.)
+    // Rule indexes are below 2^31 and no_prefix is all ones, so the sign
+    // of i as a 32-bit integer says which: keep is all ones when found.
+    const auto keep = ~static_cast<std::uintptr_t>(static_cast<std::intptr_t>(static_cast<std::int32_t>(i)) >> 31);
+    const std::uintptr_t at = reinterpret_cast<std::uintptr_t>(values) + (i & keep) * sizeof(Value);
+    return {reinterpret_cast<const Value*>(at & keep), i};
   }
 
   // The number of entries given to build().
