@@ -473,8 +473,8 @@ TEST_CASE("prefix_table: large tables, uniform and clustered, every boundary") {
   // Uniform prefixes fill buckets of a few records; prefixes clustered under
   // one short prefix, plus a few far away, pile into a few large buckets.
   // IPv6 keys spread over all 64 bits with a thousand owners make the index
-  // finer than its usual 4 records per bucket, so that key bits and owner
-  // still fit one record. Lengths include /0, /32, /64, /96, /128 and mapped
+  // finer than its usual 8 to 16 records per bucket, so that key bits and
+  // owner still fit one record. Lengths include /0, /32, /64, /96, /128 and mapped
   // IPv6 prefixes.
   rng r{0xC2B2AE3D27D4EB4FULL};
   for (int shape = 0; shape < 4; ++shape) {
@@ -514,6 +514,44 @@ TEST_CASE("prefix_table: large tables, uniform and clustered, every boundary") {
     entries.push_back({*ip_prefix::parse("::/0"), count + 1});
     for (unsigned d = 0; d < count / 20; ++d) entries.push_back({entries[r.below(count)].prefix, count + 2 + d});
     check_all_boundaries(r, entries);
+  }
+}
+
+TEST_CASE("prefix_table: a million prefixes in at most 32 bytes each") {
+  // The budget an embedder plans with. Two shapes: policy-like lengths (IPv4
+  // mostly /24, IPv6 /32 to /64 under 2000::/3), and the index's worst case,
+  // IPv6 /64s spread over all 64 bits with a million owners, where the index
+  // must be finest for key bits and owner to share one record.
+  rng r{0x2545F4914F6CDD1DULL};
+  for (int shape = 0; shape < 2; ++shape) {
+    std::vector<client_prefix_table::entry> entries;
+    entries.reserve(1'000'000);
+    for (unsigned i = 0; i < 1'000'000; ++i) {
+      ip_address a;
+      unsigned len;
+      if (shape == 0 && i % 2 == 0) {
+        a = ip_address::v4(static_cast<std::uint32_t>(r.next()));
+        len = r.below(4) == 0 ? 16 + r.below(17) : 24;
+      } else if (shape == 0) {
+        a = ip_address::v6((r.next() & 0x1fffffffffffffffULL) | 0x2000000000000000ULL, 0);
+        len = 32 + 4 * r.below(9);
+      } else {
+        a = ip_address::v6(r.next(), 0);
+        len = 64;
+      }
+      entries.push_back({*ip_prefix::masked(a, len), r.below(10) == 0 ? decision::opt_out : decision::filter});
+    }
+    const auto t = client_prefix_table::build(entries);
+    REQUIRE(t);
+    CHECK(t->memory_bytes() <= 32 * entries.size());
+    // Spot checks: a listed prefix's own address lies in it or in a longer one.
+    for (unsigned k = 0; k < 1000; ++k) {
+      const auto& e = entries[r.below(static_cast<std::uint32_t>(entries.size()))];
+      const auto m = t->lookup(e.prefix.address());
+      REQUIRE(m);
+      CHECK(entries[m.index].prefix.length() >= e.prefix.length());
+      CHECK(entries[m.index].prefix.contains(e.prefix.address()));
+    }
   }
 }
 
