@@ -26,17 +26,9 @@
 #define DNSFILTER_ALWAYS_INLINE inline __attribute__((always_inline))
 // A hint to start loading the cache line at `p` (read, keep in all levels).
 #define DNSFILTER_PREFETCH(p) __builtin_prefetch((p), 0, 3)
-// A condition that is as often true as false: ask for a select (cmov), not a
-// branch, where a mispredict would cost more than computing both sides.
-#if defined(__clang__)
-#define DNSFILTER_UNPREDICTABLE(x) __builtin_unpredictable(!!(x))
-#else
-#define DNSFILTER_UNPREDICTABLE(x) __builtin_expect_with_probability(!!(x), 1, 0.5)
-#endif
 #else
 #define DNSFILTER_LIKELY(x) (x)
 #define DNSFILTER_UNLIKELY(x) (x)
 #define DNSFILTER_ALWAYS_INLINE inline
 #define DNSFILTER_PREFETCH(p) ((void)(p))
-#define DNSFILTER_UNPREDICTABLE(x) (x)
 #endif

@@ -51,14 +51,14 @@
 // window holds only a few lookups' worth. At a million prefixes the index is
 // 512 KiB, which a 1 MiB L2 cache keeps; the bucket's record lines are all
 // requested as soon as the index entry is read (first, middle and last), so a
-// lookup waits for memory once. This measured
-// 7 % (IPv6) to 17 % (IPv4) faster than four keys per bucket, whose 2 MiB
-// index missed the cache, though the search is two probes longer. The owner decoding and the match result are
-// arithmetic, not branches; the data-dependent branches left are the search's
-// loop count and rare cases (an address below the first start, a bucket or
-// second-level block out of the ordinary). Cost per interval: 8 bytes, plus
-// about 2 bits of index; a prefix adds at most two intervals. Lookup does no
-// allocation and reads records as integers (no type punning): endian-neutral.
+// lookup waits for memory once. This measured 7 % (IPv6) to 17 % (IPv4)
+// faster than four keys per bucket, whose 2 MiB index missed the cache,
+// though the search is two probes longer. The owner decoding and the match
+// result are arithmetic, not branches; the data-dependent branches left are
+// the search's loop count and rare cases (an address below the first start,
+// a second-level block). Cost per interval: 8 bytes, plus 2 to 4 bits of
+// index; a prefix adds at most two intervals. Lookup does no allocation and
+// reads records as integers (no type punning): endian-neutral.
 //   Alternatives considered: DIR-24-8 costs 64 MiB for IPv4 whatever the
 // list (too much for firmware) and has no IPv6 counterpart; Poptrie/multibit
 // tries are faster at the top end but much more code to get right; a plain
@@ -217,12 +217,12 @@ std::size_t flatten(std::vector<key_range<Key>>& ranges, std::uint32_t none, std
 template <class Key>
 class interval_map {
  public:
-  // The index aims at this many keys per bucket (the power of two of buckets
-  // nearest below): a bucket is then about two cache lines of records, and
-  // the index a quarter of a byte per interval, small enough to stay in the
-  // core's L2 cache at a million prefixes (2M intervals: 512 KiB), so a
-  // lookup's one trip to memory is for the records, whose lines find()
-  // fetches together.
+  // The index aims at this many keys per bucket; bucket counts are powers of
+  // two, so a bucket holds 8 to 16 records on average: about two cache lines,
+  // and the index a quarter to half a byte per interval, small enough to stay
+  // in the core's L2 cache at a million prefixes (2M intervals: 512 KiB). A
+  // lookup's one trip to memory is then for the records, whose lines find()
+  // requests together.
   static constexpr std::size_t keys_per_bucket = 16;
 
   // Returns the number of shadowed duplicates (see flatten).
