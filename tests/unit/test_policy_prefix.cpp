@@ -474,8 +474,8 @@ TEST_CASE("prefix_table: large tables, uniform and clustered, every boundary") {
   // one short prefix, plus a few far away, pile into a few large buckets.
   // IPv6 keys spread over all 64 bits with a thousand owners make the index
   // finer than its usual 8 to 16 records per bucket, so that key bits and
-  // owner still fit one record. Lengths include /0, /32, /64, /96, /128 and mapped
-  // IPv6 prefixes.
+  // owner still fit one record. Lengths include /0, /32, /64, /96, /128 and
+  // mapped IPv6 prefixes.
   rng r{0xC2B2AE3D27D4EB4FULL};
   for (int shape = 0; shape < 4; ++shape) {
     const bool clustered = shape >= 2;

@@ -266,7 +266,8 @@ class interval_map {
     dnsfilter::detail::advise_huge_pages(records_.data(), records_.capacity() * sizeof(std::uint64_t));
     records_.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      // keys[0] (0, before first_) is never compared, only its owner used.
+      // keys[0] (0, before first_) has no key bits to keep: only its owner
+      // matters (the search may read it, but no outcome depends on it).
       const Key low = i == 0 ? Key{0} : static_cast<Key>(static_cast<Key>(keys[i] - first_) & low_mask_);
       records_[i] = (std::uint64_t{low} << value_bits_) | (values[i] == no_prefix ? 0 : std::uint64_t{values[i]} + 1);
     }
@@ -284,15 +285,16 @@ class interval_map {
       const Key offset = raw > span_ ? span_ : raw;
       const std::size_t b = static_cast<std::size_t>(offset >> shift_);
       const std::uint64_t probe = (std::uint64_t{static_cast<Key>(offset & low_mask_)} << value_bits_) | owner_mask_;
+      const std::uint64_t* const records = records_.data();
       const std::size_t lo = index_[b], hi = index_[b + 1];
       // The bucket's lines (8 to 16 records: most often three lines) are all
       // requested now, so they arrive together; each probe of the search
       // waits for the one before it and would otherwise request its line
       // only then.
-      DNSFILTER_PREFETCH(records_.data() + lo);
-      DNSFILTER_PREFETCH(records_.data() + (lo + hi) / 2);
-      DNSFILTER_PREFETCH(records_.data() + hi - 1);
-      at = predecessor(records_.data(), lo, hi, probe);
+      DNSFILTER_PREFETCH(records + lo);
+      DNSFILTER_PREFETCH(records + (lo + hi) / 2);
+      DNSFILTER_PREFETCH(records + hi - 1);
+      at = predecessor(records, lo, hi, probe);
     }
     // Code 0 (none) wraps to no_prefix: no branch, no select.
     return static_cast<std::uint32_t>(*at & owner_mask_) - 1u;
@@ -424,6 +426,7 @@ class prefix_table {
     // caller's loop, GCC 12 turns it into a branch despite the hint.)
     // Rule indexes are below 2^31 and no_prefix is all ones, so the sign
     // of i as a 32-bit integer says which: keep is all ones when found.
+    static_assert(max_prefixes <= 0x80000000u, "a rule index must read as a non-negative int32");
     const auto keep = ~static_cast<std::uintptr_t>(static_cast<std::intptr_t>(static_cast<std::int32_t>(i)) >> 31);
     const std::uintptr_t at = reinterpret_cast<std::uintptr_t>(values) + (i & keep) * sizeof(Value);
     return {reinterpret_cast<const Value*>(at & keep), i};
