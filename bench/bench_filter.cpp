@@ -78,7 +78,7 @@ struct world {
     for (int i = 0; i < 10'000; ++i) {
       const std::uint32_t net = static_cast<std::uint32_t>(rng.next()) & 0xffffff00u;
       nets.push_back(net);
-      c.client_prefixes.push_back({*policy::ip_prefix::make(policy::ip_address::v4(net), 24), policy::decision::opt_out});
+      c.client_prefixes.push_back({*policy::ip_prefix::make(policy::ip_address::v4(net), 24), policy::treatment::opt_out});
     }
     policy = std::make_shared<const policy::policy_set>(*policy::policy_set::build(std::move(c)));
     policies.store(policy);
@@ -146,7 +146,7 @@ void BM_part_policy(benchmark::State& state) {
   for (const auto& p : w.misses.all) parsed.push_back(*wire::query_view::parse(p));
   std::size_t i = 0;
   for (auto _ : state) {
-    const policy::verdict v = w.policy->decide(parsed[i], 0, w.clients[i]);
+    const policy::ruling v = w.policy->decide(parsed[i], 0, w.clients[i]);
     benchmark::DoNotOptimize(v.value);
     i = (i + 1) & (packet_count - 1);
   }
@@ -175,7 +175,7 @@ void BM_part_respond(benchmark::State& state) {
   std::array<std::byte, 1232> out;
   std::size_t i = 0;
   for (auto _ : state) {
-    auto r = w.responder.respond(parsed[i], sinkhole::decision::of(e), out);
+    auto r = w.responder.respond(parsed[i], sinkhole::hit_answer::of(e), out);
     benchmark::DoNotOptimize(r);
     i = (i + 1) & (packet_count - 1);
   }

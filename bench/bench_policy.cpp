@@ -84,11 +84,11 @@ const dataset& data(std::size_t n) {
   std::set<ip_prefix> seen;
   while (d.v4.size() < n) {
     auto p = *ip_prefix::masked(ip_address::v4(static_cast<std::uint32_t>(rng.next())), v4_length(rng));
-    if (seen.insert(p).second) d.v4.push_back({p, rng.chance(0.1) ? decision::opt_out : decision::filter});
+    if (seen.insert(p).second) d.v4.push_back({p, rng.chance(0.1) ? treatment::opt_out : treatment::filter});
   }
   while (d.v6.size() < n) {
     auto p = *ip_prefix::masked(random_v6(rng), v6_length(rng));
-    if (seen.insert(p).second) d.v6.push_back({p, rng.chance(0.1) ? decision::opt_out : decision::filter});
+    if (seen.insert(p).second) d.v6.push_back({p, rng.chance(0.1) ? treatment::opt_out : treatment::filter});
   }
   d.q4.reserve(query_count);
   d.q6.reserve(query_count);

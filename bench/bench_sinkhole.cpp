@@ -67,7 +67,7 @@ const sinkhole::responder& the_responder() {
 std::span<const std::byte> sinkhole_answer(std::span<const std::byte> packet, match::action act,
                                            std::span<std::byte> out) {
   const auto checked = sinkhole::check_query(packet);
-  if (checked.what != sinkhole::verdict::process) return {};
+  if (checked.what != sinkhole::admission::process) return {};
   auto a = the_responder().respond(checked.query, {act, entry_id, category}, out);
   return a ? *a : std::span<const std::byte>{};
 }
@@ -165,7 +165,7 @@ void run_out_of_place(benchmark::State& state, answer_fn fn, match::action act) 
 
 void BM_check_query(benchmark::State& state) {
   const std::span<const std::byte> in = query_packet();
-  if (sinkhole::check_query(in).what != sinkhole::verdict::process) state.SkipWithError("query rejected");
+  if (sinkhole::check_query(in).what != sinkhole::admission::process) state.SkipWithError("query rejected");
   for (auto _ : state) {
     benchmark::DoNotOptimize(in.data());
     auto c = sinkhole::check_query(in);

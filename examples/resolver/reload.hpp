@@ -4,7 +4,7 @@
 // Everything here runs on the control thread, never on a serving thread: a
 // reload reads and compiles the lists into a new snapshot while the serving
 // threads keep answering from the old one, then publishes it with one atomic
-// store per handle (match::snapshot_handle). A serving thread picks the new
+// store per handle (snapshot_handle). A serving thread picks the new
 // snapshot up at its next packet; no query waits and none is dropped.
 //
 // A file that cannot be read, or that has an invalid line (unless

@@ -131,7 +131,7 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
   if (const auto allowed = state_.acl.lookup(client); !allowed || *allowed.value != access::allow) {
     bump(counters_.acl_refused);
     const sinkhole::query_check checked = sinkhole::check_query(packet);
-    if (checked.what != sinkhole::verdict::process) return {};
+    if (checked.what != sinkhole::admission::process) return {};
     const dnsfilter::wire::extended_error ede{dnsfilter::wire::ede_code::prohibited, "client not allowed"};
     auto answer = state_.responder.error_answer(checked.query, dnsfilter::wire::rcode::refused, out, ede, via);
     return {answer ? *answer : std::span<const std::byte>{}};

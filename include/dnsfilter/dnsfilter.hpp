@@ -6,9 +6,11 @@
 #include <dnsfilter/error.hpp>
 #include <dnsfilter/filter.hpp>
 #include <dnsfilter/lists.hpp>
+#include <dnsfilter/load.hpp>
 #include <dnsfilter/match.hpp>
 #include <dnsfilter/policy.hpp>
 #include <dnsfilter/result.hpp>
 #include <dnsfilter/sinkhole.hpp>
+#include <dnsfilter/snapshot.hpp>
 #include <dnsfilter/stats.hpp>
 #include <dnsfilter/wire.hpp>

@@ -29,7 +29,7 @@
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/match/compiled.hpp>
 #include <dnsfilter/match/hashed.hpp>
-#include <dnsfilter/match/snapshot.hpp>
+#include <dnsfilter/snapshot.hpp>
 #include <dnsfilter/policy/policy_set.hpp>
 #include <dnsfilter/sinkhole/responder.hpp>
 #include <dnsfilter/stats/registry.hpp>
@@ -71,7 +71,7 @@ struct filter_result {
   wire::query_view query;             // the parsed query, when it parsed
   policy::ip_address client;          // the source address given to process()
   match::timestamp time = 0;          // the time given to process()
-  policy::verdict policy;             // which policy rule decided (if it got that far)
+  policy::ruling policy;             // which policy rule decided (if it got that far)
   match::match_result match;          // the deciding rule, exceptions included (a hit with action pass forwards)
   const match::entry* entry = nullptr;  // that rule's entry; valid while the snapshot is
   errc error = errc::ok;              // why a rejected or dropped packet was refused
@@ -128,7 +128,7 @@ template <match::matcher M = match::suffix_hash_matcher>
 class basic_filter {
  public:
   using snapshot_type = filter_snapshot<M>;
-  using catalogue_handle = match::snapshot_handle<snapshot_type>;
+  using catalogue_handle = snapshot_handle<snapshot_type>;
 
   // The longest CNAME chain followed in an upstream answer; longer chains are
   // checked this far (a resolver gives up on such chains anyway).
@@ -157,12 +157,12 @@ class basic_filter {
     r.error = checked.error;
     if (checked.parsed) r.query = checked.query;
     switch (checked.what) {
-      case sinkhole::verdict::drop:
+      case sinkhole::admission::drop:
         r.what = filter_outcome::dropped;
         return r;
-      case sinkhole::verdict::reject:
+      case sinkhole::admission::reject:
         return written(r, responder_->reject(checked, out, via), filter_outcome::rejected);
-      case sinkhole::verdict::process:
+      case sinkhole::admission::process:
         break;
     }
     r.policy = policies_.get().decide(r.query, listener, source);
@@ -225,7 +225,7 @@ class basic_filter {
             }
           }
           if (r.entry->action != match::action::drop) {
-            auto written = responder_->respond(query, sinkhole::decision::of(*r.entry), out, via);
+            auto written = responder_->respond(query, sinkhole::hit_answer::of(*r.entry), out, via);
             if (written) r.answer = *written;
           }
           return r;
@@ -258,7 +258,7 @@ class basic_filter {
         r.what = filter_outcome::dropped;
         return r;
       default:
-        return written(r, responder_->respond(r.query, sinkhole::decision::of(e), out, via), filter_outcome::answered);
+        return written(r, responder_->respond(r.query, sinkhole::hit_answer::of(e), out, via), filter_outcome::answered);
     }
   }
 
@@ -283,7 +283,7 @@ class basic_filter {
     }
   }
 
-  match::snapshot_reader<snapshot_type> catalogue_;
+  snapshot_reader<snapshot_type> catalogue_;
   policy::policy_set_reader policies_;
   const sinkhole::responder* responder_;
   stats::recorder* counters_;

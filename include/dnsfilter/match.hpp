@@ -1,4 +1,4 @@
-// dnsfilter — FQDN matching: the catalogue, the matchers and hot-swappable snapshots.
+// dnsfilter — FQDN matching: the catalogue and the matchers.
 // The naive baseline (match/naive.hpp) is left out: it exists for benchmarks.
 #pragma once
 
@@ -6,5 +6,4 @@
 #include <dnsfilter/match/compiled.hpp>
 #include <dnsfilter/match/hashed.hpp>
 #include <dnsfilter/match/matcher.hpp>
-#include <dnsfilter/match/snapshot.hpp>
 #include <dnsfilter/match/trie.hpp>

@@ -47,10 +47,10 @@ struct world {
   }
   static std::shared_ptr<const policy::policy_set> policy_set() {
     policy::policy_config c;
-    c.client_prefixes = {{*policy::ip_prefix::parse("10.0.0.0/8"), policy::decision::opt_out}};
+    c.client_prefixes = {{*policy::ip_prefix::parse("10.0.0.0/8"), policy::treatment::opt_out}};
     c.trusted_forwarders = {{*policy::ip_prefix::parse("192.0.2.0/24"), policy::trust::trusted}};
     c.subscriber_option = 65001;
-    c.subscribers = {{"x", policy::decision::opt_out}};
+    c.subscribers = {{"x", policy::treatment::opt_out}};
     return std::make_shared<const policy::policy_set>(*policy::policy_set::build(c));
   }
   static sinkhole::settings settings() {

@@ -50,8 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       {3, ip_address::v4(192, 0, 2, 1), std::as_bytes(std::span("alice", 5)), true, ip_address::v4(198, 51, 100, 0)},
   };
   for (const auto& who : clients) {
-    const verdict v = p->evaluate(who);
-    check(v.decided_by != basis::none || v.value == decision::filter, "default must filter");
+    const ruling v = p->evaluate(who);
+    check(v.decided_by != basis::none || v.value == treatment::filter, "default must filter");
     check(!p->explain(v).empty(), "empty explanation");
   }
   return 0;

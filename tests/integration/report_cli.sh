@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dnsfilter-report end to end: tests/data/stats/sample.stats (written by the
-# library: test_stats.cpp checks it byte for byte) and catalogue.tsv give the
+# library: tests/unit/stats/test_totals.cpp checks it byte for byte) and catalogue.tsv give the
 # transparency report for 2026-01..2026-06. Checks the entries in the period,
 # the shares with 15 significant digits, Markdown and CSV escaping, a
 # well-formed SVG, and the errors for a bad statistics file and bad arguments.

@@ -47,7 +47,7 @@ std::shared_ptr<const filter::snapshot_type> sample_catalogue() {
 std::shared_ptr<const policy::policy_set> sample_policy() {
   policy::policy_config c;
   c.listeners = {policy::listener_mode::per_client, policy::listener_mode::unfiltered};
-  c.client_prefixes = {{*policy::ip_prefix::parse("10.0.0.0/8"), policy::decision::opt_out}};
+  c.client_prefixes = {{*policy::ip_prefix::parse("10.0.0.0/8"), policy::treatment::opt_out}};
   return std::make_shared<const policy::policy_set>(*policy::policy_set::build(c));
 }
 

@@ -93,10 +93,10 @@ TEST_CASE("README example: load a list, compile it, publish it, look names up") 
   if (!lists::load_file(path, lists::format::automatic, cat, opt, &why))
     std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str());   // file:line: message
   auto snapshot = match::make_compiled<match::suffix_hash_matcher>(std::move(cat));
-  match::snapshot_handle<match::compiled_catalogue<match::suffix_hash_matcher>> live{snapshot};
+  snapshot_handle<match::compiled_catalogue<match::suffix_hash_matcher>> live{snapshot};
 
   // On each serving thread: one atomic load per packet, no lock, no allocation.
-  match::snapshot_reader reader{live};
+  snapshot_reader reader{live};
   auto hit = reader.get().lookup(query.view(), now_seconds);
   // ---- end README example ----
 

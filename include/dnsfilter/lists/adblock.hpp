@@ -36,5 +36,5 @@ DNSFILTER_DECL result<load_report> load_adblock(std::string_view text, match::ca
 }  // namespace dnsfilter::lists
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/lists_adblock.ipp>
+#include <dnsfilter/lists/impl/adblock.ipp>
 #endif

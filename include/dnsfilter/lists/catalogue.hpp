@@ -47,5 +47,5 @@ DNSFILTER_DECL std::string format_date(match::timestamp t);
 }  // namespace dnsfilter::lists
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/lists_catalogue.ipp>
+#include <dnsfilter/lists/impl/catalogue.ipp>
 #endif

@@ -27,6 +27,8 @@
 #pragma once
 
 #include <dnsfilter/config.hpp>
+#include <dnsfilter/detail/text.hpp>
+#include <dnsfilter/load.hpp>
 #include <dnsfilter/lists/idna.hpp>
 #include <dnsfilter/match/catalogue.hpp>
 #include <dnsfilter/result.hpp>
@@ -41,31 +43,12 @@
 
 namespace dnsfilter::lists {
 
-// One note about one line (1-based; 0 for the file as a whole).
-struct diagnostic {
-  std::size_t line = 0;
-  std::string message;
-};
+// The loaders report in the library's common terms (load.hpp).
+using dnsfilter::diagnostic;
+using dnsfilter::load_report;
+using dnsfilter::read_file;
+using dnsfilter::to_string;
 
-// "file:line: message", the form compilers use, so editors can jump to it.
-DNSFILTER_DECL std::string to_string(std::string_view file, const diagnostic& d);
-
-struct load_report {
-  // At most this many diagnostics are kept; the counts stay exact.
-  static constexpr std::size_t max_diagnostics = 100;
-
-  std::size_t loaded = 0;         // records that became rules or entries
-  std::size_t skipped = 0;        // valid records that a DNS filter ignores
-  std::size_t invalid = 0;        // records rejected, each with a diagnostic
-  std::size_t warnings = 0;       // problems inside a loaded record (a bad FQDN of a catalogue row)
-  std::size_t lines = 0;          // physical lines read
-  std::size_t ignored_lines = 0;  // blank lines, comments, headers
-  std::size_t entries = 0;        // entries appended to the catalogue
-  std::size_t rules = 0;          // rules appended to the catalogue
-  std::vector<diagnostic> diagnostics;
-
-  std::size_t records() const noexcept { return loaded + skipped + invalid; }
-};
 
 struct load_options {
   // Strict: the first invalid record fails the load and changes nothing.
@@ -87,49 +70,20 @@ struct load_options {
 
 namespace detail {
 
-// Physical lines of a text: a leading UTF-8 BOM is dropped, "\n" and "\r\n"
-// both end a line, and the last line needs no terminator. Linear, no copies.
-class line_reader {
- public:
-  explicit line_reader(std::string_view text) noexcept;
-  // The next line without its terminator; false at the end of the text.
-  DNSFILTER_DECL bool next(std::string_view& line) noexcept;
-  std::size_t number() const noexcept { return number_; }  // of the line last returned
-
- private:
-  std::string_view rest_;
-  std::size_t number_ = 0;
-  bool done_ = false;
-};
-
-inline line_reader::line_reader(std::string_view text) noexcept : rest_(text) {
-  if (rest_.substr(0, 3) == "\xEF\xBB\xBF") rest_.remove_prefix(3);
-}
-
-inline bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
-DNSFILTER_DECL std::string_view trim(std::string_view s) noexcept;
-// The first whitespace-separated token of `s`, removed from it.
-DNSFILTER_DECL std::string_view next_token(std::string_view& s) noexcept;
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (dnsfilter::detail::ascii_lower(static_cast<std::uint8_t>(a[i])) !=
-        dnsfilter::detail::ascii_lower(static_cast<std::uint8_t>(b[i])))
-      return false;
-  return true;
-}
-// The text of a token as it may appear in a diagnostic: at most 64 characters,
-// non-printable bytes as \xHH, in single quotes.
-DNSFILTER_DECL std::string quote(std::string_view token);
-// The reason a line is unusable before any parsing (too long, or holding NUL
-// or another control byte other than tab), or empty when the line is fine.
-DNSFILTER_DECL std::string line_defect(std::string_view line, std::size_t max_length);
+// The shared text helpers (detail/text.hpp), by their short names here.
+using dnsfilter::detail::hex_value;
+using dnsfilter::detail::iequals;
+using dnsfilter::detail::is_blank;
+using dnsfilter::detail::line_defect;
+using dnsfilter::detail::line_reader;
+using dnsfilter::detail::next_token;
+using dnsfilter::detail::quote;
+using dnsfilter::detail::strip_hash_comment;
+using dnsfilter::detail::trim;
 
 // A list's name (UTF-8, see idna.hpp) into `out`; on failure `message` says
 // why, quoting the token. The root name is refused: it would cover everything.
 DNSFILTER_DECL bool parse_list_name(std::string_view token, wire::name& out, std::string& message);
-// `text` without what follows the first '#' that starts it or follows a blank.
-DNSFILTER_DECL std::string_view strip_hash_comment(std::string_view text) noexcept;
 
 // The loader machinery shared by every format: counts, diagnostics, strict
 // mode, and a staging catalogue with one entry per action, made on first use.
@@ -184,5 +138,5 @@ class list_loader {
 }  // namespace dnsfilter::lists
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/lists_common.ipp>
+#include <dnsfilter/lists/impl/common.ipp>
 #endif

@@ -54,11 +54,8 @@ DNSFILTER_DECL result<load_report> load(std::string_view text, format f, match::
 DNSFILTER_DECL result<load_report> load_file(const std::string& path, format f, match::catalogue& out,
                                              const load_options& options, diagnostic* failure = nullptr);
 
-// The whole file as bytes; errc::io_error when it cannot be opened or read.
-DNSFILTER_DECL result<std::string> read_file(const std::string& path);
-
 }  // namespace dnsfilter::lists
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/lists_file.ipp>
+#include <dnsfilter/lists/impl/file.ipp>
 #endif

@@ -37,5 +37,5 @@ DNSFILTER_DECL bool is_null_or_loopback(const std::array<std::uint8_t, 16>& ip) 
 }  // namespace dnsfilter::lists
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/lists_hosts.ipp>
+#include <dnsfilter/lists/impl/hosts.ipp>
 #endif

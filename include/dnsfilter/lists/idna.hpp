@@ -44,5 +44,5 @@ DNSFILTER_DECL result<wire::name> name_from_utf8(std::string_view text) noexcept
 }  // namespace dnsfilter::lists
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/lists_idna.ipp>
+#include <dnsfilter/lists/impl/idna.ipp>
 #endif

@@ -21,5 +21,5 @@ DNSFILTER_DECL result<load_report> load_plain(std::string_view text, match::cata
 }  // namespace dnsfilter::lists
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/lists_plain.ipp>
+#include <dnsfilter/lists/impl/plain.ipp>
 #endif

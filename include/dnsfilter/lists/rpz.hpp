@@ -52,5 +52,5 @@ DNSFILTER_DECL result<load_report> load_rpz(std::string_view text, match::catalo
 }  // namespace dnsfilter::lists
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/lists_rpz.ipp>
+#include <dnsfilter/lists/impl/rpz.ipp>
 #endif

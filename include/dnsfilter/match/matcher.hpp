@@ -15,7 +15,7 @@
 // beats a block at the same name and frees the subtree below it, entries
 // outside their window are invisible, and matching is on whole labels.
 // The implementations in this folder are checked against each other and
-// against this text by the conformance suite (tests/unit/test_matchers.cpp).
+// against this text by the conformance suite (tests/unit/match/test_matcher.cpp).
 #pragma once
 
 #include <dnsfilter/match/catalogue.hpp>

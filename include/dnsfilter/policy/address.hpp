@@ -213,5 +213,5 @@ struct ip_prefix {
 }  // namespace dnsfilter::policy
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/policy_address.ipp>
+#include <dnsfilter/policy/impl/address.ipp>
 #endif

@@ -21,7 +21,7 @@
 #pragma once
 
 #include <dnsfilter/config.hpp>
-#include <dnsfilter/lists/common.hpp>
+#include <dnsfilter/load.hpp>
 #include <dnsfilter/policy/policy_set.hpp>
 #include <dnsfilter/result.hpp>
 
@@ -32,11 +32,11 @@
 namespace dnsfilter::policy {
 
 struct policy_load_report {
-  static constexpr std::size_t max_diagnostics = lists::load_report::max_diagnostics;
+  static constexpr std::size_t max_diagnostics = load_report::max_diagnostics;
   std::size_t directives = 0;  // lines that set something
   std::size_t invalid = 0;     // lines rejected, each with a diagnostic
   std::size_t lines = 0;
-  std::vector<lists::diagnostic> diagnostics;
+  std::vector<diagnostic> diagnostics;
 };
 
 struct policy_load_options {
@@ -52,10 +52,10 @@ struct policy_load_options {
 // errc::invalid_list_line, fills *failure, and leaves `out` unchanged.
 DNSFILTER_DECL result<policy_load_report> load_policy(std::string_view text, policy_config& out,
                                                       const policy_load_options& options = {},
-                                                      lists::diagnostic* failure = nullptr);
+                                                      diagnostic* failure = nullptr);
 
 }  // namespace dnsfilter::policy
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/policy_file.ipp>
+#include <dnsfilter/policy/impl/file.ipp>
 #endif

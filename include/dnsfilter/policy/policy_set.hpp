@@ -23,14 +23,14 @@
 // a subscriber id names one person, while a prefix may hold many (CGNAT, a
 // mobile gateway), so the narrower identity speaks first.
 //
-// The verdict says which rule decided (its kind and index, and whether the
+// The ruling says which rule decided (its kind and index, and whether the
 // address came from ECS), and explain() turns it into a sentence for support.
 // Nothing on the per-packet path allocates or locks.
 #pragma once
 
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/error.hpp>
-#include <dnsfilter/match/snapshot.hpp>
+#include <dnsfilter/snapshot.hpp>
 #include <dnsfilter/policy/address.hpp>
 #include <dnsfilter/policy/prefix_table.hpp>
 #include <dnsfilter/result.hpp>
@@ -79,21 +79,21 @@ constexpr const char* to_string(basis b) noexcept {
   return "unknown";
 }
 
-struct verdict {
+struct ruling {
   static constexpr std::uint32_t npos = 0xffffffffu;
-  decision value = decision::filter;
+  treatment value = treatment::filter;
   basis decided_by = basis::none;
   // The deciding rule: the listener index, or the position of the subscriber
   // or client-prefix rule in the policy_config lists; npos for the default.
   std::uint32_t rule = npos;
   bool via_ecs = false;  // the client prefix was matched against a trusted ECS address
-  bool opted_out() const noexcept { return value == decision::opt_out; }
-  friend bool operator==(const verdict&, const verdict&) = default;
+  bool opted_out() const noexcept { return value == treatment::opt_out; }
+  friend bool operator==(const ruling&, const ruling&) = default;
 };
 
 struct subscriber_rule {
   std::string id;  // the option's bytes, exactly (binary ids are fine)
-  decision value = decision::opt_out;
+  treatment value = treatment::opt_out;
 };
 
 // Everything a policy_set is built from (a policy file parses into this).
@@ -140,14 +140,14 @@ class policy_set {
   DNSFILTER_DECL client_identity identify(const wire::query_view& query, std::uint16_t listener,
                                           const ip_address& source) const noexcept;
 
-  DNSFILTER_DECL verdict evaluate(const client_identity& who) const noexcept;
+  DNSFILTER_DECL ruling evaluate(const client_identity& who) const noexcept;
 
-  verdict decide(const wire::query_view& query, std::uint16_t listener, const ip_address& source) const noexcept {
+  ruling decide(const wire::query_view& query, std::uint16_t listener, const ip_address& source) const noexcept {
     return evaluate(identify(query, listener, source));
   }
 
   // One line for support, e.g. "opt-out: client prefix 10.0.0.0/8 (rule 3, via ECS)".
-  DNSFILTER_DECL std::string explain(const verdict& v) const;
+  DNSFILTER_DECL std::string explain(const ruling& v) const;
 
   const policy_config& config() const noexcept { return config_; }
   // Rules overridden by a later rule with the same prefix or subscriber id.
@@ -165,11 +165,11 @@ class policy_set {
 
 // Run-time swaps, as for the catalogue: store() a new set, read through one
 // reader per serving thread.
-using policy_set_handle = match::snapshot_handle<policy_set>;
-using policy_set_reader = match::snapshot_reader<policy_set>;
+using policy_set_handle = snapshot_handle<policy_set>;
+using policy_set_reader = snapshot_reader<policy_set>;
 
 }  // namespace dnsfilter::policy
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/policy_set.ipp>
+#include <dnsfilter/policy/impl/policy_set.ipp>
 #endif

@@ -1,15 +1,15 @@
 // dnsfilter — the client-prefix policy table: longest-prefix match over IPv4
 // and IPv6 prefixes, built once, immutable afterwards, swapped at run time
-// through match::snapshot_handle (prefix_table_handle below).
+// through snapshot_handle (prefix_table_handle below).
 //
 // Use:
 //   std::vector<client_prefix_table::entry> rules{
-//       {*ip_prefix::parse("10.0.0.0/8"), decision::opt_out},    // rule 0
-//       {*ip_prefix::parse("10.1.0.0/16"), decision::filter},    // rule 1: opted back in
+//       {*ip_prefix::parse("10.0.0.0/8"), treatment::opt_out},    // rule 0
+//       {*ip_prefix::parse("10.1.0.0/16"), treatment::filter},    // rule 1: opted back in
 //   };
 //   auto table = client_prefix_table::build(rules);
 //   auto m = table->lookup(*ip_address::parse("10.1.2.3"));
-//   // m.value -> decision::filter, m.index == 1: "rule 1 decided".
+//   // m.value -> treatment::filter, m.index == 1: "rule 1 decided".
 //
 // Semantics
 //   - The longest prefix containing the address decides; its value and its
@@ -78,7 +78,7 @@
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/detail/huge_pages.hpp>
 #include <dnsfilter/error.hpp>
-#include <dnsfilter/match/snapshot.hpp>
+#include <dnsfilter/snapshot.hpp>
 #include <dnsfilter/policy/address.hpp>
 #include <dnsfilter/result.hpp>
 
@@ -94,7 +94,7 @@ namespace dnsfilter::policy {
 
 // The value of the client-prefix policy: filter (the default service) or
 // opt out (no filtering, no logging, not counted).
-enum class decision : std::uint8_t { filter, opt_out };
+enum class treatment : std::uint8_t { filter, opt_out };
 
 template <class Value>
 struct prefix_match {
@@ -463,13 +463,13 @@ class prefix_table {
 };
 
 // The client-prefix policy: the value is the decision, the match index the rule.
-using client_prefix_table = prefix_table<decision>;
+using client_prefix_table = prefix_table<treatment>;
 
 // Run-time swaps: publish a new table with store(); each serving thread reads
 // through its own reader (one atomic load per packet). See match/snapshot.hpp.
 template <class Value>
-using prefix_table_handle = match::snapshot_handle<prefix_table<Value>>;
+using prefix_table_handle = snapshot_handle<prefix_table<Value>>;
 template <class Value>
-using prefix_table_reader = match::snapshot_reader<prefix_table<Value>>;
+using prefix_table_reader = snapshot_reader<prefix_table<Value>>;
 
 }  // namespace dnsfilter::policy

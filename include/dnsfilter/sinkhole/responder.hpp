@@ -3,11 +3,11 @@
 // Per packet, the flow is check -> (policy, match) -> respond:
 //
 //   auto checked = sinkhole::check_query(packet);             // one parse, no allocation
-//   if (checked.what == sinkhole::verdict::drop) return {};   // too short, or a response
-//   if (checked.what == sinkhole::verdict::reject)            // FORMERR / NOTIMP / BADVERS
+//   if (checked.what == sinkhole::admission::drop) return {};   // too short, or a response
+//   if (checked.what == sinkhole::admission::reject)            // FORMERR / NOTIMP / BADVERS
 //     return responder.reject(checked, buffer);
 //   ... policy and matching on checked.query ...
-//   if (hit) return responder.respond(checked.query, sinkhole::decision::of(entry), buffer);
+//   if (hit) return responder.respond(checked.query, sinkhole::hit_answer::of(entry), buffer);
 //
 // Every answer is written into a caller buffer with no heap allocation and no
 // exception, and that buffer may be the one the query arrived in: the question
@@ -95,7 +95,7 @@ inline std::size_t answer_limit(const wire::query_view& query, transport via) no
 // ---------------------------------------------------------------------------
 // The gate: what to do with a packet before any filtering.
 
-enum class verdict : std::uint8_t {
+enum class admission : std::uint8_t {
   process,  // a well-formed standard query: filter it (query_check::query holds it)
   reject,   // answer at once with query_check::rcode (responder::reject writes it)
   drop,     // send nothing: under 12 octets, or QR set (answering a response
@@ -103,7 +103,7 @@ enum class verdict : std::uint8_t {
 };
 
 struct query_check {
-  verdict what = verdict::drop;
+  admission what = admission::drop;
   // For reject: formerr (malformed, QDCOUNT other than 1), notimp (an opcode
   // other than QUERY) or badvers (EDNS version above 0).
   wire::rcode rcode = wire::rcode::noerror;
@@ -127,12 +127,12 @@ DNSFILTER_DECL query_check check_query(std::span<const std::byte> packet) noexce
 
 // What a hit asks for, taken from the matched entry. The strings are only read
 // during the call.
-struct decision {
+struct hit_answer {
   match::action action = match::action::sinkhole;
   std::string_view id;        // named in the EDE text
   std::string_view category;  // chooses the EDE INFO-CODE
 
-  static decision of(const match::entry& e) noexcept { return {e.action, e.id, e.category}; }
+  static hit_answer of(const match::entry& e) noexcept { return {e.action, e.id, e.category}; }
 };
 
 // The SOA of negative answers. The names sit under .invalid (RFC 6761), which
@@ -199,7 +199,7 @@ class responder {
   // The answer to `query` for a hit on an entry (see the table at the top of
   // this file). action::drop gives an empty span; action::pass is
   // errc::out_of_range. `out` may be the buffer `query` views.
-  DNSFILTER_DECL result<std::span<const std::byte>> respond(const wire::query_view& query, const decision& hit,
+  DNSFILTER_DECL result<std::span<const std::byte>> respond(const wire::query_view& query, const hit_answer& hit,
                                                              std::span<std::byte> out,
                                                              transport via = transport::udp) const noexcept;
 
@@ -247,5 +247,5 @@ class responder {
 }  // namespace dnsfilter::sinkhole
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/sinkhole.ipp>
+#include <dnsfilter/sinkhole/impl/responder.ipp>
 #endif

@@ -106,5 +106,5 @@ class zone {
 }  // namespace dnsfilter::stats
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/stats_calendar.ipp>
+#include <dnsfilter/stats/impl/calendar.ipp>
 #endif

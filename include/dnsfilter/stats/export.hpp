@@ -37,5 +37,5 @@ DNSFILTER_DECL std::string to_json(const totals& t);
 }  // namespace dnsfilter::stats
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/stats_export.ipp>
+#include <dnsfilter/stats/impl/export.ipp>
 #endif

@@ -127,5 +127,5 @@ class jsonl_writer final : public query_log_sink {
 }  // namespace dnsfilter::stats
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/stats_query_log.ipp>
+#include <dnsfilter/stats/impl/query_log.ipp>
 #endif

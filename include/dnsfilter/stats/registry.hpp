@@ -282,5 +282,5 @@ class registry {
 }  // namespace dnsfilter::stats
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/stats_registry.ipp>
+#include <dnsfilter/stats/impl/registry.ipp>
 #endif

@@ -45,7 +45,7 @@
 #pragma once
 
 #include <dnsfilter/config.hpp>
-#include <dnsfilter/lists/common.hpp>
+#include <dnsfilter/load.hpp>
 #include <dnsfilter/match/catalogue.hpp>
 #include <dnsfilter/result.hpp>
 #include <dnsfilter/stats/calendar.hpp>
@@ -104,11 +104,11 @@ DNSFILTER_DECL std::string format_totals(const totals& t);
 
 // Parses a statistics file's text; errc::bad_stats_file (and, when `why` is
 // given, the line and the reason) for anything but a complete, consistent file.
-DNSFILTER_DECL result<totals> parse_totals(std::string_view text, lists::diagnostic* why = nullptr);
+DNSFILTER_DECL result<totals> parse_totals(std::string_view text, diagnostic* why = nullptr);
 
 // Reads and parses the file at `path`: errc::io_error when it cannot be read,
 // otherwise as parse_totals.
-DNSFILTER_DECL result<totals> read_totals(const std::string& path, lists::diagnostic* why = nullptr);
+DNSFILTER_DECL result<totals> read_totals(const std::string& path, diagnostic* why = nullptr);
 
 // Replaces the file at `path` atomically: writes a temporary file beside it,
 // fsyncs it, renames it over `path` and fsyncs the directory, so a crash
@@ -119,5 +119,5 @@ DNSFILTER_DECL result<void> write_totals(const std::string& path, const totals& 
 }  // namespace dnsfilter::stats
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/stats_totals.ipp>
+#include <dnsfilter/stats/impl/totals.ipp>
 #endif

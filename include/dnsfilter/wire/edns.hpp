@@ -155,5 +155,5 @@ struct extended_error {
 }  // namespace dnsfilter::wire
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/edns.ipp>
+#include <dnsfilter/wire/impl/edns.ipp>
 #endif

@@ -129,5 +129,5 @@ DNSFILTER_DECL result<std::size_t> walk_records(std::span<const std::byte> messa
 }  // namespace dnsfilter::detail
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/message.ipp>
+#include <dnsfilter/wire/impl/message.ipp>
 #endif

@@ -240,5 +240,5 @@ inline std::string name_view::to_string() const {
 }  // namespace dnsfilter::wire
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/name.ipp>
+#include <dnsfilter/wire/impl/name.ipp>
 #endif

@@ -62,5 +62,5 @@ class query_view {
 }  // namespace dnsfilter::wire
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/query.ipp>
+#include <dnsfilter/wire/impl/query.ipp>
 #endif

@@ -184,5 +184,5 @@ DNSFILTER_DECL rr_type type_of(const rdata_value& value, rr_type fallback) noexc
 }  // namespace dnsfilter::wire
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/rdata.ipp>
+#include <dnsfilter/wire/impl/rdata.ipp>
 #endif

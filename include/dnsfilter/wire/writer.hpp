@@ -148,5 +148,5 @@ inline bool message_writer::put_u32(std::uint32_t v, std::size_t limit) noexcept
 }  // namespace dnsfilter::wire
 
 #if DNSFILTER_HEADER_ONLY
-#include <dnsfilter/impl/writer.ipp>
+#include <dnsfilter/wire/impl/writer.ipp>
 #endif

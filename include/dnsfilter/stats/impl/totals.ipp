@@ -1,0 +1,288 @@
+// Definitions for stats/totals.hpp.
+#pragma once
+
+#include <dnsfilter/stats/detail/common.hpp>
+#include <dnsfilter/load.hpp>
+#include <dnsfilter/detail/text.hpp>
+#include <dnsfilter/stats/totals.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <limits>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace dnsfilter::stats {
+
+namespace detail {
+
+// false on overflow.
+inline bool add_checked(std::uint64_t& sum, std::uint64_t v) noexcept {
+  if (v > count_max - sum) return false;
+  sum += v;
+  return true;
+}
+
+inline void add_keyed(month_counts::keyed& into, const month_counts::keyed& from) {
+  for (const auto& [key, count] : from) add_saturating(into[key], count);
+}
+
+// Every action's name, for the file and the exporters.
+
+// A decimal count without sign or leading zero, below 2^64.
+inline bool parse_count(std::string_view s, std::uint64_t& out) noexcept {
+  if (s.empty() || (s.size() > 1 && s[0] == '0')) return false;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc{} && r.ptr == s.data() + s.size();
+}
+
+// The invariants of totals.hpp; empty when they hold, the reason otherwise.
+inline std::string inconsistency(const month_counts& m) {
+  std::uint64_t actions = 0, blocking = 0, entries = 0, categories = 0, queries = m.passed;
+  bool ok = add_checked(queries, m.filtered);
+  for (std::size_t a = 0; a < action_count; ++a) {
+    ok = ok && add_checked(actions, m.by_action[a]);
+    if (static_cast<match::action>(a) != match::action::pass) ok = ok && add_checked(blocking, m.by_action[a]);
+  }
+  for (const auto& kv : m.by_entry) ok = ok && add_checked(entries, kv.second);
+  for (const auto& kv : m.by_category) ok = ok && add_checked(categories, kv.second);
+  if (!ok) return "a sum of counts overflows 64 bits";
+  if (blocking != m.filtered) return "filtered is not the sum of the blocking actions' hits";
+  if (entries != actions) return "the entries' hits do not add up to the actions' hits";
+  if (categories != actions) return "the categories' hits do not add up to the actions' hits";
+  return {};
+}
+
+class totals_parser {
+ public:
+  static constexpr std::size_t max_line_length = 4096;
+  static constexpr std::size_t max_key_length = 1024;
+
+  totals_parser(std::string_view text, diagnostic* why) : reader_(text), why_(why) {}
+
+  result<totals> run();
+
+ private:
+  result<totals> fail(std::string message) {
+    if (why_ != nullptr) *why_ = {reader_.number(), std::move(message)};
+    return errc::bad_stats_file;
+  }
+  // The next line, its first token in `kind` and the rest in rest_; false at the end.
+  bool next(std::string_view& kind) {
+    std::string_view line;
+    if (!reader_.next(line)) return false;
+    defect_ = dnsfilter::detail::line_defect(line, max_line_length);
+    rest_ = line;
+    kind = dnsfilter::detail::next_token(rest_);
+    return true;
+  }
+  std::string_view token() { return dnsfilter::detail::next_token(rest_); }
+  bool at_end() const { return dnsfilter::detail::trim(rest_).empty(); }
+  bool count(std::uint64_t& out) { return parse_count(token(), out); }
+  std::string month_name() const { return to_text(month_).data(); }
+
+  // The month line's "passed N filtered N opted-out N".
+  bool month_fields(month_counts& m) {
+    return token() == "passed" && count(m.passed) && token() == "filtered" && count(m.filtered) &&
+           token() == "opted-out" && count(m.opted_out) && at_end();
+  }
+
+  dnsfilter::detail::line_reader reader_;
+  diagnostic* why_;
+  std::string defect_;
+  std::string_view rest_;
+  month_index month_ = 0;
+};
+
+inline result<totals> totals_parser::run() {
+  totals t;
+  std::string_view kind;
+  if (!next(kind)) return fail("empty file: expected 'dnsfilter-stats 1'");
+  if (!defect_.empty()) return fail(defect_);
+  if (kind != "dnsfilter-stats") return fail("not a dnsfilter statistics file: expected 'dnsfilter-stats 1'");
+  const std::string_view version = token();
+  if (version != "1" || !at_end())
+    return fail("unsupported version " + dnsfilter::detail::quote(version) + " (this build reads version 1)");
+  if (!next(kind) || kind != "zone" || !defect_.empty()) return fail("expected 'zone +HH:MM' on line 2");
+  const auto z = zone::parse(token());
+  if (!z || !at_end()) return fail("bad zone: expected +HH:MM within +-14:00");
+  t.zone = *z;
+
+  month_counts* m = nullptr;
+  std::size_t records = 0;
+  unsigned actions_seen = 0;  // a bit per action, for the current month
+  std::string key;
+  auto check_month = [&]() -> std::string {
+    if (m == nullptr) return {};
+    std::string why = inconsistency(*m);
+    return why.empty() ? why : "counts of month " + month_name() + " do not add up: " + why;
+  };
+  while (next(kind)) {
+    if (!defect_.empty()) return fail(defect_);
+    if (kind == "end") {
+      if (std::string why = check_month(); !why.empty()) return fail(why);
+      std::uint64_t announced;
+      if (!count(announced) || !at_end()) return fail("expected 'end N'");
+      if (announced != records)
+        return fail("the end line announces " + std::to_string(announced) + " records, the file has " +
+                    std::to_string(records));
+      std::string_view after;
+      while (next(after)) {
+        if (!after.empty()) return fail("text after the end line");
+      }
+      return t;
+    }
+    ++records;
+    if (kind == "month") {
+      if (std::string why = check_month(); !why.empty()) return fail(why);
+      const std::string_view text = token();
+      const auto parsed = parse_month(text);
+      if (!parsed) return fail("bad month " + dnsfilter::detail::quote(text) + ": expected YYYY-MM");
+      if (m != nullptr && *parsed <= month_)
+        return fail("month " + std::string(text) + " does not come after " + month_name());
+      month_ = *parsed;
+      m = &t.months[month_];
+      actions_seen = 0;
+      if (!month_fields(*m)) return fail("expected 'month YYYY-MM passed N filtered N opted-out N' (N below 2^64)");
+      continue;
+    }
+    if (kind != "action" && kind != "entry" && kind != "category")
+      return fail("unknown record " + dnsfilter::detail::quote(kind));
+    if (m == nullptr) return fail(dnsfilter::detail::quote(kind) + " record before the first month line");
+    const std::string_view name = token();
+    std::uint64_t n;
+    if (!count(n) || !at_end()) return fail("expected '" + std::string(kind) + " KEY N' (N below 2^64)");
+    if (kind == "action") {
+      std::size_t a = 0;
+      while (a < action_count && name != action_name(a)) ++a;
+      if (a == action_count) return fail("unknown action " + dnsfilter::detail::quote(name));
+      if ((actions_seen >> a & 1u) != 0) return fail("action " + std::string(name) + " twice in month " + month_name());
+      actions_seen |= 1u << a;
+      m->by_action[a] = n;
+      continue;
+    }
+    month_counts::keyed& keyed = kind == "entry" ? m->by_entry : m->by_category;
+    if (!percent_decode(name, key)) return fail("key " + dnsfilter::detail::quote(name) + " is not percent-encoded");
+    if (key.size() > max_key_length) return fail("key longer than " + std::to_string(max_key_length) + " bytes");
+    if (!keyed.emplace(key, n).second)
+      return fail(std::string(kind) + " " + dnsfilter::detail::quote(key) + " twice in month " + month_name());
+  }
+  return fail("the file ends without its 'end' line (truncated?)");
+}
+
+inline void put_keyed(std::string& out, std::string_view kind, const month_counts::keyed& counts) {
+  string_out o{out};
+  for (const auto& [key, n] : counts) {
+    out += kind;
+    out += ' ';
+    put_percent_encoded(out, key);
+    out += ' ';
+    put_uint(o, n);
+    out += '\n';
+  }
+}
+
+// The directory part of `path` ("." for a bare file name).
+inline std::string directory_of(const std::string& path) {
+  const std::size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace detail
+
+DNSFILTER_DECL void month_counts::add(const month_counts& other) {
+  detail::add_saturating(passed, other.passed);
+  detail::add_saturating(filtered, other.filtered);
+  detail::add_saturating(opted_out, other.opted_out);
+  for (std::size_t a = 0; a < action_count; ++a) detail::add_saturating(by_action[a], other.by_action[a]);
+  detail::add_keyed(by_entry, other.by_entry);
+  detail::add_keyed(by_category, other.by_category);
+}
+
+DNSFILTER_DECL result<void> totals::merge(const totals& other) {
+  if (other.zone != zone) return errc::out_of_range;
+  for (const auto& [m, counts] : other.months) months[m].add(counts);
+  detail::add_saturating(unrecorded, other.unrecorded);
+  return {};
+}
+
+DNSFILTER_DECL std::string format_totals(const totals& t) {
+  std::string out = "dnsfilter-stats 1\nzone ";
+  out += t.zone.text().data();
+  out += '\n';
+  detail::string_out o{out};
+  std::size_t records = 0;
+  const auto count_lines = [&](std::size_t from) {
+    for (std::size_t i = from; i < out.size(); ++i) records += out[i] == '\n';
+  };
+  for (const auto& [month, m] : t.months) {
+    const std::size_t from = out.size();
+    out += "month ";
+    out += to_text(month).data();
+    for (auto [label, n] : {std::pair{" passed ", m.passed}, {" filtered ", m.filtered}, {" opted-out ", m.opted_out}}) {
+      out += label;
+      detail::put_uint(o, n);
+    }
+    out += '\n';
+    for (std::size_t a = 0; a < action_count; ++a) {
+      if (m.by_action[a] == 0) continue;
+      out += "action ";
+      out += detail::action_name(a);
+      out += ' ';
+      detail::put_uint(o, m.by_action[a]);
+      out += '\n';
+    }
+    detail::put_keyed(out, "entry", m.by_entry);
+    detail::put_keyed(out, "category", m.by_category);
+    count_lines(from);
+  }
+  out += "end ";
+  detail::put_uint(o, records);
+  out += '\n';
+  return out;
+}
+
+DNSFILTER_DECL result<totals> parse_totals(std::string_view text, diagnostic* why) {
+  return detail::totals_parser(text, why).run();
+}
+
+DNSFILTER_DECL result<totals> read_totals(const std::string& path, diagnostic* why) {
+  auto text = read_file(path);
+  if (!text) {
+    if (why != nullptr) *why = {0, "cannot read " + path};
+    return text.error();
+  }
+  return parse_totals(*text, why);
+}
+
+DNSFILTER_DECL result<void> write_totals(const std::string& path, const totals& t) {
+  const std::string text = format_totals(t);
+  std::string temporary = path + ".XXXXXX";
+  const int fd = ::mkstemp(temporary.data());
+  if (fd < 0) return errc::write_failed;
+  // mkstemp makes the file 0600; the counts are aggregates, not personal
+  // data, and a report tool running as another user should read them.
+  bool ok = ::fchmod(fd, 0644) == 0 && detail::write_all(fd, text) && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  ok = ok && std::rename(temporary.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    const int saved = errno;
+    ::unlink(temporary.c_str());
+    errno = saved;
+    return errc::write_failed;
+  }
+  // The rename is durable once the directory is: best effort, since some
+  // file systems refuse fsync on a directory, and `path` is replaced already.
+  const int dir = ::open(detail::directory_of(path).c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    (void)::fsync(dir);
+    ::close(dir);
+  }
+  return {};
+}
+
+}  // namespace dnsfilter::stats

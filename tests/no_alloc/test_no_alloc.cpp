@@ -1,0 +1,250 @@
+// The per-packet path allocates nothing: parsing a query, reading its EDNS and
+// writing an answer with an EDE must not reach operator new. This test binary
+// replaces the global allocation functions with counting ones to prove it.
+#include <doctest/doctest.h>
+
+#include <dnsfilter/dnsfilter.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "hex.hpp"
+
+namespace {
+std::atomic<long> allocations{0};
+std::atomic<std::size_t> largest{0};  // the largest single request since reset
+
+void* counted_alloc(std::size_t n) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t seen = largest.load(std::memory_order_relaxed);
+       n > seen && !largest.compare_exchange_weak(seen, n, std::memory_order_relaxed);) {
+  }
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  std::abort();  // this test binary has no use for bad_alloc
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc(n); }
+void* operator new[](std::size_t n) { return counted_alloc(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+// Over-aligned types (the statistics' cache-line-aligned counters) come here.
+void* operator new(std::size_t n, std::align_val_t a) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  const auto align = static_cast<std::size_t>(a);
+  if (void* p = std::aligned_alloc(align, (std::max<std::size_t>(n, 1) + align - 1) / align * align)) return p;
+  std::abort();
+}
+void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return operator new(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return operator new(n, a); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+TEST_CASE("parsing a query and writing a sinkhole answer allocate nothing") {
+  namespace wire = dnsfilter::wire;
+  // www.Example.com A with OPT (payload 1232) carrying an ECS option 192.0.2.0/24.
+  const auto packet = dnsfilter_test::hex(
+      "c0de 0120 0001 0000 0000 0001"
+      "03 777777 07 4578616d706c65 03 636f6d 00 0001 0001"
+      "00 0029 04d0 00000000 000b"
+      "0008 0007 0001 18 00 c00002");
+  const auto blocked = wire::name::from_text("example.com").value();
+  std::array<std::byte, 512> out;
+
+  const long before = allocations.load();
+  for (int round = 0; round < 100; ++round) {
+    auto q = wire::query_view::parse(packet);
+    REQUIRE(q.has_value());
+    REQUIRE(q->qname().is_subdomain_of(blocked));
+    wire::edns_option ecs_option;
+    REQUIRE(q->edns().find(wire::option_code::client_subnet, ecs_option));
+    REQUIRE(wire::client_subnet::decode(ecs_option.data).has_value());
+
+    wire::message_writer w{out, q->edns().effective_payload_size()};
+    w.header().id = q->header().id;
+    w.header().qr = true;
+    w.reserve(64);
+    REQUIRE(w.add_question(q->qname(), q->qtype()).has_value());
+    REQUIRE(w.add_record(wire::section::answer, q->qname(), wire::rr_type::a, wire::rr_class::in, 60,
+                         wire::rdata::a{{std::byte{192}, std::byte{0}, std::byte{2}, std::byte{1}}})
+                .has_value());
+    wire::edns opt;
+    opt.udp_payload_size = 1232;
+    REQUIRE(w.add_opt(opt).has_value());
+    REQUIRE(w.add_extended_error(wire::ede_code::blocked, "XX-20250109-0001").has_value());
+    REQUIRE(wire::message_view::parse(w.finish()).has_value());
+  }
+  CHECK(allocations.load() - before == 0);
+}
+
+TEST_CASE("the allocation counter sees allocations (so the test above can fail)") {
+  const long before = allocations.load();
+  auto* p = new int(7);
+  CHECK(allocations.load() - before == 1);
+  delete p;
+}
+
+TEST_CASE("the sinkhole responder allocates nothing per packet") {
+  namespace wire = dnsfilter::wire;
+  namespace sinkhole = dnsfilter::sinkhole;
+  // Built once (settings may allocate); then only const calls per packet.
+  sinkhole::settings s;
+  s.ipv4 = wire::rdata::a{{std::byte{192}, std::byte{0}, std::byte{2}, std::byte{53}}};
+  s.info_codes = {{"a category name too long for any small-string buffer", wire::ede_code::filtered}};
+  const sinkhole::responder responder{s};
+  // c2.eViL.Example A with OPT (payload 1232) and a cookie; then the same as EDNS version 1.
+  const auto packet = dnsfilter_test::hex(
+      "beef 0120 0001 0000 0000 0001 02 6332 04 6556694c 07 4578616d706c65 00 0001 0001"
+      "00 0029 04d0 00000000 000c 000a 0008 0123456789abcdef");
+  auto badvers = packet;
+  badvers[packet.size() - 17] = std::byte{1};
+  const std::string id = "XX-20250109-0001 with a long tail to defeat small-string storage";
+  std::array<std::byte, 512> buf;
+
+  const long before = allocations.load();
+  for (int round = 0; round < 100; ++round) {
+    for (auto act : {dnsfilter::match::action::sinkhole, dnsfilter::match::action::nxdomain}) {
+      auto checked = sinkhole::check_query(packet);
+      REQUIRE(checked.what == sinkhole::admission::process);
+      auto answer = responder.respond(checked.query, {act, id, "a category name too long for any small-string buffer"},
+                                      buf);
+      REQUIRE(answer.has_value());
+      REQUIRE(wire::message_view::parse(*answer).has_value());
+    }
+    // In place, in the query's own buffer.
+    std::copy(packet.begin(), packet.end(), buf.begin());
+    auto in_place = sinkhole::check_query(std::span<const std::byte>(buf).first(packet.size()));
+    REQUIRE(responder.respond(in_place.query, {dnsfilter::match::action::sinkhole, id, ""}, buf).has_value());
+    auto rejected = sinkhole::check_query(badvers);
+    REQUIRE(rejected.what == sinkhole::admission::reject);
+    REQUIRE(responder.reject(rejected, buf).has_value());
+    auto refused = responder.error_answer(sinkhole::check_query(packet).query, wire::rcode::refused, buf,
+                                          wire::extended_error{wire::ede_code::prohibited, "not our client"});
+    REQUIRE(refused.has_value());
+  }
+  CHECK(allocations.load() - before == 0);
+}
+
+TEST_CASE("stats: recording a query allocates nothing; a recorder allocates once when the month changes") {
+  namespace stats = dnsfilter::stats;
+  namespace match = dnsfilter::match;
+  match::catalogue cat;
+  match::entry e;
+  e.id = "XX-20250109-0001 with a long tail to defeat small-string storage";
+  e.category = "information theft";
+  cat.add_entry(e);
+  // A sink that formats each record (into its stack buffer) and drops it.
+  struct formatting_sink final : stats::query_log_sink {
+    std::size_t bytes = 0;
+    void write(const stats::query_record& r) noexcept override {
+      std::array<char, stats::max_jsonl_length> line;
+      bytes += stats::format_jsonl(r, {}, line).value_or(0);
+    }
+  } sink;
+  stats::registry_options options;
+  options.query_log = &sink;
+  stats::registry reg{1, options};
+  const auto slots = reg.map(cat);
+  auto& rec = reg.at(0);
+  const auto name = dnsfilter::wire::name::from_text("c2.evil.example").value();
+  const stats::query_details details{dnsfilter::policy::ip_address::v4(0xC0000207), name, dnsfilter::wire::rr_type::a};
+  const match::timestamp jan = 1767225600;  // 2026-01-01T00:00:00Z
+  rec.count_passed(jan);                    // the first query of the month makes its block
+
+  long before = allocations.load();
+  for (int i = 0; i < 10000; ++i) {
+    rec.count_passed(jan + i);
+    rec.count_opted_out(jan + i);
+    if (i % 100 == 0) rec.count_hit(jan + i, slots.of(0), match::action::sinkhole, &details);
+  }
+  CHECK(allocations.load() - before == 0);
+  CHECK(sink.bytes > 0);
+
+  before = allocations.load();
+  rec.count_passed(jan + 31 * 86400);  // February: one new block
+  rec.count_passed(jan + 31 * 86400 + 1);
+  CHECK(allocations.load() - before == 1);
+}
+
+TEST_CASE("the filter facade allocates nothing per packet: parse, policy, match, answer, count, cloaking check") {
+  namespace match = dnsfilter::match;
+  namespace policy = dnsfilter::policy;
+  namespace wire = dnsfilter::wire;
+  dnsfilter::stats::registry counters{1};
+  match::catalogue cat;
+  match::entry e;
+  e.id = "XX-20250109-0001";
+  const auto index = cat.add_entry(std::move(e));
+  REQUIRE(cat.add_rule(*wire::name::from_text("example.com"), index));
+  const dnsfilter::filter::catalogue_handle catalogue{dnsfilter::make_snapshot(std::move(cat), &counters)};
+  policy::policy_config pc;
+  pc.client_prefixes = {{*policy::ip_prefix::parse("10.0.0.0/8"), policy::treatment::opt_out}};
+  pc.trusted_forwarders = {{*policy::ip_prefix::parse("192.0.2.0/24"), policy::trust::trusted}};
+  pc.subscriber_option = 65001;
+  pc.subscribers = {{"abc", policy::treatment::opt_out}};
+  const policy::policy_set_handle policies{std::make_shared<const policy::policy_set>(*policy::policy_set::build(pc))};
+  dnsfilter::sinkhole::settings settings;
+  settings.ipv4 = wire::rdata::a{{std::byte{192}, std::byte{0}, std::byte{2}, std::byte{1}}};
+  const dnsfilter::sinkhole::responder responder{settings};
+  dnsfilter::filter f{catalogue, policies, responder, &counters.at(0)};
+
+  // www.Example.com A with OPT carrying ECS 192.0.2.0/24 (a hit), and
+  // www.example.org A (a miss), and the upstream's answer with a CNAME.
+  const auto hit = dnsfilter_test::hex(
+      "c0de 0120 0001 0000 0000 0001 03 777777 07 4578616d706c65 03 636f6d 00 0001 0001"
+      "00 0029 04d0 00000000 000b 0008 0007 0001 18 00 c00002");
+  const auto miss = dnsfilter_test::hex("beef 0100 0001 0000 0000 0000 03 777777 07 6578616d706c65 03 6f7267 00 0001 0001");
+  const auto answer = dnsfilter_test::hex(
+      "beef 8180 0001 0001 0000 0000 03 777777 07 6578616d706c65 03 6f7267 00 0001 0001"
+      "c00c 0005 0001 0000012c 000f 01 78 07 6578616d706c65 03 636f6d 00");
+  const auto source = *policy::ip_address::parse("192.0.2.7");
+  std::array<std::byte, 1232> out;
+  (void)f.process(hit, source, 0, 1'767'225'600, out);  // first packet of the month: the recorder's block
+
+  const long before = allocations.load();
+  for (int round = 0; round < 100; ++round) {
+    const auto a = f.process(hit, source, 0, 1'767'225'600, out);
+    REQUIRE(a.what == dnsfilter::filter_outcome::answered);
+    const auto b = f.process(miss, source, 0, 1'767'225'600, out);
+    REQUIRE(b.what == dnsfilter::filter_outcome::forward);
+    REQUIRE(f.check_response(b, answer, out).blocked);
+    const auto c = f.process(miss, *policy::ip_address::parse("10.1.2.3"), 0, 1'767'225'600, out);
+    REQUIRE(c.what == dnsfilter::filter_outcome::opted_out);
+  }
+  CHECK(allocations.load() - before == 0);
+}
+
+TEST_CASE("loading a plain list reserves in proportion to its text, whatever its lines") {
+  namespace lists = dnsfilter::lists;
+  // A hostile file: 4 MiB of blank and whitespace-only lines, then one name.
+  // A bound of one rule per line would reserve about 8 times the text.
+  std::string text(std::size_t{4} << 20, '\n');
+  for (std::size_t i = 0; i < text.size() / 2; i += 2) text[i] = ' ';
+  text += "blocked.example\n";
+  dnsfilter::match::catalogue cat;
+  largest.store(0);
+  const auto rep = lists::load_plain(text, cat, {}, nullptr);
+  REQUIRE(rep);
+  CHECK(cat.rules().size() == 1);
+  CHECK(largest.load() <= text.size() * 2);
+
+  // Names much shorter than the 16 octets a line is reserved for: the arrays
+  // grow past the reservation and every name is still there.
+  std::string short_names;
+  for (int i = 0; i < 20000; ++i) short_names += "n" + std::to_string(i) + ".io\n";
+  dnsfilter::match::catalogue small;
+  const auto rep2 = lists::load_plain(short_names, small, {}, nullptr);
+  REQUIRE(rep2);
+  CHECK(small.rules().size() == 20000);
+}

@@ -1,0 +1,11 @@
+// The matchers the conformance suite (match/test_matcher.cpp) runs. A new matcher
+// joins by adding its header here and its type to the list.
+#pragma once
+
+#include <dnsfilter/match/hashed.hpp>
+#include <dnsfilter/match/naive.hpp>
+#include <dnsfilter/match/trie.hpp>
+
+#define DNSFILTER_MATCHERS_UNDER_TEST                                              \
+  dnsfilter::match::suffix_hash_matcher, dnsfilter::match::label_trie, \
+      dnsfilter::match::naive_matcher

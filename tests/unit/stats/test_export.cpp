@@ -1,0 +1,83 @@
+// The Prometheus and JSON exports (golden).
+#include <doctest/doctest.h>
+
+#include <dnsfilter/lists.hpp>
+#include <dnsfilter/stats.hpp>
+
+#include "stats_helpers.hpp"
+#include "stats_sample.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace dnsfilter_test;
+using dnsfilter::errc;
+namespace lists = dnsfilter::lists;
+
+TEST_CASE("stats: Prometheus text exposition (golden)") {
+  stats::totals t;
+  t.zone = *stats::zone::parse("+09:00");
+  auto& jan = t.months[stats::make_month(2026, 1)];
+  jan.passed = 999;
+  jan.opted_out = 7;
+  dnsfilter_test::add_hits(jan, "XX-1", "back\\door \"x\"\nline", match::action::sinkhole, 1);
+  dnsfilter_test::add_hits(jan, "bad\xff", "caf\xc3\xa9", match::action::pass, 2);
+  t.months[stats::make_month(2026, 2)].passed = 5;
+  t.unrecorded = 3;
+  const std::string expected =
+      "# HELP dnsfilter_queries_total Queries answered, opted-out clients excluded (passed + filtered), by calendar month.\n"
+      "# TYPE dnsfilter_queries_total counter\n"
+      "dnsfilter_queries_total{month=\"2026-01\"} 1002\n"
+      "dnsfilter_queries_total{month=\"2026-02\"} 5\n"
+      "# HELP dnsfilter_filtered_total Queries whose answer a blocking entry changed, by calendar month.\n"
+      "# TYPE dnsfilter_filtered_total counter\n"
+      "dnsfilter_filtered_total{month=\"2026-01\"} 1\n"
+      "dnsfilter_filtered_total{month=\"2026-02\"} 0\n"
+      "# HELP dnsfilter_opted_out_total Queries of opted-out clients, counted here and nowhere else, by calendar month.\n"
+      "# TYPE dnsfilter_opted_out_total counter\n"
+      "dnsfilter_opted_out_total{month=\"2026-01\"} 7\n"
+      "dnsfilter_opted_out_total{month=\"2026-02\"} 0\n"
+      "# HELP dnsfilter_action_hits_total Catalogue hits by the action taken (pass: an exception entry), by calendar month.\n"
+      "# TYPE dnsfilter_action_hits_total counter\n"
+      "dnsfilter_action_hits_total{month=\"2026-01\",action=\"sinkhole\"} 1\n"
+      "dnsfilter_action_hits_total{month=\"2026-01\",action=\"pass\"} 2\n"
+      "# HELP dnsfilter_entry_hits_total Catalogue hits by entry identifier (a list's name for entries without one), by calendar month.\n"
+      "# TYPE dnsfilter_entry_hits_total counter\n"
+      "dnsfilter_entry_hits_total{month=\"2026-01\",entry=\"XX-1\"} 1\n"
+      "dnsfilter_entry_hits_total{month=\"2026-01\",entry=\"bad\xef\xbf\xbd\"} 2\n"
+      "# HELP dnsfilter_category_hits_total Catalogue hits by entry category, by calendar month.\n"
+      "# TYPE dnsfilter_category_hits_total counter\n"
+      "dnsfilter_category_hits_total{month=\"2026-01\",category=\"back\\\\door \\\"x\\\"\\nline\"} 1\n"
+      "dnsfilter_category_hits_total{month=\"2026-01\",category=\"caf\xc3\xa9\"} 2\n"
+      "# HELP dnsfilter_stats_unrecorded_total Queries not counted because a recorder could not allocate its month's counters.\n"
+      "# TYPE dnsfilter_stats_unrecorded_total counter\n"
+      "dnsfilter_stats_unrecorded_total 3\n"
+      "# HELP dnsfilter_stats_zone_offset_seconds Offset from UTC of the zone whose months are counted.\n"
+      "# TYPE dnsfilter_stats_zone_offset_seconds gauge\n"
+      "dnsfilter_stats_zone_offset_seconds 32400\n";
+  CHECK(stats::to_prometheus(t) == expected);
+}
+
+TEST_CASE("stats: JSON export (golden)") {
+  stats::totals t;
+  auto& jan = t.months[stats::make_month(2026, 1)];
+  jan.passed = 9'999'999;
+  jan.opted_out = 4;
+  dnsfilter_test::add_hits(jan, "XX-\"1\"", "tab\there\x01", match::action::nxdomain, 1);
+  t.months[stats::make_month(2026, 2)].opted_out = 2;
+  CHECK(stats::to_json(t) ==
+        R"({"format":"dnsfilter-stats","version":1,"zone":"+00:00","unrecorded":0,"months":[)"
+        R"({"month":"2026-01","queries":10000000,"passed":9999999,"filtered":1,"opted_out":4,"share":1e-07,)"
+        R"("actions":{"nxdomain":1},"entries":{"XX-\"1\"":1},"categories":{"tab\there\u0001":1}},)"
+        R"({"month":"2026-02","queries":0,"passed":0,"filtered":0,"opted_out":2,"share":null,)"
+        R"("actions":{},"entries":{},"categories":{}}]})"
+        "\n");
+}

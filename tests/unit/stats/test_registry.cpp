@@ -1,0 +1,174 @@
+// The counters: what each outcome counts, month rollover, stable slots
+// across reloads, exactness under concurrent writers and readers.
+#include <doctest/doctest.h>
+
+#include <dnsfilter/lists.hpp>
+#include <dnsfilter/stats.hpp>
+
+#include "stats_helpers.hpp"
+#include "stats_sample.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace dnsfilter_test;
+using dnsfilter::errc;
+namespace lists = dnsfilter::lists;
+
+TEST_CASE("stats: what each outcome counts (opted-out clients only as opted out)") {
+  stats::registry reg{1};
+  const auto cat = catalogue_of({"XX-1", "XX-2"});
+  const auto slots = reg.map(cat);
+  auto& rec = reg.at(0);
+  const auto t = at("2026-03-10");
+  rec.count_passed(t);
+  rec.count_passed(t);
+  rec.count_opted_out(t);
+  rec.count_hit(t, slots.of(0), match::action::sinkhole);
+  rec.count_hit(t, slots.of(1), match::action::nxdomain);
+  rec.count_hit(t, slots.of(1), match::action::pass);  // an exception: passed, but a hit
+
+  const auto totals = reg.read();
+  REQUIRE(totals.months.size() == 1);
+  const auto& m = totals.months.at(stats::make_month(2026, 3));
+  CHECK(m.opted_out == 1);
+  CHECK(m.filtered == 2);
+  CHECK(m.passed == 3);
+  CHECK(m.queries() == 5);  // the opted-out query is not in the denominator
+  CHECK(m.share() == doctest::Approx(0.4));
+  CHECK(m.by_action[stats::action_slot(match::action::sinkhole)] == 1);
+  CHECK(m.by_action[stats::action_slot(match::action::nxdomain)] == 1);
+  CHECK(m.by_action[stats::action_slot(match::action::pass)] == 1);
+  CHECK(m.by_entry == stats::month_counts::keyed{{"XX-1", 1}, {"XX-2", 2}});
+  CHECK(m.by_category == stats::month_counts::keyed{{"cat-XX-1", 1}, {"cat-XX-2", 2}});
+}
+
+TEST_CASE("stats: a recorder crosses months without losing a count (Dec -> Jan, offset zone)") {
+  for (const char* zone_text : {"+00:00", "+09:00", "-05:00"}) {
+    CAPTURE(zone_text);
+    stats::registry_options opt;
+    opt.zone = *stats::zone::parse(zone_text);
+    stats::registry reg{1, opt};
+    auto& rec = reg.at(0);
+    const auto jan = stats::make_month(2026, 1), dec = jan - 1;
+    const auto boundary = opt.zone.start_of(jan);
+    for (int i = 0; i < 10; ++i) rec.count_passed(boundary - 10 + i);  // the last 10 s of December
+    auto mid = reg.read();                                              // a read while in December
+    CHECK(mid.months.at(dec).passed == 10);
+    for (int i = 0; i < 7; ++i) rec.count_passed(boundary + i);  // January
+    rec.count_opted_out(boundary + 7);
+    rec.count_passed(boundary - 1);  // the clock steps back: December again
+    rec.count_passed(boundary + 8);  // ... and forward
+    const auto end = reg.read();
+    CHECK(end.months.at(dec).passed == 11);
+    CHECK(end.months.at(jan).passed == 8);
+    CHECK(end.months.at(jan).opted_out == 1);
+    CHECK(end.months.size() == 2);
+    CHECK(reg.read() == end);  // a read folds, it does not count twice
+  }
+}
+
+TEST_CASE("stats: counts follow entry keys across reloads that renumber entries") {
+  stats::registry reg{2};
+  auto& rec = reg.at(1);
+  const auto t = at("2026-02-02");
+  {
+    const auto cat = catalogue_of({"XX-1", "XX-2"});
+    const auto slots = reg.map(cat);
+    rec.count_hit(t, slots.of(0), match::action::sinkhole);  // XX-1
+    rec.count_hit(t, slots.of(1), match::action::sinkhole);  // XX-2
+  }
+  // The reload drops XX-1, adds three entries and renumbers XX-2; a plain list
+  // (entries without identifier) counts under the list's name.
+  auto cat = catalogue_of({"XX-3", "XX-4", "XX-2", "XX-5"});
+  lists::load_options plain;
+  plain.source_name = "blocklist.txt";
+  REQUIRE(lists::load_plain("ads.example\n", cat, plain).has_value());
+  const auto slots = reg.map(cat);
+  REQUIRE(slots.size() == 5);
+  CHECK(slots.of(2).key == "XX-2");
+  CHECK(slots.of(4).key == "blocklist.txt");
+  rec.count_hit(t, slots.of(2), match::action::sinkhole);  // XX-2 again, at a new index
+  rec.count_hit(t, slots.of(3), match::action::drop);      // a new slot: the recorder's block grows
+  rec.count_hit(t, slots.of(4), match::action::sinkhole);
+  const auto totals = reg.read();
+  const auto& m = totals.months.at(stats::make_month(2026, 2));
+  CHECK(m.by_entry == stats::month_counts::keyed{{"XX-1", 1}, {"XX-2", 2}, {"XX-5", 1}, {"blocklist.txt", 1}});
+  CHECK(m.by_category ==
+        stats::month_counts::keyed{{"cat-XX-1", 1}, {"cat-XX-2", 2}, {"cat-XX-5", 1}, {"", 1}});
+  CHECK(m.filtered == 5);
+  // Mapping the same catalogue again gives the same slots.
+  const auto again = reg.map(cat);
+  for (std::uint32_t i = 0; i < again.size(); ++i) {
+    CHECK(again.of(i).entry == slots.of(i).entry);
+    CHECK(again.of(i).category == slots.of(i).category);
+  }
+}
+
+TEST_CASE("stats: exact totals with 4 writers and concurrent readers") {
+  constexpr int writers = 4;
+  constexpr int per_writer = 1'000'000;
+  stats::registry reg{writers};
+  const auto cat = catalogue_of({"XX-1", "XX-2", "XX-3"});
+  const auto slots = reg.map(cat);
+  const auto feb = stats::make_month(2026, 2);
+  const auto boundary = reg.zone().start_of(feb);
+
+  std::atomic<int> running{writers};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      auto& rec = reg.at(static_cast<std::size_t>(w));
+      for (int i = 0; i < per_writer; ++i) {
+        // The first half in January, the second in February: rollover under load.
+        const match::timestamp now = boundary + (i < per_writer / 2 ? -1000 : 1000) + i % 7;
+        switch (i % 16) {
+          case 0: rec.count_opted_out(now); break;
+          case 1: rec.count_hit(now, slots.of(static_cast<std::uint32_t>(i / 16 % 3)), match::action::sinkhole); break;
+          case 2: rec.count_hit(now, slots.of(2), match::action::pass); break;
+          default: rec.count_passed(now);
+        }
+      }
+      running.fetch_sub(1);
+    });
+  }
+  // Readers merge while the writers count: the sums only ever grow.
+  std::uint64_t last_seen = 0;
+  int reads = 0;
+  while (running.load() > 0) {
+    const auto t = reg.read();
+    std::uint64_t all = 0;
+    for (const auto& [month, m] : t.months) all += m.queries() + m.opted_out;
+    CHECK(all >= last_seen);
+    last_seen = all;
+    ++reads;
+  }
+  for (auto& th : threads) th.join();
+  CHECK(reads > 0);
+
+  const auto t = reg.read();
+  REQUIRE(t.months.size() == 2);
+  std::uint64_t opted_out = 0, filtered = 0, passed = 0, hits = 0;
+  for (const auto& [month, m] : t.months) {
+    opted_out += m.opted_out;
+    filtered += m.filtered;
+    passed += m.passed;
+    for (const auto& kv : m.by_entry) hits += kv.second;
+  }
+  constexpr std::uint64_t total = std::uint64_t{writers} * per_writer;
+  constexpr std::uint64_t each = total / 16;  // per_writer is a multiple of 16
+  CHECK(opted_out == each);
+  CHECK(filtered == each);
+  CHECK(passed == total - 2 * each);
+  CHECK(hits == 2 * each);
+  CHECK(t.months.at(feb).queries() + t.months.at(feb).opted_out == total / 2);
+  CHECK(t.unrecorded == 0);
+}

@@ -1,0 +1,166 @@
+// The statistics file: round trip, atomic write, merge on load, hostile files.
+#include <doctest/doctest.h>
+
+#include <dnsfilter/lists.hpp>
+#include <dnsfilter/stats.hpp>
+
+#include "stats_helpers.hpp"
+#include "stats_sample.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace dnsfilter_test;
+using dnsfilter::errc;
+namespace lists = dnsfilter::lists;
+
+TEST_CASE("stats: the file round-trips, and the library writes tests/data/stats/sample.stats") {
+  const auto sample = dnsfilter_test::sample_totals();
+  const std::string text = stats::format_totals(sample);
+  CHECK(text == read_text(DNSFILTER_TEST_DATA_DIR "/data/stats/sample.stats"));
+  auto back = stats::parse_totals(text);
+  REQUIRE(back.has_value());
+  CHECK(*back == sample);
+  CHECK(stats::format_totals(*back) == text);
+
+  // Keys with every kind of byte survive; an offset zone too.
+  stats::totals odd;
+  odd.zone = *stats::zone::parse("-03:30");
+  auto& m = odd.months[stats::make_month(2026, 7)];
+  dnsfilter_test::add_hits(m, std::string("a b\t%\"\\\n\x01\xff\xc3\xa9-", 13), "-", match::action::refused, 3);
+  dnsfilter_test::add_hits(m, "", "", match::action::drop, 1);
+  const std::string odd_text = stats::format_totals(odd);
+  CHECK(odd_text.find("entry a%20b%09%25\"\\%0A%01%FF%C3%A9- 3\n") != std::string::npos);
+  CHECK(odd_text.find("category %2D 3\n") != std::string::npos);
+  CHECK(odd_text.find("entry - 1\n") != std::string::npos);
+  auto odd_back = stats::parse_totals(odd_text);
+  REQUIRE(odd_back.has_value());
+  CHECK(*odd_back == odd);
+}
+
+TEST_CASE("stats: written atomically, read back, merged on load") {
+  temp_dir dir;
+  const std::string path = dir.path + "/stats";
+  CHECK(stats::read_totals(path).error() == errc::io_error);
+
+  // First run: count, persist.
+  {
+    stats::registry reg{1};
+    const auto cat = catalogue_of({"XX-1"});
+    const auto slots = reg.map(cat);
+    reg.at(0).count_passed(at("2026-01-05"));
+    reg.at(0).count_hit(at("2026-01-05"), slots.of(0), match::action::sinkhole);
+    REQUIRE(stats::write_totals(path, reg.read()).has_value());
+    reg.at(0).count_passed(at("2026-01-06"));  // after the last flush: lost at restart
+  }
+  // Second run: load and merge, count more, persist over the old file.
+  {
+    stats::registry reg{1};
+    lists::diagnostic why;
+    auto previous = stats::read_totals(path, &why);
+    REQUIRE_MESSAGE(previous.has_value(), why.message);
+    REQUIRE(reg.merge(*previous).has_value());
+    const auto cat = catalogue_of({"XX-0", "XX-1"});  // renumbered
+    const auto slots = reg.map(cat);
+    reg.at(0).count_hit(at("2026-01-20"), slots.of(1), match::action::sinkhole);
+    reg.at(0).count_opted_out(at("2026-02-01"));
+    REQUIRE(stats::write_totals(path, reg.read()).has_value());
+  }
+  const auto t = stats::read_totals(path).value();
+  const auto& jan = t.months.at(stats::make_month(2026, 1));
+  CHECK(jan.passed == 1);
+  CHECK(jan.filtered == 2);
+  CHECK(jan.by_entry == stats::month_counts::keyed{{"XX-1", 2}});
+  CHECK(t.months.at(stats::make_month(2026, 2)).opted_out == 1);
+
+  // No temporary file is left behind.
+  std::error_code ec;
+  std::vector<std::string> files;
+  for (const auto& f : std::filesystem::directory_iterator(dir.path, ec)) files.push_back(f.path().filename());
+  CHECK(files == std::vector<std::string>{"stats"});
+
+  // Months of another zone cannot be merged.
+  stats::registry_options tokyo;
+  tokyo.zone = *stats::zone::parse("+09:00");
+  stats::registry other{1, tokyo};
+  CHECK(other.merge(t).error() == errc::out_of_range);
+  CHECK(other.read().months.empty());
+
+  // A directory that does not exist: an error, nothing written.
+  CHECK(stats::write_totals(dir.path + "/missing/stats", t).error() == errc::write_failed);
+}
+
+TEST_CASE("stats: a bad file is refused with its line and reason") {
+  const std::string head = "dnsfilter-stats 1\nzone +00:00\n";
+  const std::string month = "month 2026-01 passed 10 filtered 2 opted-out 1\n";
+  const std::string hits = "action sinkhole 2\nentry XX-1 2\ncategory c 2\n";
+  struct bad_case {
+    std::string text;
+    std::size_t line;
+    const char* message;  // a part of the reason
+  };
+  const bad_case cases[] = {
+      {"", 0, "empty file"},
+      {"dnsfilter-statistics 1\n", 1, "not a dnsfilter statistics file"},
+      {"dnsfilter-stats 2\nzone +00:00\nend 0\n", 1, "unsupported version '2'"},
+      {"dnsfilter-stats 1\nmonth 2026-01 passed 1 filtered 0 opted-out 0\n", 2, "expected 'zone"},
+      {"dnsfilter-stats 1\nzone +15:00\nend 0\n", 2, "bad zone"},
+      {head + month + hits, 6, "ends without its 'end' line"},
+      {head + month + hits + "end 3\n", 7, "announces 3 records, the file has 4"},
+      {head + month + hits + "end 4\nmonth 2026-02 passed 1 filtered 0 opted-out 0\n", 8, "text after the end line"},
+      {head + "action sinkhole 1\nend 1\n", 3, "before the first month line"},
+      {head + "month 2026-13 passed 1 filtered 0 opted-out 0\n", 3, "bad month '2026-13'"},
+      {head + "month 2026-01 passed 1 filtered 0\n", 3, "expected 'month YYYY-MM"},
+      {head + "month 2026-01 passed 01 filtered 0 opted-out 0\n", 3, "expected 'month YYYY-MM"},
+      {head + "month 2026-01 passed -1 filtered 0 opted-out 0\n", 3, "expected 'month YYYY-MM"},
+      {head + "month 2026-01 passed 18446744073709551616 filtered 0 opted-out 0\n", 3, "expected 'month YYYY-MM"},
+      {head + month + hits + month, 7, "does not come after 2026-01"},
+      {head + "month 2026-02 passed 1 filtered 0 opted-out 0\nmonth 2026-01 passed 1 filtered 0 opted-out 0\n", 4,
+       "does not come after 2026-02"},
+      {head + month + "action sinkhole 1\naction sinkhole 1\n", 5, "action sinkhole twice"},
+      {head + month + "action sinkhole 0\naction sinkhole 2\n", 5, "action sinkhole twice"},
+      {head + month + "action redirect 2\n", 4, "unknown action 'redirect'"},
+      {head + month + "action sinkhole 2\nentry XX-1 1\nentry XX-1 1\n", 6, "entry 'XX-1' twice"},
+      {head + month + "entry XX%2 2\n", 4, "is not percent-encoded"},
+      {head + month + "entry XX%zz 2\n", 4, "is not percent-encoded"},
+      {head + month + "entry XX-1\n", 4, "expected 'entry KEY N'"},
+      {head + month + "entry " + std::string(1025, 'k') + " 2\n", 4, "key longer than 1024 bytes"},
+      {head + month + "frobnicate x 1\n", 4, "unknown record 'frobnicate'"},
+      {head + month + "\n", 4, "unknown record ''"},
+      {head + month + "entry XX-1 2\x01\n", 4, "control byte 0x01"},
+      {head + month + "entry " + std::string(5000, 'k') + " 2\n", 4, "exceeds the limit of 4096"},
+      // Counts that do not add up.
+      {head + month + "action sinkhole 1\nentry XX-1 1\ncategory c 1\nend 4\n", 7, "filtered is not the sum"},
+      {head + month + "action sinkhole 2\nentry XX-1 1\ncategory c 2\nend 4\n", 7, "entries' hits do not add up"},
+      {head + month + "action sinkhole 2\nentry XX-1 2\nend 3\n", 6, "categories' hits do not add up"},
+      {head + "month 2026-01 passed 18446744073709551615 filtered 1 opted-out 0\nend 1\n", 4, "overflows"},
+      {head + month + hits + "month 2026-02 passed 1 filtered 1 opted-out 0\nend 5\n", 8, "month 2026-02 do not add up"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.text);
+    lists::diagnostic why;
+    const auto r = stats::parse_totals(c.text, &why);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == errc::bad_stats_file);
+    CHECK(why.line == c.line);
+    CHECK_MESSAGE(why.message.find(c.message) != std::string::npos, why.message);
+  }
+  CHECK(stats::parse_totals(head + month + hits + "end 4\n").has_value());
+  CHECK(stats::parse_totals(head + month + hits + "end 4").has_value());      // no final newline
+  CHECK(stats::parse_totals(head + month + hits + "end 4\n\n").has_value());  // blank lines after the end
+
+  // Every truncation of a valid file is refused (never a crash).
+  const std::string full = stats::format_totals(dnsfilter_test::sample_totals());
+  for (std::size_t n = 0; n + 1 < full.size(); ++n) {  // without the final newline it is complete
+    CAPTURE(n);
+    CHECK_FALSE(stats::parse_totals(std::string_view(full).substr(0, n)).has_value());
+  }
+}
