@@ -32,3 +32,11 @@
 #define DNSFILTER_ALWAYS_INLINE inline
 #define DNSFILTER_PREFETCH(p) ((void)(p))
 #endif
+
+// Called with `query` or `message` at the start of every query_view::parse and
+// message_view::parse. Empty unless a program defines it before its first
+// dnsfilter include (header-only mode): the tests count parses with it, to
+// show that a forwarded query and its answer are each parsed once.
+#if !defined(DNSFILTER_COUNT_PARSE)
+#define DNSFILTER_COUNT_PARSE(kind) ((void)0)
+#endif

@@ -2,28 +2,31 @@
 //
 //   bytes ─▶ check_query ─▶ policy (listener, client, subscriber) ─▶ match ─▶ sinkhole answer
 //
-// and tells the caller what to do with the packet. A second call checks an
-// upstream answer for CNAME cloaking. A filter is one serving thread's view of
-// the shared, hot-swappable state (catalogue snapshot, policy set, responder
-// settings): make one per thread; it is not itself thread-safe, the state is.
+// and tells the caller what to do with the packet; a second call checks the
+// upstream answer of a forwarded query for CNAME cloaking. A filter is one
+// serving thread's view of the shared, hot-swappable state (catalogue
+// snapshot, policy set, responder settings): make one per thread; it is not
+// itself thread-safe, the state is.
 //
 //   dnsfilter::filter f{catalogue_handle, policy_handle, responder};
 //   auto r = f.process(packet, client_address, listener_index, now, out);
 //   switch (r.what) {
-//     case filter_outcome::forward:   /* send the query upstream; check its answer with
-//                                        f.check_response(r, answer, out) (CNAME cloaking) */
-//     case filter_outcome::opted_out: /* send the query upstream */ break;
+//     case filter_outcome::forward:    // send the query upstream, keep r.ticket (a copy, no
+//     case filter_outcome::opted_out:  // heap); check the validated answer with
+//                                      // f.check_response(ticket, answer, out)
 //     case filter_outcome::answered:
 //     case filter_outcome::rejected:  /* send r.answer back */ break;
 //     case filter_outcome::dropped:   break;
 //   }
 //
-// Nothing here allocates, locks or throws. `out` may be the buffer the packet
+// The policy is decided before the catalogue is looked at: an opted-out client
+// is never matched, counted as filtered or logged. Nothing on the per-packet
+// path allocates, locks or throws, except the query log the caller may attach
+// (it writes a line per filtered query). `out` may be the buffer the packet
 // arrived in: the responder reads the query before it writes the answer.
 //
-// What is not the facade's business: the socket, the upstream, the cache and
-// the access-control list (the resolver's), and what an opted-out query means
-// for logging (the caller must not log or count it; the outcome says so).
+// What is not the facade's business: the socket, the upstream transaction,
+// the cache and the access-control list (the resolver's).
 #pragma once
 
 #include <dnsfilter/config.hpp>
@@ -32,6 +35,7 @@
 #include <dnsfilter/snapshot.hpp>
 #include <dnsfilter/policy/policy_set.hpp>
 #include <dnsfilter/sinkhole/responder.hpp>
+#include <dnsfilter/stats/query_log.hpp>
 #include <dnsfilter/stats/registry.hpp>
 #include <dnsfilter/wire/message.hpp>
 #include <dnsfilter/wire/query.hpp>
@@ -64,6 +68,25 @@ constexpr const char* to_string(filter_outcome o) noexcept {
   return "unknown";
 }
 
+// What check_response() needs of a query that went upstream, copied out of
+// its packet, so the packet's buffer can be reused at once: the question and
+// what an answer echoes (sinkhole::query_echo), the client, the time, the
+// listener and the rules that decided. Copyable, no heap, about 300 octets.
+struct forward_ticket {
+  sinkhole::query_echo query;     // id, flags, EDNS, size limit, the question as asked
+  policy::ip_address client;
+  match::timestamp time = 0;      // entry validity and the statistics month of the answer's check
+  std::uint16_t listener = 0;
+  policy::ruling policy;          // which policy rule decided
+  match::match_result match;      // the deciding catalogue rule: a miss, or an exception / pass entry
+  bool opted_out = false;
+  bool exception = false;         // an exception (allow-list) entry matched the name
+  // The answer is checked for CNAME cloaking unless the client opted out (no
+  // filtering at all) or an exception entry vouched for the name: the
+  // operator allowed the name, and so whatever it is an alias of.
+  bool checks_cloaking() const noexcept { return !opted_out && !exception; }
+};
+
 // What process() decided, and why.
 struct filter_result {
   filter_outcome what = filter_outcome::dropped;
@@ -75,6 +98,7 @@ struct filter_result {
   match::match_result match;          // the deciding rule, exceptions included (a hit with action pass forwards)
   const match::entry* entry = nullptr;  // that rule's entry; valid while the snapshot is
   errc error = errc::ok;              // why a rejected or dropped packet was refused
+  forward_ticket ticket;              // forward / opted_out: what check_response needs later
   bool filtered() const noexcept { return entry != nullptr && !entry->is_exception(); }
 };
 
@@ -134,15 +158,19 @@ class basic_filter {
   // checked this far (a resolver gives up on such chains anyway).
   static constexpr std::size_t max_chain = 16;
 
-  // The handles and the responder must outlive the filter. With `counters`
-  // (this thread's recorder of a stats::registry) every query that reaches
-  // the policy is counted: opted-out, passed, or a hit under its entry — for
-  // which the snapshots must be made with that registry (make_snapshot(cat,
-  // &registry)). Packets rejected or dropped before that are not queries
-  // anyone asked us to resolve, and are not counted.
+  // The handles and the responder must outlive the filter. Two optional
+  // steps, each its own: with `counters` (this thread's recorder of a
+  // stats::registry) every query that reaches the policy is counted:
+  // opted-out, passed, or a hit under its entry — for which the snapshots
+  // must be made with that registry (make_snapshot(cat, &registry)). Packets
+  // rejected or dropped before that are not queries anyone asked us to
+  // resolve, and are not counted. With `log`, every filtered query (a hit
+  // whose action is not pass, in process() or check_response()) is written
+  // to it; opted-out clients never are.
   basic_filter(const catalogue_handle& catalogue, const policy::policy_set_handle& policies,
-               const sinkhole::responder& responder, stats::recorder* counters = nullptr)
-      : catalogue_(catalogue), policies_(policies), responder_(&responder), counters_(counters) {}
+               const sinkhole::responder& responder, stats::recorder* counters = nullptr,
+               stats::query_log_sink* log = nullptr)
+      : catalogue_(catalogue), policies_(policies), responder_(&responder), counters_(counters), log_(log) {}
 
   // One packet from `source` on listener `listener` at time `now`. `out`
   // receives an answer; `via` sets its size limit (UDP: the client's EDNS
@@ -169,63 +197,66 @@ class basic_filter {
     if (r.policy.opted_out()) {
       if (counters_) counters_->count_opted_out(now);
       r.what = filter_outcome::opted_out;
-      return r;
+      return forwarded(r, listener, via);
     }
     const snapshot_type& snapshot = catalogue_.get();
     r.match = snapshot.lookup(r.query.qname(), now);
     if (DNSFILTER_LIKELY(!r.match.hit())) {
       if (counters_) counters_->count_passed(now);
       r.what = filter_outcome::forward;
-      return r;
+      return forwarded(r, listener, via);
     }
     r.entry = &snapshot.entry_of(r.match);
-    if (counters_) count_hit(snapshot, r.match.entry, r.entry->action, now, source, r.query);
+    const match::action taken = r.entry->action;
+    if (counters_) count_hit(snapshot, r.match.entry, taken, now, /*reclassified=*/false);
+    if (log_ && taken != match::action::pass)
+      log_filtered(snapshot, *r.entry, r.match.entry, now, source, r.query.qname(), r.query.qtype(), taken);
+    if (taken == match::action::pass) {
+      r.what = filter_outcome::forward;
+      return forwarded(r, listener, via);
+    }
     return answer_for(r, *r.entry, out, via);
   }
 
-  // Checks an upstream answer to the query of `asked` (what process()
-  // returned for it; its packet must still be intact) for CNAME cloaking:
-  // follows the CNAME chain from the question name through the answer section
-  // and looks every target up at the query's time. If one is blocked, writes
-  // the sinkhole answer for the original question to `out` (the entry's
-  // action applies: NXDOMAIN, drop, ...; for drop, `answer` stays empty),
-  // sets `blocked`, and recounts the query from passed to filtered. Only a
-  // `forward` outcome is checked: an opted-out client is never filtered. An
-  // unparsable response is left to the caller (blocked stays false). Call it
-  // on the filter that processed the query (its recorder counted it).
-  response_result check_response(const filter_result& asked, std::span<const std::byte> response,
-                                 std::span<std::byte> out,
-                                 sinkhole::transport via = sinkhole::transport::udp) noexcept {
+  // Checks the upstream answer to a forwarded query for CNAME cloaking:
+  // follows the CNAME chain from the question name through the answer
+  // section and looks every target up at the query's time. If one is
+  // blocked, writes the sinkhole answer for the original question to `out`
+  // (the entry's action applies: NXDOMAIN, drop, ...; for drop, `answer`
+  // stays empty), sets `blocked`, recounts the query from passed to filtered
+  // and logs it. `answer` is the response the upstream transaction already
+  // validated (our id, our question, from the queried server) and parsed;
+  // nothing here parses it again. A ticket that does not check cloaking
+  // (ticket.checks_cloaking(): an opted-out client, an exception entry) is
+  // never blocked. Call it on the filter that processed the query (its
+  // recorder counted it).
+  response_result check_response(const forward_ticket& ticket, const wire::message_view& answer,
+                                 std::span<std::byte> out) noexcept {
     response_result r;
-    if (asked.what != filter_outcome::forward) return r;
-    auto parsed = wire::message_view::parse(response);
-    if (!parsed) return r;
-    const wire::message_view& m = *parsed;
-    const wire::query_view& query = asked.query;
+    if (!ticket.checks_cloaking()) return r;
     const snapshot_type& snapshot = catalogue_.get();
-    wire::name current{query.qname()};
+    wire::name current{ticket.query.qname()};
     for (std::size_t step = 0; step < max_chain; ++step) {
       bool followed = false;
-      for (const wire::record_view& rr : m.records(wire::section::answer)) {
+      for (const wire::record_view& rr : answer.records(wire::section::answer)) {
         if (rr.type != wire::rr_type::cname) continue;
-        if (m.read_name_at(rr.owner_offset) != current) continue;
-        auto data = m.rdata(rr);
+        if (answer.read_name_at(rr.owner_offset) != current) continue;
+        auto data = answer.rdata(rr);
         const auto* target = data ? std::get_if<wire::rdata::cname>(&*data) : nullptr;
         if (target == nullptr) continue;
-        const match::match_result hit = snapshot.lookup(target->target, asked.time);
+        const match::match_result hit = snapshot.lookup(target->target, ticket.time);
         if (hit.hit() && !snapshot.entry_of(hit).is_exception()) {
           r.blocked = true;
           r.match = hit;
           r.entry = &snapshot.entry_of(hit);
           r.cname = target->target;
-          if (counters_) {
-            if (const stats::entry_slots* slots = snapshot.slots_of(hit.entry)) {
-              const stats::query_details details{asked.client, query.qname(), query.qtype()};
-              counters_->count_reclassified(asked.time, *slots, r.entry->action, &details);
-            }
-          }
-          if (r.entry->action != match::action::drop) {
-            auto written = responder_->respond(query, sinkhole::hit_answer::of(*r.entry), out, via);
+          const match::action taken = r.entry->action;
+          if (counters_) count_hit(snapshot, hit.entry, taken, ticket.time, /*reclassified=*/true);
+          if (log_ && taken != match::action::pass)
+            log_filtered(snapshot, *r.entry, hit.entry, ticket.time, ticket.client, ticket.query.qname(),
+                         ticket.query.qtype, taken);
+          if (taken != match::action::drop) {
+            auto written = responder_->respond(ticket.query, sinkhole::hit_answer::of(*r.entry), out);
             if (written) r.answer = *written;
           }
           return r;
@@ -248,16 +279,27 @@ class basic_filter {
   const sinkhole::responder& responder() const noexcept { return *responder_; }
 
  private:
+  // Fills the ticket of a query that goes upstream.
+  static filter_result forwarded(filter_result& r, std::uint16_t listener, sinkhole::transport via) noexcept {
+    forward_ticket& t = r.ticket;
+    t.query = sinkhole::query_echo::of(r.query, via);
+    t.client = r.client;
+    t.time = r.time;
+    t.listener = listener;
+    t.policy = r.policy;
+    t.match = r.match;
+    t.opted_out = r.what == filter_outcome::opted_out;
+    t.exception = r.entry != nullptr && r.entry->is_exception();
+    return r;
+  }
+
   filter_result answer_for(filter_result& r, const match::entry& e, std::span<std::byte> out,
                            sinkhole::transport via) noexcept {
     switch (e.action) {
-      case match::action::pass:
-        r.what = filter_outcome::forward;
-        return r;
       case match::action::drop:
         r.what = filter_outcome::dropped;
         return r;
-      default:
+      default:  // pass never gets here: process() forwards it
         return written(r, responder_->respond(r.query, sinkhole::hit_answer::of(e), out, via), filter_outcome::answered);
     }
   }
@@ -276,17 +318,29 @@ class basic_filter {
   }
 
   void count_hit(const snapshot_type& snapshot, std::uint32_t entry, match::action taken, match::timestamp now,
-                 const policy::ip_address& client, const wire::query_view& query) noexcept {
+                 bool reclassified) noexcept {
     if (const stats::entry_slots* slots = snapshot.slots_of(entry)) {
-      const stats::query_details details{client, query.qname(), query.qtype()};
-      counters_->count_hit(now, *slots, taken, &details);
+      if (reclassified) counters_->count_reclassified(now, *slots, taken);
+      else counters_->count_hit(now, *slots, taken);
     }
+  }
+
+  // The query log's line of a filtered query; the entry is named by its
+  // identifier, or by its list when it has none (as the statistics do).
+  void log_filtered(const snapshot_type& snapshot, const match::entry& e, std::uint32_t entry, match::timestamp now,
+                    const policy::ip_address& client, wire::name_view qname, wire::rr_type qtype,
+                    match::action taken) noexcept {
+    std::string_view key = e.id;
+    if (const stats::entry_slots* slots = snapshot.slots_of(entry)) key = slots->key;
+    else if (key.empty() && e.source < snapshot.source().sources().size()) key = snapshot.source().sources()[e.source].name;
+    log_->write({now, client, qname, qtype, key, taken});
   }
 
   snapshot_reader<snapshot_type> catalogue_;
   policy::policy_set_reader policies_;
   const sinkhole::responder* responder_;
   stats::recorder* counters_;
+  stats::query_log_sink* log_;
 };
 
 using filter = basic_filter<>;

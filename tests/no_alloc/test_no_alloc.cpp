@@ -1,7 +1,15 @@
 // The per-packet path allocates nothing: parsing a query, reading its EDNS and
 // writing an answer with an EDE must not reach operator new. This test binary
-// replaces the global allocation functions with counting ones to prove it.
+// replaces the global allocation functions with counting ones to prove it,
+// and counts the library's parses of whole packets (DNSFILTER_COUNT_PARSE).
 #include <doctest/doctest.h>
+
+#include <atomic>
+
+namespace parse_counts {
+inline std::atomic<long> query{0}, message{0};  // parses of each kind
+}  // namespace parse_counts
+#define DNSFILTER_COUNT_PARSE(kind) (void)::parse_counts::kind.fetch_add(1, std::memory_order_relaxed)
 
 #include <dnsfilter/dnsfilter.hpp>
 
@@ -152,13 +160,12 @@ TEST_CASE("stats: recording a query allocates nothing; a recorder allocates once
       bytes += stats::format_jsonl(r, {}, line).value_or(0);
     }
   } sink;
-  stats::registry_options options;
-  options.query_log = &sink;
-  stats::registry reg{1, options};
+  stats::registry reg{1};
   const auto slots = reg.map(cat);
   auto& rec = reg.at(0);
   const auto name = dnsfilter::wire::name::from_text("c2.evil.example").value();
-  const stats::query_details details{dnsfilter::policy::ip_address::v4(0xC0000207), name, dnsfilter::wire::rr_type::a};
+  const stats::query_record record{0, dnsfilter::policy::ip_address::v4(0xC0000207), name, dnsfilter::wire::rr_type::a,
+                                   "XX-20250109-0001", match::action::sinkhole};
   const match::timestamp jan = 1767225600;  // 2026-01-01T00:00:00Z
   rec.count_passed(jan);                    // the first query of the month makes its block
 
@@ -166,7 +173,10 @@ TEST_CASE("stats: recording a query allocates nothing; a recorder allocates once
   for (int i = 0; i < 10000; ++i) {
     rec.count_passed(jan + i);
     rec.count_opted_out(jan + i);
-    if (i % 100 == 0) rec.count_hit(jan + i, slots.of(0), match::action::sinkhole, &details);
+    if (i % 100 == 0) {
+      rec.count_hit(jan + i, slots.of(0), match::action::sinkhole);
+      sink.write(record);  // the log line, a step of its own
+    }
   }
   CHECK(allocations.load() - before == 0);
   CHECK(sink.bytes > 0);
@@ -208,6 +218,7 @@ TEST_CASE("the filter facade allocates nothing per packet: parse, policy, match,
   const auto answer = dnsfilter_test::hex(
       "beef 8180 0001 0001 0000 0000 03 777777 07 6578616d706c65 03 6f7267 00 0001 0001"
       "c00c 0005 0001 0000012c 000f 01 78 07 6578616d706c65 03 636f6d 00");
+  const auto parsed_answer = wire::message_view::parse(answer).value();
   const auto source = *policy::ip_address::parse("192.0.2.7");
   std::array<std::byte, 1232> out;
   (void)f.process(hit, source, 0, 1'767'225'600, out);  // first packet of the month: the recorder's block
@@ -218,12 +229,52 @@ TEST_CASE("the filter facade allocates nothing per packet: parse, policy, match,
     REQUIRE(a.what == dnsfilter::filter_outcome::answered);
     const auto b = f.process(miss, source, 0, 1'767'225'600, out);
     REQUIRE(b.what == dnsfilter::filter_outcome::forward);
-    REQUIRE(f.check_response(b, answer, out).blocked);
+    REQUIRE(f.check_response(b.ticket, parsed_answer, out).blocked);
     const auto c = f.process(miss, *policy::ip_address::parse("10.1.2.3"), 0, 1'767'225'600, out);
     REQUIRE(c.what == dnsfilter::filter_outcome::opted_out);
   }
   CHECK(allocations.load() - before == 0);
 }
+
+#if DNSFILTER_HEADER_ONLY
+TEST_CASE("a forwarded query is parsed once and its answer once") {
+  // The facade parses the query once (process), hands the caller a ticket
+  // that needs no packet, and checks an answer the caller parsed once (the
+  // upstream transaction's validation) without parsing it again.
+  namespace match = dnsfilter::match;
+  namespace policy = dnsfilter::policy;
+  namespace wire = dnsfilter::wire;
+  match::catalogue cat;
+  match::entry e;
+  e.id = "XX-20250109-0001";
+  const auto index = cat.add_entry(std::move(e));
+  REQUIRE(cat.add_rule(*wire::name::from_text("example.com"), index));
+  const dnsfilter::filter::catalogue_handle catalogue{dnsfilter::make_snapshot(std::move(cat))};
+  const policy::policy_set_handle policies{
+      std::make_shared<const policy::policy_set>(*policy::policy_set::build(policy::policy_config{}))};
+  const dnsfilter::sinkhole::responder responder;
+  dnsfilter::filter f{catalogue, policies, responder};
+  const auto miss = dnsfilter_test::hex("beef 0100 0001 0000 0000 0000 03 777777 07 6578616d706c65 03 6f7267 00 0001 0001");
+  const auto answer = dnsfilter_test::hex(
+      "beef 8180 0001 0001 0000 0000 03 777777 07 6578616d706c65 03 6f7267 00 0001 0001"
+      "c00c 0005 0001 0000012c 000f 01 78 07 6578616d706c65 03 636f6d 00");
+  std::array<std::byte, 512> out;
+  parse_counts::query = 0;
+  parse_counts::message = 0;
+
+  const auto r = f.process(miss, *policy::ip_address::parse("192.0.2.7"), 0, 1'767'225'600, out);
+  REQUIRE(r.what == dnsfilter::filter_outcome::forward);
+  CHECK(parse_counts::query == 1);
+  CHECK(parse_counts::message == 0);
+  const dnsfilter::forward_ticket ticket = r.ticket;  // the packet's buffer may now be reused
+
+  const auto parsed = wire::message_view::parse(answer);  // the caller's one parse of the answer
+  REQUIRE(parsed);
+  CHECK(f.check_response(ticket, *parsed, out).blocked);
+  CHECK(parse_counts::query == 1);
+  CHECK(parse_counts::message == 1);
+}
+#endif
 
 TEST_CASE("loading a plain list reserves in proportion to its text, whatever its lines") {
   namespace lists = dnsfilter::lists;

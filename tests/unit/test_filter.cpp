@@ -228,13 +228,20 @@ TEST_CASE("filter: the answer can be written over the query, in place") {
 
 namespace {
 
-// What process() says of `q` from a filtered customer: forward, for names
+// The ticket process() gives `q` from a filtered customer: forward, for names
 // the list does not block.
-filter_result asked(fixture& fx, const query_packet& q) {
+forward_ticket asked(fixture& fx, const query_packet& q) {
   std::array<std::byte, 512> scratch;
   const filter_result r = fx.f.process(q.bytes, customer, 0, now, scratch);
   REQUIRE(r.what == filter_outcome::forward);
-  return r;
+  return r.ticket;
+}
+
+// An upstream answer as the upstream transaction hands it over: validated and parsed once.
+wire::message_view parsed(std::span<const std::byte> response) {
+  auto m = wire::message_view::parse(response);
+  REQUIRE(m);
+  return *m;
 }
 
 // An upstream answer to `q`: the CNAME chain given as (owner, target) pairs in
@@ -268,7 +275,7 @@ TEST_CASE("filter: CNAME cloaking in upstream answers") {
     const auto response = upstream_answer(
         q, {{"www.shop.example", "shop.cdn.example"}, {"shop.cdn.example", "x.tracker.evil.example"}},
         "x.tracker.evil.example");
-    const response_result r = fx.f.check_response(asked(fx, q), response, fx.out);
+    const response_result r = fx.f.check_response(asked(fx, q), parsed(response), fx.out);
     REQUIRE(r.blocked);
     CHECK(r.entry->id == "XX-20250109-0001");
     CHECK(r.cname == *wire::name::from_text("x.tracker.evil.example"));
@@ -283,35 +290,69 @@ TEST_CASE("filter: CNAME cloaking in upstream answers") {
   SUBCASE("records out of order are still followed") {
     const auto response = upstream_answer(
         q, {{"shop.cdn.example", "nx.example"}, {"www.shop.example", "shop.cdn.example"}}, nullptr);
-    const response_result r = fx.f.check_response(asked(fx, q), response, fx.out);
+    const response_result r = fx.f.check_response(asked(fx, q), parsed(response), fx.out);
     REQUIRE(r.blocked);
     CHECK(parse_back(r.answer).rcode() == wire::rcode::nxdomain);
   }
   SUBCASE("a clean chain, an exception, and CNAMEs outside the chain are left alone") {
-    CHECK_FALSE(fx.f.check_response(asked(fx, q), upstream_answer(q, {{"www.shop.example", "cdn.example"}}, "cdn.example"),
+    CHECK_FALSE(fx.f.check_response(asked(fx, q), parsed(upstream_answer(q, {{"www.shop.example", "cdn.example"}}, "cdn.example")),
                                     fx.out)
                     .blocked);
-    CHECK_FALSE(fx.f.check_response(asked(fx, q), upstream_answer(q, {{"www.shop.example", "good.evil.example"}}, nullptr),
+    CHECK_FALSE(fx.f.check_response(asked(fx, q), parsed(upstream_answer(q, {{"www.shop.example", "good.evil.example"}}, nullptr)),
                                     fx.out)
                     .blocked);
-    CHECK_FALSE(fx.f.check_response(asked(fx, q), upstream_answer(q, {{"unrelated.example", "evil.example"}}, nullptr),
+    CHECK_FALSE(fx.f.check_response(asked(fx, q), parsed(upstream_answer(q, {{"unrelated.example", "evil.example"}}, nullptr)),
                                     fx.out)
                     .blocked);
   }
   SUBCASE("a drop entry in the chain: blocked, nothing to send") {
     const response_result r =
-        fx.f.check_response(asked(fx, q), upstream_answer(q, {{"www.shop.example", "drop.example"}}, nullptr), fx.out);
+        fx.f.check_response(asked(fx, q), parsed(upstream_answer(q, {{"www.shop.example", "drop.example"}}, nullptr)), fx.out);
     CHECK(r.blocked);
     CHECK(r.answer.empty());
   }
   SUBCASE("a CNAME loop terminates") {
     const auto response =
         upstream_answer(q, {{"www.shop.example", "a.example"}, {"a.example", "www.shop.example"}}, nullptr);
-    CHECK_FALSE(fx.f.check_response(asked(fx, q), response, fx.out).blocked);
+    CHECK_FALSE(fx.f.check_response(asked(fx, q), parsed(response), fx.out).blocked);
   }
-  SUBCASE("garbage from upstream is not blocked (the resolver decides)") {
-    const auto junk = dnsfilter_test::hex("1234 8180 0001 0001");
-    CHECK_FALSE(fx.f.check_response(asked(fx, q), junk, fx.out).blocked);
+  SUBCASE("the ticket is a copy: the query's packet may be gone") {
+    const forward_ticket t = asked(fx, q);
+    const auto response = upstream_answer(q, {{"www.shop.example", "evil.example"}}, nullptr);
+    query_packet other("unrelated.example");  // as if the receive buffer were reused
+    const response_result r = fx.f.check_response(t, parsed(response), fx.out);
+    REQUIRE(r.blocked);
+    const wire::message_view m = parse_back(r.answer);
+    CHECK(m.header().id == q.view.header().id);
+    CHECK(m.read_name_at(m.question().name_offset).view().equals_exact(*wire::name::from_text("WWW.shop.example")));
+    CHECK(m.has_edns());
+  }
+}
+
+TEST_CASE("filter: an exception entry vouches for its name and for what the name aliases") {
+  // The rule lives here, in the library, so that every caller (the resolver,
+  // the firmware example, the C API) applies it alike: an allow-listed name
+  // is forwarded, and its upstream answer is not checked for cloaking.
+  fixture fx;
+  query_packet q("good.evil.example");
+  std::array<std::byte, 512> scratch;
+  const filter_result r = fx.f.process(q.bytes, customer, 0, now, scratch);
+  REQUIRE(r.what == filter_outcome::forward);
+  REQUIRE(r.entry != nullptr);
+  CHECK(r.entry->is_exception());
+  CHECK(r.ticket.exception);
+  CHECK_FALSE(r.ticket.checks_cloaking());
+  const auto response = upstream_answer(q, {{"good.evil.example", "c2.evil.example"}}, nullptr);
+  CHECK_FALSE(fx.f.check_response(r.ticket, parsed(response), fx.out).blocked);
+
+  SUBCASE("a miss is checked") {
+    query_packet plain("www.shop.example");
+    const filter_result m = fx.f.process(plain.bytes, customer, 0, now, scratch);
+    REQUIRE(m.what == filter_outcome::forward);
+    CHECK_FALSE(m.ticket.exception);
+    CHECK(m.ticket.checks_cloaking());
+    CHECK(m.ticket.client == customer);
+    CHECK(m.ticket.time == now);
   }
 }
 
@@ -330,14 +371,14 @@ struct captured_log final : stats::query_log_sink {
 
 TEST_CASE("filter: counts every query exactly, keeps opted-out clients out of counts and log") {
   captured_log log;
-  stats::registry counters{1, {.zone = {}, .query_log = &log}};
+  stats::registry counters{1, {.zone = {}}};
   fixture fx;
   fx.catalogue.store(make_snapshot([] {
     // The sample catalogue again, mapped to counter slots this time.
     match::catalogue copy = sample_catalogue()->source();
     return copy;
   }(), &counters));
-  filter counted{fx.catalogue, fx.policies, fx.responder, &counters.at(0)};
+  filter counted{fx.catalogue, fx.policies, fx.responder, &counters.at(0), &log};
 
   auto run = [&](const char* qname, const char* client, std::uint16_t listener = 0) {
     query_packet q(qname);
@@ -378,10 +419,10 @@ TEST_CASE("filter: counts every query exactly, keeps opted-out clients out of co
 
 TEST_CASE("filter: a query found cloaked in its upstream answer is recounted from passed to filtered") {
   captured_log log;
-  stats::registry counters{1, {.zone = {}, .query_log = &log}};
+  stats::registry counters{1, {.zone = {}}};
   fixture fx;
   fx.catalogue.store(make_snapshot(match::catalogue(sample_catalogue()->source()), &counters));
-  filter counted{fx.catalogue, fx.policies, fx.responder, &counters.at(0)};
+  filter counted{fx.catalogue, fx.policies, fx.responder, &counters.at(0), &log};
 
   query_packet q("www.shop.example");
   const filter_result r = counted.process(q.bytes, addr("192.168.1.9"), 0, now, fx.out);
@@ -389,7 +430,7 @@ TEST_CASE("filter: a query found cloaked in its upstream answer is recounted fro
   CHECK(counters.read().months.begin()->second.passed == 1);  // a read in between sees it passed
 
   const auto response = upstream_answer(q, {{"www.shop.example", "x.tracker.evil.example"}}, nullptr);
-  REQUIRE(counted.check_response(r, response, fx.out).blocked);
+  REQUIRE(counted.check_response(r.ticket, parsed(response), fx.out).blocked);
   const stats::month_counts m = counters.read().months.begin()->second;
   CHECK(m.passed == 0);
   CHECK(m.filtered == 1);
@@ -402,7 +443,7 @@ TEST_CASE("filter: a query found cloaked in its upstream answer is recounted fro
     query_packet mine("www.shop.example");
     const filter_result o = counted.process(mine.bytes, addr("10.0.0.9"), 0, now, fx.out);
     REQUIRE(o.what == filter_outcome::opted_out);
-    CHECK_FALSE(counted.check_response(o, upstream_answer(mine, {{"www.shop.example", "evil.example"}}, nullptr),
+    CHECK_FALSE(counted.check_response(o.ticket, parsed(upstream_answer(mine, {{"www.shop.example", "evil.example"}}, nullptr)),
                                        fx.out)
                     .blocked);
     CHECK(counters.read().months.begin()->second.opted_out == 1);

@@ -71,6 +71,7 @@
 #include <dnsfilter/wire/types.hpp>
 
 #include <array>
+#include <cstring>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -181,6 +182,58 @@ struct settings {
 // The longest EDE text the responder writes, in octets.
 inline constexpr std::size_t max_ede_text = 255;
 
+// What an answer copies from its query: the header's id and flags, whether it
+// spoke EDNS, the size limit, and the question as asked (0x20 case kept). A
+// copy, so that an answer may be written over the query, and so that a query
+// gone upstream can be answered later without its packet.
+struct query_echo {
+  std::uint16_t id = 0;
+  wire::opcode opcode = wire::opcode::query;
+  bool rd = false;
+  bool cd = false;
+  bool has_edns = false;
+  bool dnssec_ok = false;
+  bool has_question = false;
+  wire::rr_type qtype{};
+  wire::rr_class qclass{};
+  std::size_t limit = 512;
+  std::uint8_t qname_size = 1;
+  std::uint8_t qname_labels = 0;
+  std::array<std::byte, wire::max_name_length> qname_bytes;  // only qname_size octets are set
+
+  void set_header(const wire::header& h) noexcept {
+    id = h.id;
+    opcode = h.opcode;
+    rd = h.rd;
+    cd = h.cd;
+  }
+
+  void set_question(wire::name_view name, wire::rr_type type, wire::rr_class klass) noexcept {
+    std::memcpy(qname_bytes.data(), name.data(), name.size());
+    qname_size = static_cast<std::uint8_t>(name.size());
+    qname_labels = static_cast<std::uint8_t>(name.label_count());
+    qtype = type;
+    qclass = klass;
+    has_question = true;
+  }
+
+  static query_echo of(const wire::query_view& query, transport via) noexcept {
+    query_echo e;
+    e.set_header(query.header());
+    e.has_edns = query.has_edns();
+    e.dnssec_ok = e.has_edns && query.edns().dnssec_ok;
+    e.limit = answer_limit(query, via);
+    e.set_question(query.qname(), query.qtype(), query.qclass());
+    return e;
+  }
+
+  wire::name_view qname() const noexcept {
+    return wire::name_view::from_trusted(qname_bytes.data(), qname_size, qname_labels);
+  }
+  // Answer records take the query's class; a QCLASS of ANY is answered in IN.
+  wire::rr_class record_class() const noexcept { return qclass == wire::rr_class::any ? wire::rr_class::in : qclass; }
+};
+
 // ---------------------------------------------------------------------------
 // The responder.
 
@@ -199,9 +252,13 @@ class responder {
   // The answer to `query` for a hit on an entry (see the table at the top of
   // this file). action::drop gives an empty span; action::pass is
   // errc::out_of_range. `out` may be the buffer `query` views.
-  DNSFILTER_DECL result<std::span<const std::byte>> respond(const wire::query_view& query, const hit_answer& hit,
-                                                             std::span<std::byte> out,
-                                                             transport via = transport::udp) const noexcept;
+  result<std::span<const std::byte>> respond(const wire::query_view& query, const hit_answer& hit,
+                                             std::span<std::byte> out, transport via = transport::udp) const noexcept {
+    return respond(query_echo::of(query, via), hit, out);
+  }
+  // The same for a query known by its echo (a query answered after it went upstream).
+  DNSFILTER_DECL result<std::span<const std::byte>> respond(const query_echo& query, const hit_answer& hit,
+                                                             std::span<std::byte> out) const noexcept;
 
   // A bare answer with this rcode: the question, and for an EDNS query our OPT
   // with the EDE if one is given — REFUSED with EDE 18 (Prohibited) for a
@@ -209,9 +266,15 @@ class responder {
   // upstream failed. An rcode above 15 needs the OPT to carry its high bits,
   // so without EDNS it is errc::out_of_range. The EDE text must not point
   // into `out`.
+  result<std::span<const std::byte>> error_answer(const wire::query_view& query, wire::rcode rcode,
+                                                  std::span<std::byte> out,
+                                                  std::optional<wire::extended_error> ede = std::nullopt,
+                                                  transport via = transport::udp) const noexcept {
+    return error_answer(query_echo::of(query, via), rcode, out, ede);
+  }
   DNSFILTER_DECL result<std::span<const std::byte>> error_answer(
-      const wire::query_view& query, wire::rcode rcode, std::span<std::byte> out,
-      std::optional<wire::extended_error> ede = std::nullopt, transport via = transport::udp) const noexcept;
+      const query_echo& query, wire::rcode rcode, std::span<std::byte> out,
+      std::optional<wire::extended_error> ede = std::nullopt) const noexcept;
 
   // The answer to a packet check_query rejected. One that parsed (NOTIMP,
   // BADVERS) is answered by error_answer, with its question and OPT. One that
@@ -231,9 +294,8 @@ class responder {
   DNSFILTER_DECL std::string_view ede_text(std::string_view id, std::span<char, max_ede_text> buffer) const noexcept;
 
  private:
-  struct echo;
   struct content;
-  DNSFILTER_DECL std::span<const std::byte> write(const echo& from, const content& what,
+  DNSFILTER_DECL std::span<const std::byte> write(const query_echo& from, const content& what,
                                                   std::span<std::byte> out) const noexcept;
 
   sinkhole::settings settings_;

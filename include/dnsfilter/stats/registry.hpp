@@ -7,7 +7,7 @@
 //   stats::recorder& rec = reg.at(i);
 //   rec.count_opted_out(now);                                  // client opted out
 //   rec.count_passed(now);                                     // no entry matched
-//   rec.count_hit(now, slots.of(hit.entry), entry.action, &details);   // an entry matched
+//   rec.count_hit(now, slots.of(hit.entry), entry.action);     // an entry matched
 //
 //   // anywhere, any time (a metrics endpoint, a timer that persists):
 //   stats::totals t = reg.read();                              // exact: every count so far
@@ -52,7 +52,6 @@
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/match/catalogue.hpp>
 #include <dnsfilter/stats/calendar.hpp>
-#include <dnsfilter/stats/query_log.hpp>
 #include <dnsfilter/stats/totals.hpp>
 
 #include <tsl/robin_map.h>
@@ -76,7 +75,7 @@ class registry;
 struct entry_slots {
   std::uint32_t entry = 0;     // slot of the entry's key
   std::uint32_t category = 0;  // slot of the entry's category
-  std::string_view key;        // the key itself (for the query log); owned by the registry
+  std::string_view key;        // the key itself; owned by the registry
 };
 
 // Entry index → slots, for one catalogue snapshot. Made by registry::map; must
@@ -96,16 +95,8 @@ class slot_map {
   std::vector<entry_slots> slots_;
 };
 
-// What the query log needs of a filtered query beyond what the recorder knows.
-struct query_details {
-  policy::ip_address client;
-  wire::name_view qname;
-  wire::rr_type qtype = wire::rr_type::a;
-};
-
 struct registry_options {
-  stats::zone zone;                    // months are months of this zone (UTC by default)
-  query_log_sink* query_log = nullptr;  // receives filtered queries; must outlive the registry
+  stats::zone zone;  // months are months of this zone (UTC by default)
 };
 
 namespace detail {
@@ -145,7 +136,6 @@ struct alignas(cache_line) month_block {
 // What the recorders read of their registry.
 struct shared_state {
   stats::zone zone;
-  query_log_sink* query_log = nullptr;
   // Slots assigned so far: the size a new block gets.
   std::atomic<std::uint32_t> entry_slots{0}, category_slots{0};
 };
@@ -172,15 +162,13 @@ class alignas(detail::cache_line) recorder {
   // A query that an entry matched, answered with `taken` (the entry's action,
   // or whatever the resolver did instead): `pass` counts as passed, every other
   // action as filtered; the hit counts under the entry, its category and
-  // `taken`. A filtered query goes to the registry's query log, if it has one
-  // and `details` is given.
-  void count_hit(match::timestamp now, const entry_slots& slots, match::action taken,
-                 const query_details* details = nullptr) noexcept {
+  // `taken`. Counting is all it does: logging the query is the caller's step.
+  void count_hit(match::timestamp now, const entry_slots& slots, match::action taken) noexcept {
     detail::month_block* b = block_for(now, slots.entry + 1, slots.category + 1);
     if (b == nullptr) return;
     const bool filtered = taken != match::action::pass;
     detail::bump(filtered ? b->filtered : b->passed);
-    count_entry(*b, now, slots, taken, details);
+    count_entry(*b, slots, taken);
   }
 
   // A query counted as passed by this recorder (count_passed, with the same
@@ -189,13 +177,12 @@ class alignas(detail::cache_line) recorder {
   // counts as a hit of `slots` with `taken` (never pass). Call it on the
   // recorder that counted the query: the correction is made when the month's
   // blocks are folded, in the order the recorder wrote them.
-  void count_reclassified(match::timestamp now, const entry_slots& slots, match::action taken,
-                          const query_details* details = nullptr) noexcept {
+  void count_reclassified(match::timestamp now, const entry_slots& slots, match::action taken) noexcept {
     detail::month_block* b = block_for(now, slots.entry + 1, slots.category + 1);
     if (b == nullptr || taken == match::action::pass) return;
     detail::bump(b->reclassified);
     detail::bump(b->filtered);
-    count_entry(*b, now, slots, taken, details);
+    count_entry(*b, slots, taken);
   }
 
  private:
@@ -211,14 +198,11 @@ class alignas(detail::cache_line) recorder {
       return b;
     return move_to(now, entries, categories);
   }
-  // What every hit counts besides passed/filtered, and the query-log line of a filtered one.
-  void count_entry(detail::month_block& b, match::timestamp now, const entry_slots& slots, match::action taken,
-                   const query_details* details) noexcept {
+  // What every hit counts besides passed/filtered.
+  void count_entry(detail::month_block& b, const entry_slots& slots, match::action taken) noexcept {
     detail::bump(b.by_action[action_slot(taken)]);
     detail::bump(b.entry(slots.entry));
     detail::bump(b.category(slots.category));
-    if (taken != match::action::pass && details != nullptr && shared_->query_log != nullptr)
-      shared_->query_log->write({now, details->client, details->qname, details->qtype, slots.key, taken});
   }
   // The cold path of block_for: a new block, published to readers.
   DNSFILTER_DECL detail::month_block* move_to(match::timestamp now, std::uint32_t entries,

@@ -62,7 +62,6 @@ stats::query_record record_of(wire::name_view name, std::string_view entry = "XX
 }
 
 }  // namespace
-
 TEST_CASE("query log: SipHash-2-4 gives the paper's test vectors") {
   std::array<std::uint8_t, 16> key;
   std::iota(key.begin(), key.end(), std::uint8_t{0});
@@ -201,38 +200,4 @@ TEST_CASE("query log: the writers send whole lines to a FILE* and to a descripto
   closed.write(r);
   CHECK(closed.failed() == 1);
   CHECK(closed.written() == 0);
-}
-
-TEST_CASE("query log: the recorder logs filtered queries only, never opted-out clients or exceptions") {
-  capture_sink sink;
-  stats::registry_options opt;
-  opt.query_log = &sink;
-  stats::registry reg{1, opt};
-  match::catalogue cat;
-  const auto source = cat.add_source("allow.txt");
-  match::entry block;
-  block.id = "XX-1";
-  cat.add_entry(block);
-  match::entry exception;
-  exception.source = source;
-  exception.action = match::action::pass;
-  cat.add_entry(exception);
-  const auto slots = reg.map(cat);
-
-  const auto name = wire::name::from_text("c2.evil.example").value();
-  const stats::query_details details{ip_address::parse("198.51.100.9").value(), name, wire::rr_type::a};
-  auto& rec = reg.at(0);
-  rec.count_opted_out(jan_15_10h);  // nothing about the query can even be passed
-  rec.count_passed(jan_15_10h);
-  rec.count_hit(jan_15_10h, slots.of(1), match::action::pass, &details);      // an exception: not filtered
-  rec.count_hit(jan_15_10h, slots.of(0), match::action::sinkhole);            // no details: counted only
-  rec.count_hit(jan_15_10h + 1, slots.of(0), match::action::refused, &details);
-  REQUIRE(sink.lines.size() == 1);
-  CHECK(sink.lines[0] ==
-        R"({"time":"2026-01-15T10:00:01Z","client":"198.51.100.0/24","name":"c2.evil.example.","type":"A",)"
-        R"("entry":"XX-1","action":"refused"})"
-        "\n");
-  const auto t = reg.read();
-  CHECK(t.months.begin()->second.filtered == 2);
-  CHECK(t.months.begin()->second.by_entry.at("allow.txt") == 1);
 }

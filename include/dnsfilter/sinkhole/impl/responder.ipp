@@ -10,55 +10,6 @@
 
 namespace dnsfilter::sinkhole {
 
-// What an answer copies from its query. Gathered in full before the first
-// write, because the answer may be written over the query: the question
-// name is copied too, so the writer never reads bytes it is overwriting.
-struct responder::echo {
-  std::uint16_t id = 0;
-  wire::opcode opcode = wire::opcode::query;
-  bool rd = false;
-  bool cd = false;
-  bool has_edns = false;
-  bool dnssec_ok = false;
-  bool has_question = false;
-  wire::rr_type qtype{};
-  wire::rr_class qclass{};
-  std::size_t limit = 512;
-  std::uint8_t qname_size = 1;
-  std::uint8_t qname_labels = 0;
-  std::array<std::byte, wire::max_name_length> qname_bytes;  // only qname_size octets are set
-
-  void set_header(const wire::header& h) noexcept {
-    id = h.id;
-    opcode = h.opcode;
-    rd = h.rd;
-    cd = h.cd;
-  }
-
-  void set_question(wire::name_view name, wire::rr_type type, wire::rr_class klass) noexcept {
-    std::memcpy(qname_bytes.data(), name.data(), name.size());
-    qname_size = static_cast<std::uint8_t>(name.size());
-    qname_labels = static_cast<std::uint8_t>(name.label_count());
-    qtype = type;
-    qclass = klass;
-    has_question = true;
-  }
-
-  void read(const wire::query_view& query, transport via) noexcept {
-    set_header(query.header());
-    has_edns = query.has_edns();
-    dnssec_ok = has_edns && query.edns().dnssec_ok;
-    limit = answer_limit(query, via);
-    set_question(query.qname(), query.qtype(), query.qclass());
-  }
-
-  wire::name_view qname() const noexcept {
-    return wire::name_view::from_trusted(qname_bytes.data(), qname_size, qname_labels);
-  }
-  // Answer records take the query's class; a QCLASS of ANY is answered in IN.
-  wire::rr_class record_class() const noexcept { return qclass == wire::rr_class::any ? wire::rr_class::in : qclass; }
-};
-
 // What follows the question.
 struct responder::content {
   wire::rcode rcode = wire::rcode::noerror;
@@ -84,7 +35,7 @@ DNSFILTER_DECL responder::responder(sinkhole::settings s) : settings_(std::move(
   soa_rdata_size_ = static_cast<std::size_t>(p - soa_rdata_.data());
 }
 
-DNSFILTER_DECL std::span<const std::byte> responder::write(const echo& from, const content& what,
+DNSFILTER_DECL std::span<const std::byte> responder::write(const query_echo& from, const content& what,
                                                            std::span<std::byte> out) const noexcept {
   wire::message_writer w{out, from.limit};
   auto& h = w.header();
@@ -125,15 +76,12 @@ DNSFILTER_DECL std::span<const std::byte> responder::write(const echo& from, con
   return w.finish();
 }
 
-DNSFILTER_DECL result<std::span<const std::byte>> responder::respond(const wire::query_view& query,
-                                                                      const hit_answer& hit, std::span<std::byte> out,
-                                                                      transport via) const noexcept {
+DNSFILTER_DECL result<std::span<const std::byte>> responder::respond(const query_echo& from, const hit_answer& hit,
+                                                                      std::span<std::byte> out) const noexcept {
   if (hit.action == match::action::pass) return errc::out_of_range;
   if (hit.action == match::action::drop) return std::span<const std::byte>{};
   if (out.size() < wire::header_size) return errc::no_space;
 
-  echo from;
-  from.read(query, via);
   content what;
   switch (hit.action) {
     case match::action::sinkhole:
@@ -171,17 +119,14 @@ DNSFILTER_DECL result<std::span<const std::byte>> responder::respond(const wire:
   return write(from, what, out);
 }
 
-DNSFILTER_DECL result<std::span<const std::byte>> responder::error_answer(const wire::query_view& query,
-                                                                           wire::rcode rcode, std::span<std::byte> out,
-                                                                           std::optional<wire::extended_error> ede,
-                                                                           transport via) const noexcept {
+DNSFILTER_DECL result<std::span<const std::byte>> responder::error_answer(
+    const query_echo& from, wire::rcode rcode, std::span<std::byte> out,
+    std::optional<wire::extended_error> ede) const noexcept {
   // The writer carries 4 rcode bits in the header and 4 more in the OPT.
   const auto code = static_cast<std::uint16_t>(rcode);
-  if (code > 0xFF || (code > 0x0F && !query.has_edns())) return errc::out_of_range;
+  if (code > 0xFF || (code > 0x0F && !from.has_edns)) return errc::out_of_range;
   if (out.size() < wire::header_size) return errc::no_space;
 
-  echo from;
-  from.read(query, via);
   content what;
   what.rcode = rcode;
   if (ede && from.has_edns && settings_.extended_errors) {
@@ -204,7 +149,7 @@ DNSFILTER_DECL result<std::span<const std::byte>> responder::reject(const query_
   }
   if (out.size() < wire::header_size) return errc::no_space;
 
-  echo from;
+  query_echo from;
   const auto h = wire::header::decode(packet.data());
   from.set_header(h);
   from.limit = via == transport::tcp ? 65535 : 512;  // the client's EDNS size is unknown

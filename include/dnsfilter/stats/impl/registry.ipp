@@ -67,7 +67,6 @@ DNSFILTER_DECL detail::month_block* recorder::move_to(match::timestamp now, std:
 DNSFILTER_DECL registry::registry(std::size_t recorders, const registry_options& options)
     : size_(std::max<std::size_t>(recorders, 1)), recorders_(new recorder[size_]) {
   shared_.zone = options.zone;
-  shared_.query_log = options.query_log;
   archive_.zone = options.zone;
   for (std::size_t i = 0; i < size_; ++i) recorders_[i].shared_ = &shared_;
 }

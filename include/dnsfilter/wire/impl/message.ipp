@@ -45,6 +45,7 @@ namespace dnsfilter::wire {
 
 
 DNSFILTER_DECL result<message_view> message_view::parse(std::span<const std::byte> message) noexcept {
+  DNSFILTER_COUNT_PARSE(message);
   if (message.size() < header_size) return errc::truncated;
   message_view v;
   v.bytes_ = message;

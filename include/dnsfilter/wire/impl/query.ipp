@@ -7,6 +7,7 @@
 namespace dnsfilter::wire {
 
 DNSFILTER_DECL result<query_view> query_view::parse(std::span<const std::byte> packet) noexcept {
+  DNSFILTER_COUNT_PARSE(query);
   const std::byte* const p = packet.data();
   const std::size_t size = packet.size();
   if (DNSFILTER_UNLIKELY(size < header_size + 5)) {
