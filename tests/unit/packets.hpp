@@ -1,5 +1,5 @@
-// Test packets built with the library's own writer: a query with optional
-// EDNS options, and an upstream response with a CNAME chain.
+// A test query built with the library's own writer, with optional EDNS
+// options and ECS, parsed back into a query_view.
 #pragma once
 
 #include <dnsfilter/wire/edns.hpp>
@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 
