@@ -16,7 +16,6 @@
 //   BM_build<M>/n           the matcher built from a catalogue; counters bytes_per_rule
 //   BM_build_from_file<M>/n loading a plain list file from /tmp + building (when the loader exists)
 #include <dnsfilter/match/hashed.hpp>
-#include <dnsfilter/match/naive.hpp>
 #include <dnsfilter/match/trie.hpp>
 #if __has_include(<dnsfilter/lists/plain.hpp>)
 #include <dnsfilter/lists/file.hpp>
@@ -27,6 +26,7 @@
 #include <benchmark/benchmark.h>
 
 #include "generate.hpp"
+#include "naive_matcher.hpp"  // tests/support
 
 #include <algorithm>
 #include <array>

@@ -5,7 +5,9 @@
 
 The recipe lives in conan/ and packages the repository it sits in: export_sources()
 copies the library's sources from the parent directory, and set_version() reads
-the version from the top-level CMakeLists.txt, so there is one version to bump.
+the version from the top-level CMakeLists.txt. The version is also written in
+include/dnsfilter/config.hpp (tests/unit/test_smoke.cpp checks that it matches)
+and ports/dnsfilter/vcpkg.json: bump all three.
 
 Consumers get the same names as our own CMake install exports:
 find_package(dnsfilter CONFIG REQUIRED) and the target dnsfilter::dnsfilter

@@ -1,4 +1,4 @@
-// dnsfilter-embed LIST [PORT [UPSTREAM [UPSTREAM_PORT]]] (defaults 5300, 127.0.0.1, 53): the library as
+// dnsfilter-embed [FORMAT:]LIST [PORT [UPSTREAM [UPSTREAM_PORT]]] (defaults 5300, 127.0.0.1, 53): the library as
 // firmware embeds it. Blocked names get the sinkhole answer; the rest is relayed to UPSTREAM one query at
 // a time (examples/resolver shows concurrent, spoof-resistant forwarding, a cache and statistics).
 #include <dnsfilter/dnsfilter.hpp>
@@ -20,9 +20,14 @@ static sockaddr_in endpoint(const char* ip, int port) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 2) return std::fputs("usage: dnsfilter-embed LIST [PORT [UPSTREAM [UPSTREAM_PORT]]]\n", stderr), 2;
+  if (argc < 2) return std::fputs("usage: dnsfilter-embed [FORMAT:]LIST [PORT [UPSTREAM [UPSTREAM_PORT]]]\n", stderr), 2;
+  lists::diagnostic why;  // the loader's own message: load_file leaves errno as it found it
+  auto list = lists::parse_list_argument(argv[1], &why);
+  if (!list) return std::fprintf(stderr, "dnsfilter-embed: %s\n", why.message.c_str()), 2;
   match::catalogue cat;
-  if (!lists::load_file(argv[1], lists::format::automatic, cat, {})) return std::perror(argv[1]), 1;
+  const auto loaded = lists::load_file(list->path, list->format, cat, {}, &why);
+  if (!loaded) return std::fprintf(stderr, "%s\n", lists::to_string(list->path, why).c_str()), 1;
+  for (const auto& d : loaded->diagnostics) std::fprintf(stderr, "%s\n", lists::to_string(list->path, d).c_str());
   const filter::catalogue_handle catalogue{make_snapshot(std::move(cat))};
   const policy::policy_set_handle policies{std::make_shared<const policy::policy_set>()};  // nobody opted out
   sinkhole::settings settings;

@@ -4,9 +4,10 @@
 //
 //   dnsfilter-match [--strict] [--at YYYY-MM-DD] LIST... -- NAME...
 //
-// Every LIST is loaded in the format detected from its name and content
-// (plain, hosts, adblock, RPZ or the operator's TSV/CSV catalogue); a report
-// line per list goes to standard error. Each NAME then gets one line:
+// Every LIST is [FORMAT:]FILE (lists::parse_list_argument): FILE is loaded
+// in FORMAT, or in the format detected from its name and content (plain,
+// hosts, adblock, RPZ or the operator's TSV/CSV catalogue); a report line per
+// list goes to standard error. Each NAME then gets one line:
 //
 //   www.evil.example.   sinkhole  XX-20250109-0001  backdoor  (rule evil.example.)
 //   www.example.org.    pass      -                           (no rule)
@@ -27,7 +28,9 @@ namespace lists = dnsfilter::lists;
 namespace match = dnsfilter::match;
 
 int usage() {
-  std::fputs("usage: dnsfilter-match [--strict] [--at YYYY-MM-DD] LIST... -- NAME...\n", stderr);
+  std::fputs("usage: dnsfilter-match [--strict] [--at YYYY-MM-DD] [FORMAT:]LIST... -- NAME...\n"
+             "FORMAT: plain, hosts, adblock, rpz, catalogue or auto (the default)\n",
+             stderr);
   return 2;
 }
 
@@ -36,7 +39,8 @@ int usage() {
 int main(int argc, char** argv) {
   bool strict = false;
   match::timestamp at = static_cast<match::timestamp>(std::time(nullptr));
-  std::vector<std::string> files, names;
+  std::vector<lists::list_argument> files;
+  std::vector<std::string> names;
   bool in_names = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -55,18 +59,21 @@ int main(int argc, char** argv) {
     } else if (!arg.empty() && arg[0] == '-') {
       return usage();
     } else {
-      files.emplace_back(arg);
+      lists::diagnostic why;
+      auto list = lists::parse_list_argument(arg, &why);
+      if (!list) return std::fprintf(stderr, "dnsfilter-match: %s\n", why.message.c_str()), 2;
+      files.push_back(std::move(*list));
     }
   }
   if (files.empty()) return usage();
 
   match::catalogue cat;
   int status = 0;
-  for (const auto& path : files) {
+  for (const auto& [format, path] : files) {
     lists::load_options options;
     options.strict = strict;
     lists::diagnostic why;
-    auto report = lists::load_file(path, lists::format::automatic, cat, options, &why);
+    auto report = lists::load_file(path, format, cat, options, &why);
     if (!report) {
       std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str());
       status = 1;

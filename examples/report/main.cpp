@@ -3,7 +3,7 @@
 // operator's catalogue of reputation entries (TSV/CSV, see lists/catalogue.hpp).
 //
 //   dnsfilter-report --stats FILE --from YYYY-MM --to YYYY-MM [--out DIR]
-//                    [--scale auto|log|linear] CATALOGUE...
+//                    [--scale auto|log|linear] [FORMAT:]CATALOGUE...
 //
 // Writes into DIR (default "."):
 //   report.md    the report: the entries active in the period (identifier,
@@ -43,7 +43,7 @@ namespace stats = dnsfilter::stats;
 int usage() {
   std::fputs(
       "usage: dnsfilter-report --stats FILE --from YYYY-MM --to YYYY-MM [--out DIR] [--scale auto|log|linear] "
-      "CATALOGUE...\n",
+      "[FORMAT:]CATALOGUE...\n",
       stderr);
   return 2;
 }
@@ -260,7 +260,7 @@ bool write_text(const std::string& path, const std::string& text) {
 
 int main(int argc, char** argv) {
   std::string stats_path, out_dir = ".";
-  std::vector<std::string> catalogues;
+  std::vector<lists::list_argument> catalogues;
   stats::month_index from = 0, to = 0;
   scale chart_scale = scale::automatic;
   for (int i = 1; i < argc; ++i) {
@@ -285,7 +285,10 @@ int main(int argc, char** argv) {
     } else if (!arg.empty() && arg[0] == '-') {
       return usage();
     } else {
-      catalogues.emplace_back(arg);
+      lists::diagnostic why;
+      auto catalogue = lists::parse_list_argument(arg, &why);
+      if (!catalogue) return std::fprintf(stderr, "dnsfilter-report: %s\n", why.message.c_str()), 2;
+      catalogues.push_back(std::move(*catalogue));
     }
   }
   if (stats_path.empty() || from == 0 || to == 0 || catalogues.empty()) return usage();
@@ -296,8 +299,8 @@ int main(int argc, char** argv) {
   if (!counts) return std::fprintf(stderr, "%s\n", lists::to_string(stats_path, why).c_str()), 1;
 
   match::catalogue cat;
-  for (const auto& path : catalogues) {
-    auto report = lists::load_file(path, lists::format::automatic, cat, {}, &why);
+  for (const auto& [format, path] : catalogues) {
+    auto report = lists::load_file(path, format, cat, {}, &why);
     if (!report) return std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str()), 1;
     for (const auto& d : report->diagnostics) std::fprintf(stderr, "%s\n", lists::to_string(path, d).c_str());
   }

@@ -570,19 +570,15 @@ bool config_from(const po::variables_map& vm, config& out, std::vector<std::stri
 
   if (vm.count("list")) {
     for (const auto& spec : vm["list"].as<strings>()) {
-      list_config l;
-      l.path = spec;
-      const std::size_t colon = spec.find(':');
-      if (colon != std::string::npos && colon > 0) {
-        const std::string_view prefix = std::string_view(spec).substr(0, colon);
-        if (prefix == "auto") {
-          l.path = spec.substr(colon + 1);
-        } else if (auto f = dnsfilter::lists::parse_format(prefix)) {
-          l.format = *f;
-          l.path = spec.substr(colon + 1);
-        }
+      dnsfilter::lists::diagnostic why;
+      auto argument = dnsfilter::lists::parse_list_argument(spec, &why);
+      if (!argument) {
+        fail("--list: " + why.message);
+        continue;
       }
-      if (l.path.empty()) fail("--list: empty path in '" + spec + "'");
+      list_config l;
+      l.format = argument->format;
+      l.path = std::move(argument->path);
       c.lists.push_back(l);
     }
   }

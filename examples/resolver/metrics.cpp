@@ -108,7 +108,7 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
            RESOLVER_SUM(sinkholed));
   e.single("dnsfilter_resolver_cloaked_total", "counter",
            "Upstream answers replaced because their CNAME chain led to a blocked name.", RESOLVER_SUM(cloaked));
-  e.single("dnsfilter_resolver_opted_out_total", "counter", "Queries of opted-out clients (forwarded unfiltered).",
+  e.single("dnsfilter_resolver_opted_out_total", "counter", "Well-formed queries of opted-out clients, answered unfiltered (from the cache or upstream).",
            RESOLVER_SUM(opted_out));
   e.single("dnsfilter_resolver_forwarded_total", "counter", "Queries sent upstream (cache misses).", RESOLVER_SUM(forwarded));
   e.single("dnsfilter_resolver_coalesced_total", "counter",

@@ -21,11 +21,20 @@
 
 namespace resolver {
 
+// The integer whose bytes, most significant first, are b[0 .. sizeof(T)):
+// assembled by shifts, so the value does not depend on the host's byte order.
+template <class T>
+constexpr T from_bytes(const unsigned char* b) noexcept {
+  T v = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) v = static_cast<T>((v << 8) | b[i]);
+  return v;
+}
+
 class secure_random {
  public:
-  std::uint16_t u16() { return static_cast<std::uint16_t>(take(2)); }
-  std::uint32_t u32() { return static_cast<std::uint32_t>(take(4)); }
-  std::uint64_t u64() { return take(8); }
+  std::uint16_t u16() { return take<std::uint16_t>(); }
+  std::uint32_t u32() { return take<std::uint32_t>(); }
+  std::uint64_t u64() { return take<std::uint64_t>(); }
 
   // Uniform in [0, n) for n > 0, without modulo bias (rejection sampling).
   std::uint32_t below(std::uint32_t n) {
@@ -52,10 +61,11 @@ class secure_random {
   }
 
  private:
-  std::uint64_t take(std::size_t bytes) {
-    std::uint64_t v = 0;
-    fill(&v, bytes);
-    return v;
+  template <class T>
+  T take() {
+    unsigned char b[sizeof(T)];
+    fill(b, sizeof b);
+    return from_bytes<T>(b);
   }
 
   void refill() {

@@ -61,6 +61,8 @@ enum class errc : int {
   bad_stats_file,
   // A file that could not be written (or atomically replaced).
   write_failed,
+  // An argument the operation does not accept (errc::ok given to result<T> as an error, say).
+  invalid_argument,
 };
 
 namespace detail {

@@ -1,5 +1,5 @@
 // dnsfilter — FQDN matching: the catalogue and the matchers.
-// The naive baseline (match/naive.hpp) is left out: it exists for benchmarks.
+// The naive baseline is not part of the library: it lives in tests/support/, for tests and benchmarks.
 #pragma once
 
 #include <dnsfilter/match/catalogue.hpp>

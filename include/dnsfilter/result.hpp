@@ -28,7 +28,8 @@ class [[nodiscard]] result {
   result(T&& value) noexcept(std::is_nothrow_move_constructible_v<T>) : error_(errc::ok) {
     std::construct_at(std::addressof(value_), std::move(value));
   }
-  result(errc error) noexcept : error_(error) { assert(error != errc::ok); }
+  // errc::ok is no error and there is no value to hold: that becomes errc::invalid_argument, in every build.
+  result(errc error) noexcept : error_(error == errc::ok ? errc::invalid_argument : error) {}
 
   result(const result& other) noexcept(std::is_nothrow_copy_constructible_v<T>) : error_(other.error_) {
     if (has_value()) std::construct_at(std::addressof(value_), other.value_);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dnsfilter-match end to end: the sample lists in tests/data/lists loaded
 # through lists::load_file, compiled, and queried. Checks decisions, the
-# validity window, exceptions, IDN input and the strict mode's failure.
+# validity window, exceptions, IDN input, the strict mode's failure and the
+# [FORMAT:]FILE form.
 #
 # usage: match_cli.sh PATH/TO/dnsfilter-match PATH/TO/tests/data/lists
 set -euo pipefail
@@ -41,6 +42,19 @@ if "$bin" --strict "$work/list.txt" -- good.example >"$work/strict" 2>"$work/str
 else
     expect "$work/strict.err" 'list\.txt:2: ' "strict mode fails with the line number"
 fi
+
+# [FORMAT:]FILE, as the resolver's --list takes it: the format overrides detection.
+printf '0.0.0.0 hosts-line.example\n' >"$work/as-plain"
+"$bin" "hosts:$work/as-plain" -- hosts-line.example >"$work/format" 2>"$work/format.err"
+expect "$work/format" '^hosts-line\.example\.	sinkhole' "hosts:FILE loads a hosts file without a telling name"
+expect "$work/format.err" 'as-plain: 1 loaded, 0 skipped, 0 invalid' "... with its path after the format"
+"$bin" "plain:$work/as-plain" -- hosts-line.example >"$work/plain" 2>"$work/plain.err" || true
+expect "$work/plain.err" 'as-plain: 0 loaded, 0 skipped, 1 invalid' "plain:FILE forces the plain format"
+rc=0
+"$bin" "zone:$work/as-plain" -- x.example >/dev/null 2>"$work/unknown.err" || rc=$?
+if [[ $rc -eq 2 ]]; then echo "ok   - an unknown FORMAT is a usage error (2)"; else
+    echo "FAIL - an unknown FORMAT exited $rc, not 2"; failures=$((failures + 1)); fi
+expect "$work/unknown.err" "unknown list format 'zone'" "... that names the format"
 
 echo "match cli: $failures failure(s)"
 exit $((failures > 0))

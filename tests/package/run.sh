@@ -79,6 +79,11 @@ install_library() {
     cmake --build "${work}/build-${mode}"
     cmake --install "${work}/build-${mode}"
     test -f "${work}/prefix-${mode}/include/dnsfilter/dnsfilter.hpp"
+    # Test and benchmark support (tests/support) is not part of the package.
+    if grep -rl "naive_matcher" "${work}/prefix-${mode}/include"; then
+        echo "the install ships the naive test matcher" >&2
+        return 1
+    fi
     find "${work}/prefix-${mode}" -type f | sort
 }
 

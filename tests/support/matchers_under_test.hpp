@@ -3,8 +3,9 @@
 #pragma once
 
 #include <dnsfilter/match/hashed.hpp>
-#include <dnsfilter/match/naive.hpp>
 #include <dnsfilter/match/trie.hpp>
+
+#include "naive_matcher.hpp"  // tests/support
 
 #define DNSFILTER_MATCHERS_UNDER_TEST                                              \
   dnsfilter::match::suffix_hash_matcher, dnsfilter::match::label_trie, \

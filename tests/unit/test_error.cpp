@@ -22,6 +22,7 @@ constexpr errc all_codes[] = {
     errc::duplicate_opt, errc::misplaced_opt,    errc::bad_option,     errc::trailing_data,
     errc::no_space,    errc::out_of_range,       errc::invalid_list_line, errc::bad_utf8,
     errc::bad_date,    errc::io_error,       errc::bad_stats_file, errc::write_failed,
+    errc::invalid_argument,
 };
 
 }  // namespace
@@ -112,6 +113,18 @@ TEST_CASE("result<T> copies and moves its value or its error") {
   d = text_result{errc::trailing_data};
   CHECK(d.error() == errc::trailing_data);
   CHECK(d.value_or("fallback") == "fallback");
+}
+
+TEST_CASE("result<T> built from errc::ok holds an error, not an unconstructed value") {
+  // No assertion to rely on: the same in debug and release builds.
+  result<std::string> from_ok = errc::ok;
+  CHECK_FALSE(from_ok);
+  CHECK_FALSE(from_ok.has_value());
+  CHECK(from_ok.error() == errc::invalid_argument);
+  CHECK(from_ok.error_code() == errc::invalid_argument);
+  CHECK(from_ok.value_or("fallback") == "fallback");
+  result<std::string> copy = from_ok;  // copying must not touch a value either
+  CHECK(copy.error() == errc::invalid_argument);
 }
 
 TEST_CASE("result<void> is success or an error") {

@@ -220,6 +220,7 @@ TEST_CASE("config text: each bad setting is one clear line naming the option") {
       {"upstream = 192.0.2.1\nallow = 10.1.2.3/8\n", "--allow: not a prefix: '10.1.2.3/8'"},
       {"upstream = 192.0.2.1\ndeny = 2001:db8::/129\n", "--deny: not a prefix"},
       {"upstream = 192.0.2.1\nlist = rpz:\n", "--list: empty path in 'rpz:'"},
+      {"upstream = 192.0.2.1\nlist = zone:/x/db\n", "--list: unknown list format 'zone' in 'zone:/x/db'"},
       {"upstream = 192.0.2.1\nthreads = 0\n", "--threads: a whole number from 1 to 256, not '0'"},
       // Program_options alone would take -1 as the largest unsigned value.
       {"upstream = 192.0.2.1\nsinkhole-ttl = -1\n", "--sinkhole-ttl: a whole number from 0 to 4294967295, not '-1'"},

@@ -36,6 +36,20 @@ constexpr const char* to_string(format f) noexcept {
 // "plain", "hosts", "adblock", "rpz", "catalogue" (and "auto"/"automatic").
 DNSFILTER_DECL std::optional<format> parse_format(std::string_view text) noexcept;
 
+// A list as a program's argument names it: "[FORMAT:]FILE".
+struct list_argument {
+  lists::format format = lists::format::automatic;
+  std::string path;
+};
+
+// Parses "[FORMAT:]FILE", the one form every program's list argument takes.
+// Text before the first ':' is a FORMAT (parse_format's names) when it is two
+// or more ASCII letters; anything else leaves the whole text a path, so
+// "C:\lists\x.txt" and "./a:b" are paths. errc::invalid_argument, with
+// `failure->message` saying why (line 0), for an unknown FORMAT ("xyz:f")
+// or an empty FILE.
+DNSFILTER_DECL result<list_argument> parse_list_argument(std::string_view text, diagnostic* failure = nullptr);
+
 // Guesses the format: by extension first (.rpz .zone .db → rpz, .tsv .csv →
 // catalogue, a file named "hosts" or "*.hosts" → hosts), then by the first
 // 200 meaningful lines of `text` (an "[Adblock" header, "! Title:" or

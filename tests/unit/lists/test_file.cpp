@@ -79,6 +79,50 @@ TEST_CASE("file: format names and load() dispatch") {
   CHECK(dump(cat) == std::vector<std::string>{"a.example sinkhole"});
 }
 
+TEST_CASE("file: list arguments are [FORMAT:]FILE") {
+  struct good {
+    const char* text;
+    lists::format format;
+    const char* path;
+  };
+  const good goods[] = {
+      {"rpz:/x/zone", lists::format::rpz, "/x/zone"},
+      {"HOSTS:list", lists::format::hosts, "list"},
+      {"auto:a.txt", lists::format::automatic, "a.txt"},
+      {"/y/hosts.txt", lists::format::automatic, "/y/hosts.txt"},
+      {"plain:dir/a:b.txt", lists::format::plain, "dir/a:b.txt"},  // only the first ':' splits
+      {"./weird:name", lists::format::automatic, "./weird:name"},  // no format before a path's ':'
+      {"C:\\lists\\x.txt", lists::format::automatic, "C:\\lists\\x.txt"},  // a drive letter is no format
+      {"C:", lists::format::automatic, "C:"},
+      {"list-2024:01.txt", lists::format::automatic, "list-2024:01.txt"},  // not letters alone
+  };
+  for (const good& g : goods) {
+    CAPTURE(g.text);
+    const auto a = lists::parse_list_argument(g.text);
+    REQUIRE(a.has_value());
+    CHECK(a->format == g.format);
+    CHECK(a->path == g.path);
+  }
+
+  lists::diagnostic why;
+  auto bad = lists::parse_list_argument("zone:/x/zone", &why);
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error() == errc::invalid_argument);
+  CHECK(why.line == 0);
+  CHECK(why.message.find("unknown list format 'zone'") == 0);
+  for (const char* empty : {"", "rpz:", "auto:"}) {
+    CAPTURE(empty);
+    bad = lists::parse_list_argument(empty, &why);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error() == errc::invalid_argument);
+    CHECK(why.message == "empty path in '" + std::string(empty) + "'");
+  }
+  // Hostile text is quoted, never copied raw into the message.
+  CHECK_FALSE(lists::parse_list_argument(std::string_view("abc:\x1b\0x", 7), &why).has_value());
+  CHECK(why.message.find('\x1b') == std::string::npos);
+  CHECK(why.message.find('\0') == std::string::npos);
+}
+
 // Real-world lists, when installed. Debian: apt-get install --no-install-recommends
 // webext-ublock-origin-firefox publicsuffix.
 namespace {

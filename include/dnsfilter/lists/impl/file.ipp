@@ -91,6 +91,30 @@ DNSFILTER_DECL result<load_report> load(std::string_view text, format f, match::
   return load_plain(text, out, options, failure);
 }
 
+DNSFILTER_DECL result<list_argument> parse_list_argument(std::string_view text, diagnostic* failure) {
+  const auto refuse = [&](std::string message) -> result<list_argument> {
+    if (failure != nullptr) *failure = {0, std::move(message)};
+    return errc::invalid_argument;
+  };
+  list_argument out;
+  std::string_view path = text;
+  const std::size_t colon = text.find(':');
+  const std::string_view prefix = text.substr(0, colon == std::string_view::npos ? 0 : colon);
+  if (prefix.size() >= 2 && std::all_of(prefix.begin(), prefix.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      })) {
+    const auto f = parse_format(prefix);
+    if (!f)
+      return refuse("unknown list format " + detail::quote(prefix) + " in " + detail::quote(text) +
+                    " (plain, hosts, adblock, rpz, catalogue or auto; start a path that holds ':' with ./)");
+    out.format = *f;
+    path = text.substr(colon + 1);
+  }
+  if (path.empty()) return refuse("empty path in " + detail::quote(text));
+  out.path = std::string(path);
+  return out;
+}
+
 DNSFILTER_DECL result<load_report> load_file(const std::string& path, format f, match::catalogue& out,
                                              const load_options& options, diagnostic* failure) {
   const int saved_errno = errno;

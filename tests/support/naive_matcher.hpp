@@ -4,6 +4,7 @@
 // name ("evil.example."), probed once per suffix of the query, most specific
 // first, with a fresh std::string built for every probe. It exists so the
 // benchmarks can say how much the other matchers gain; do not serve from it.
+// Tests and benchmarks only: it lives outside include/ and is never installed.
 //
 // Unlike the other matchers it allocates on every lookup (the key strings), so
 // it breaks the house rule of an allocation-free per-packet path. It does not
