@@ -5,9 +5,9 @@
 
 The recipe lives in conan/ and packages the repository it sits in: export_sources()
 copies the library's sources from the parent directory, and set_version() reads
-the version from the top-level CMakeLists.txt. The version is also written in
-include/dnsfilter/config.hpp (tests/unit/test_smoke.cpp checks that it matches)
-and ports/dnsfilter/vcpkg.json: bump all three.
+the version from include/dnsfilter/config.hpp, where CMake reads it too. The
+vcpkg port must state it as a literal (ports/dnsfilter/vcpkg.json);
+tests/package/conan_recipe.py checks that copy against config.hpp.
 
 Consumers get the same names as our own CMake install exports:
 find_package(dnsfilter CONFIG REQUIRED) and the target dnsfilter::dnsfilter
@@ -52,11 +52,14 @@ class DnsfilterConan(ConanFile):
     def set_version(self):
         if self.version:
             return
-        cmakelists = load(self, os.path.join(self.recipe_folder, "..", "CMakeLists.txt"))
-        match = re.search(r"project\(\s*dnsfilter\s+VERSION\s+([0-9]+\.[0-9]+\.[0-9]+)", cmakelists)
-        if not match:
-            raise ConanException("cannot read the version from ../CMakeLists.txt")
-        self.version = match.group(1)
+        config = load(self, os.path.join(self.recipe_folder, "..", "include", "dnsfilter", "config.hpp"))
+        parts = []
+        for part in ("MAJOR", "MINOR", "PATCH"):
+            match = re.search(rf"^#define DNSFILTER_VERSION_{part} +([0-9]+)$", config, re.MULTILINE)
+            if not match:
+                raise ConanException(f"cannot read DNSFILTER_VERSION_{part} from ../include/dnsfilter/config.hpp")
+            parts.append(match.group(1))
+        self.version = ".".join(parts)
 
     def export_sources(self):
         # Only what the library's install needs: no tests, examples or benchmarks.

@@ -8,6 +8,8 @@
 // programs compile the codec once.
 #pragma once
 
+// The one statement of the version: CMake and the Conan recipe read it from
+// here; vcpkg.json must repeat it, and tests/package checks that it does.
 #define DNSFILTER_VERSION_MAJOR 0
 #define DNSFILTER_VERSION_MINOR 1
 #define DNSFILTER_VERSION_PATCH 0

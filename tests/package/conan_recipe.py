@@ -5,8 +5,9 @@ and PyPI is out of reach here).
 A stand-in for the parts of the `conan` Python API that the recipe imports is
 put in sys.modules, the recipe is imported and its methods are called the way
 `conan create` calls them, and what they declare is asserted:
-  set_version            the version of the top-level CMakeLists.txt (and of
-                         include/dnsfilter/config.hpp and ports/dnsfilter/vcpkg.json)
+  set_version            the version of include/dnsfilter/config.hpp, which
+                         CMake reads too (its project() states none), and which
+                         ports/dnsfilter/vcpkg.json must repeat
   export_sources         the library's sources, no tests/examples/benchmarks
   configure / package_id header-library + cleared package_id by default;
                          static-library + settings kept with separate_compilation
@@ -349,16 +350,17 @@ def _check(cond, what):
 # The checks.
 # ---------------------------------------------------------------------------
 def project_version():
-    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
-        cmake = re.search(r"project\(\s*dnsfilter\s+VERSION\s+([0-9.]+)", f.read()).group(1)
     with open(os.path.join(ROOT, "include", "dnsfilter", "config.hpp")) as f:
         text = f.read()
-    header = ".".join(re.search(rf"#define DNSFILTER_VERSION_{p} ([0-9]+)", text).group(1)
+    header = ".".join(re.search(rf"^#define DNSFILTER_VERSION_{p} +([0-9]+)$", text, re.MULTILINE).group(1)
                       for p in ("MAJOR", "MINOR", "PATCH"))
+    with open(os.path.join(ROOT, "CMakeLists.txt")) as f:
+        project = re.search(r"project\(\s*dnsfilter\s+VERSION\s+(\S+)", f.read()).group(1)
+    _check(not re.match(r"[0-9]", project), f"CMakeLists.txt states no version of its own (project VERSION {project})")
     with open(os.path.join(ROOT, "ports", "dnsfilter", "vcpkg.json")) as f:
         port = json.load(f)["version-semver"]
-    _check(cmake == header == port, f"one version everywhere: CMake {cmake}, config.hpp {header}, vcpkg.json {port}")
-    return cmake
+    _check(port == header, f"the vcpkg port's literal follows config.hpp: vcpkg.json {port}, config.hpp {header}")
+    return header
 
 
 def make(recipe_cls, separate, cppstd="20", arch="x86_64"):
@@ -375,7 +377,7 @@ def check_declarations(recipe_cls, separate, version, work):
     _check(recipe_cls.package_type == "header-library", "the class declares package_type header-library")
 
     c.set_version()
-    _check(c.version == version, f"set_version reads {version} from CMakeLists.txt")
+    _check(c.version == version, f"set_version reads {version} from config.hpp")
 
     c.export_sources_folder = os.path.join(work, "export")
     shutil.rmtree(c.export_sources_folder, ignore_errors=True)

@@ -163,14 +163,18 @@ for f in sys.argv[1:]:
 # vcpkg_manifest_check: ports/dnsfilter/vcpkg.json is valid and complete.
 vcpkg_manifest_check() {
     python3 - "${root}/ports/dnsfilter" <<'PY'
-import json, os, sys
+import json, os, re, sys
 port = sys.argv[1]
 m = json.load(open(os.path.join(port, "vcpkg.json")))
+# vcpkg needs the version as a literal; the one source is config.hpp.
+config = open(os.path.join(port, "..", "..", "include", "dnsfilter", "config.hpp")).read()
+version = ".".join(re.search(rf"^#define DNSFILTER_VERSION_{p} +([0-9]+)$", config, re.M).group(1)
+                   for p in ("MAJOR", "MINOR", "PATCH"))
 names = [d if isinstance(d, str) else d["name"] for d in m["dependencies"]]
 host = {d["name"] for d in m["dependencies"] if isinstance(d, dict) and d.get("host")}
 checks = [
     (m["name"] == os.path.basename(port), "name is the port directory's name"),
-    ("version-semver" in m, "a semver version"),
+    (m.get("version-semver") == version, f"version-semver is config.hpp's version ({version})"),
     (m.get("license") == "MIT", "licence MIT"),
     ({"xxhash", "robin-map"} <= set(names), "depends on xxhash and robin-map (vcpkg's names)"),
     ({"vcpkg-cmake", "vcpkg-cmake-config"} <= host, "vcpkg-cmake and vcpkg-cmake-config as host tools"),

@@ -1,38 +1,13 @@
 // dnsfilter — the production matcher: label-suffix hashing with XXH3.
 //
-// A lookup lower-cases the query into a stack buffer (8 octets at a time), then
-// visits its suffixes from the most specific (the whole name) to the least (the
-// last label). A suffix of a wire name is a contiguous tail of its bytes, so
-// each one is hashed in place with XXH3-64 and filtered in three steps:
-//
-//   1. a label-count mask: suffixes with a label count no rule has are skipped
-//      without hashing (lists hold no bare TLDs, so "com." is never hashed);
-//   2. a blocked Bloom filter, one 64-bit word per probe, 12 bits per rule by
-//      default (1.5 bytes/rule, ~1 % false positives, a few hundred KB to a
-//      few MB: it stays in L2/L3 while the table does not);
-//   3. an open-addressing table (linear probing, load <= 0.8, sized exactly,
-//      not to a power of two) of 10-byte slots {16-bit fingerprint, rule,
-//      offset of the name in the catalogue's arena}: 12.5 bytes per rule.
-//
-// Only the rare suffix that passes the filter touches the table, and a slot
-// whose fingerprint matches is verified against the rule's stored name in the
-// catalogue's packed arena (memcmp of lower-cased wire bytes): a hash or
-// fingerprint collision costs a comparison, never a wrong answer, and a name
-// that merely collides with a listed one is a miss.
-//
-// All rules with one FQDN form a group found through one slot: a single rule
-// is stored directly, a larger group in an overflow array. Which rule of the
-// group decides (time window, exact-only, exception first, then lowest index)
-// is evaluated at lookup time with rule_applies/rule_precedes (matcher.hpp).
-//
-// Seed: XXH3 is seeded with options::seed, 0 by default (fixed, so a build is
-// reproducible). The seed changes only speed, never a result: a caller that
-// loads lists from untrusted sources and worries about crafted clustering can
-// pass a random one. Hashing reads bytes, not words, so results and layout are
-// the same on big- and little-endian hosts; no unaligned load is done through
-// a cast (loads go through std::memcpy).
-//
-// Lookups allocate nothing and do not throw.
+// Each suffix of the query name (whole labels, most specific first) is hashed
+// in place and passes a label-count mask and a Bloom filter before it touches
+// an open-addressing table; a slot that matches is verified against the stored
+// name, so a collision costs a comparison, never a wrong answer. The seed
+// (options::seed, 0 by default) changes only speed, never a result; results
+// and layout are the same on big- and little-endian hosts. Lookups allocate
+// nothing and do not throw. The structure and its sizes: docs/design.md,
+// "The production matcher".
 #pragma once
 
 #include <dnsfilter/config.hpp>

@@ -11,68 +11,14 @@
 //   auto m = table->lookup(*ip_address::parse("10.1.2.3"));
 //   // m.value -> treatment::filter, m.index == 1: "rule 1 decided".
 //
-// Semantics
-//   - The longest prefix containing the address decides; its value and its
-//     position in the list given to build() (the rule that decided) are returned.
-//     A nested opt-in inside an opted-out range is just a longer prefix.
-//   - IPv4 and IPv6 are separate: 0.0.0.0/0 matches no IPv6 address and ::/0 no
-//     IPv4 address.
-//   - IPv4-mapped addresses: lookup(::ffff:a.b.c.d) looks up a.b.c.d among the
-//     IPv4 prefixes, since that is the client a dual-stack socket reports that
-//     way; and an IPv6 prefix inside ::ffff:0:0/96 given to build() (length 96
-//     or more) is stored as the IPv4 prefix it spells (::ffff:10.0.0.0/104 is
-//     10.0.0.0/8). Shorter IPv6 prefixes that cover ::ffff:0:0/96 (::/0, say) do
-//     not apply to mapped addresses.
-//   - Duplicates: the same prefix listed twice — the later entry wins, the way a
-//     later line of a configuration overrides an earlier one; shadowed() counts
-//     the entries overridden so a loader can warn.
-//
-// Structure (why): the prefixes of one family form a laminar family (two are
-// either nested or disjoint), so the address space splits into disjoint
-// intervals, each owned by the longest prefix covering it (or none). build()
-// turns the prefixes into that flat, sorted list of interval starts with one
-// sweep and a stack, and lookup is a predecessor search: the last start ≤ the
-// address. A direct index on the high bits of the key (8 to 16 starts per
-// bucket, computed over the span the keys really use, so 2000::/3 or a single
-// clustered /8 do not waste buckets) narrows the search to about two cache
-// lines of records; a short branch-free binary search finishes.
-//   Each interval is one 64-bit record, (key bits below the index's bits) <<
-// value_bits | owner: the keys of a bucket agree on every bit the index used,
-// so a record keeps only the rest, and the owner code (rule index + 1, or 0
-// for none) fills the bits that frees. Searching records compares keys
-// directly (the probe has all ones in the owner bits), the owner comes in the
-// same cache line as its key, and code - 1 is the answer (0 wraps to "none").
-// When the key span is wide and the owners many, build() makes the index
-// finer until both fit in 64 bits (at worst about two buckets per owner code,
-// 8 bytes per prefix).
-//   What the benchmark measures is how many independent lookups the core keeps
-// in flight (a trip to memory costs several lookups' time): trips to memory
-// that wait on one another, and instructions per lookup, since the core's
-// window holds only a few lookups' worth. At a million prefixes the index is
-// 512 KiB, which a 1 MiB L2 cache keeps; the bucket's record lines are all
-// requested as soon as the index entry is read (first, middle and last), so a
-// lookup waits for memory once. This measured 7 % (IPv6) to 17 % (IPv4)
-// faster than four keys per bucket, whose 2 MiB index missed the cache,
-// though the search is two probes longer. The owner decoding and the match
-// result are arithmetic, not branches; the data-dependent branches left are
-// the search's loop count and rare cases (an address below the first start,
-// a second-level block). Cost per interval: 8 bytes, plus 2 to 4 bits of
-// index; a prefix adds at most two intervals. Lookup does no allocation and
-// reads records as integers (no type punning): endian-neutral.
-//   Alternatives considered: DIR-24-8 costs 64 MiB for IPv4 whatever the
-// list (too much for firmware) and has no IPv6 counterpart; Poptrie/multibit
-// tries are faster at the top end but much more code to get right; a plain
-// binary search over 2M starts takes ~21 dependent cache misses. Measured and
-// dropped: a fixed-shape search over a 16-key window (no loop-count branch;
-// slower for IPv6, it read 128 bytes where a bucket then held ~32), and three
-// fixed clamped halvings over 8 places (a third fewer mispredicts by
-// callgrind's model, yet 34 % slower: more instructions in a longer chain).
-//   IPv6: almost all policy prefixes are /64 or shorter, so the main map uses
-// the high 64 bits only. A /64 that holds longer prefixes (up to /128 hosts)
-// becomes a one-key interval whose owner code is a block number (numbered
-// after the rule indexes) naming a small second-level list of low-64-bit
-// interval starts; its first interval carries the prefix that covers the /64
-// itself.
+// The longest prefix containing the address decides (a nested opt-in is just a
+// longer prefix); IPv4 and IPv6 are separate, an IPv4-mapped address is looked
+// up as the IPv4 address it is, and of two equal prefixes the later one wins.
+// Lookup is a predecessor search over the sorted starts of the intervals the
+// prefixes cut the address space into, narrowed by an index small enough to
+// stay in L2 at a million prefixes: one wait on memory, no allocation. The
+// full semantics, the record layout and the alternatives measured (DIR-24-8,
+// tries, other searches): docs/design.md, "The client-prefix table".
 #pragma once
 
 #include <dnsfilter/config.hpp>

@@ -9,55 +9,16 @@
 //   ... policy and matching on checked.query ...
 //   if (hit) return responder.respond(checked.query, sinkhole::hit_answer::of(entry), buffer);
 //
-// Every answer is written into a caller buffer with no heap allocation and no
-// exception, and that buffer may be the one the query arrived in: the question
-// sits at the same offset in both, and everything else the answer needs from
-// the query is read before the first byte is written. A query_view (and a
-// query_check) is stale once its own buffer has been answered into.
-//
-// The answer, per entry action (match::action):
-//   sinkhole  A -> the configured IPv4 address, AAAA -> the IPv6 address; a
-//             type with no address configured, and every other type (ANY,
-//             HTTPS, MX, TXT, ...), gets NODATA. Addresses are synthesised
-//             only for class IN (or a QCLASS of ANY); other classes get NODATA.
-//   nodata    NOERROR with an empty answer section.
-//   nxdomain  NXDOMAIN.
-//   refused   REFUSED, nothing but the question (and OPT).
-//   drop      nothing to send: an empty span.
-//   pass      an exception entry is not a block: respond() refuses it with
-//             errc::out_of_range, so a caller that forgot to forward cannot
-//             send a made-up answer.
-//
-// Header: the id, RD, CD and opcode are copied from the query, QR and RA are
-// set (the answer comes from a recursive resolver), AA stays clear (we are not
-// the authority for the blocked zone and must not claim to be) and AD stays
-// clear (synthesised data is never validated data). TC is set when the answer
-// does not fit, as message_writer decides.
-//
-// Negative answers (NODATA, NXDOMAIN) carry an SOA in the authority section so
-// that downstream caches keep them for a known time (RFC 2308): its owner is
-// the query name itself, written as a 2-octet pointer to the question. Any
-// other owner would have to be a zone the client can place: an unrelated one
-// (say "sinkhole.invalid.") is out of bailiwick for the query, and a
-// forwarding resolver in front of us would strip it and cache the answer for
-// its own default time, or not at all. The SOA's TTL equals its MINIMUM, so
-// the negative TTL is exactly soa_settings::minimum (RFC 2308 section 5 takes
-// the smaller of the two).
-//
-// EDNS: when the query has an OPT record, the answer has one too: our own
-// payload size (settings::udp_payload_size), version 0, the DO bit copied, no
-// echo of the client's options (cookie, padding, ECS: a synthesised answer
-// has no use for them), and an Extended DNS Error (RFC 8914) whose INFO-CODE
-// is chosen per entry category (15 Blocked by default, 17 Filtered or any
-// other by configuration) and whose text names the entry. Without EDNS there
-// is nowhere to put the EDE.
-//
-// Size: over UDP an answer is at most 512 octets without EDNS and
-// max(512, advertised payload size) with it (RFC 6891 section 6.2.5); over
-// TCP, 65535. The output span is the caller's own limit on top of that. The
-// OPT record is reserved before the answer records, so a truncated answer
-// still carries it; the EDE comes last and is left out, without TC, when it
-// alone does not fit.
+// Answers are written into a caller buffer, which may be the one the query
+// arrived in (the query is read before the first byte is written; a query_view
+// of that buffer is stale afterwards), with no allocation and no exception.
+// A hit answers by the entry's action: sinkhole (A/AAAA from the configured
+// addresses, NODATA otherwise), nodata, nxdomain, refused, drop (nothing);
+// pass is refused, so a caller that forgot to forward cannot make one up.
+// Negative answers carry an SOA owned by the query name, so caches keep them
+// for its MINIMUM; EDNS queries get an OPT and an RFC 8914 EDE naming the
+// entry. Why each header bit, the SOA owner and the size rules are as they
+// are: docs/design.md, "Sinkhole answers".
 #pragma once
 
 #include <dnsfilter/config.hpp>
@@ -249,8 +210,8 @@ class responder {
 
   const sinkhole::settings& config() const noexcept { return settings_; }
 
-  // The answer to `query` for a hit on an entry (see the table at the top of
-  // this file). action::drop gives an empty span; action::pass is
+  // The answer to `query` for a hit on an entry (the table of answers per
+  // action: docs/design.md). action::drop gives an empty span; action::pass is
   // errc::out_of_range. `out` may be the buffer `query` views.
   result<std::span<const std::byte>> respond(const wire::query_view& query, const hit_answer& hit,
                                              std::span<std::byte> out, transport via = transport::udp) const noexcept {

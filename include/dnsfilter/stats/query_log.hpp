@@ -1,37 +1,13 @@
 // dnsfilter — the query log: one record per filtered query, for the operator's
 // analysis of infections (which clients ask for which C&C names, and when).
 //
-// Only filtered queries are logged, and never those of an opted-out client:
-// opting out of filtering also opts out of log analysis. The recorder
-// (stats/registry.hpp) enforces this by construction — count_opted_out() takes
-// nothing that could be logged, and count_hit() logs only when the action is
-// not `pass` — so a resolver that routes every query through its recorder
-// cannot log an opted-out client. Code that calls a sink directly takes that
-// duty over.
-//
-// The JSON-Lines writer formats each record into a fixed buffer on the stack
-// (no heap) and hands it to the output in one call:
-//
-//   {"time":"2026-01-15T10:00:00Z","client":"192.0.2.0/24","name":"c2.evil.example.","type":"A",
-//    "entry":"XX-20250109-0001","action":"sinkhole"}
-//
-// (one line per record.) The client is written in one of three forms:
-//   full         the address ("192.0.2.7", "2001:db8::1");
-//   truncated    the address's prefix of a configured length ("192.0.2.0/24",
-//                "2001:db8:0:100::/56"), the usual pseudonymisation;
-//   keyed_hash   16 hex digits of SipHash-2-4 of the address under a secret
-//                128-bit key. SipHash is a keyed pseudo-random function: without
-//                the key the value says nothing about the address, and the
-//                same client gets the same value while the key is kept, so
-//                its queries can still be correlated. With the key, the IPv4
-//                space (2^32) is searched in seconds: the key must stay
-//                secret, and rotating it (daily, say) unlinks the periods.
-// IPv4-mapped IPv6 clients (::ffff:a.b.c.d) are written, truncated and hashed
-// as the IPv4 address they are. The name is the presentation form
-// (name_view::to_text: non-printable and non-ASCII octets as \DDD), then
-// JSON-escaped, so any label byte gives valid JSON; the entry key is the
-// registry's (the identifier, or the list's name) with invalid UTF-8 replaced
-// by U+FFFD and cut at 256 bytes.
+// Never an opted-out client: the recorder (stats/registry.hpp) logs only from
+// count_hit() with an action other than pass, and count_opted_out() takes
+// nothing that could be logged; code that calls a sink directly takes that
+// duty over. jsonl_writer writes one JSON line per record from a stack buffer,
+// the client in full, truncated to a prefix, or as a keyed SipHash-2-4 (keep
+// the key secret; rotating it unlinks the periods). The record, the client
+// forms and the escaping: docs/design.md, "The query log".
 #pragma once
 
 #include <dnsfilter/config.hpp>

@@ -13,40 +13,14 @@
 //   stats::totals t = reg.read();                              // exact: every count so far
 //   stats::write_totals("/var/lib/dnsfilter/stats", t);
 //
-// Counting. Each recorder is the single writer of its counters, which live in
-// a 64-byte-aligned block of its own: an increment is a relaxed load and a
-// relaxed store of an atomic (no read-modify-write, no lock prefix, no cache
-// line written by two threads), and read() sums the recorders with relaxed
-// loads. A count is exact once the thread that made it has gone on past it;
-// a read() racing an increment sees it or not, never half of it.
-//
-// Months. A recorder keeps the [start, end) of its current month and counts
-// there while `now` stays inside: one comparison per packet. The first packet
-// outside it (the month rolled over, or the clock stepped back) moves the
-// recorder to a new block of counters for that month, allocated then: the
-// only allocation a recorder makes, at most once a month (and once after a
-// reload that added entries, see below), never per packet. The block it left
-// stays readable until a read() folds it into the registry's archive, so no
-// count is lost at a rollover. A recorder never writes a block it has left
-// (a clock stepping back into an old month gets a new block, merged with the
-// old by month on read), which is what lets read() free the blocks it folded.
-// If that allocation fails, the packet is counted in totals::unrecorded and
-// the next packet tries again.
-//
-// Entries. Catalogue snapshots are rebuilt on reload and renumber their
-// entries, so counts are not kept by entry index: map() gives each entry a
-// stable slot by its key (its identifier, or the name of its source list
-// when it has none) and each category a slot by its name, and returns the
-// slot_map of that snapshot, to be kept beside it. Slots are never reused, so
-// an entry's counts continue across reloads, and a key of an entry lifted
-// long ago still names its old counts. A hit on a slot the recorder's block
-// does not yet have (the reload added entries) moves it to a larger block for
-// the same month, as at a rollover.
-//
-// Persistence. read() returns everything counted since start plus what
-// merge() added (the file of the previous run): write it with write_totals
-// as often as a restart may lose (every minute, say). The registry does not
-// write by itself: it has no thread and no clock.
+// Each recorder is the single writer of its own cache-line-aligned counters
+// (an increment is a relaxed load and store, no lock), and read() sums them
+// exactly. Counters live in one block per month, allocated when a recorder
+// first counts in a month (never per packet) and folded into the archive by
+// read(). Entries are renumbered by every reload, so map() gives each entry a
+// stable slot by its key (identifier, or source list name) and the counts
+// continue across reloads. The registry never writes the file itself: call
+// write_totals() with read(). Why, in detail: docs/design.md, "Exact statistics".
 #pragma once
 
 #include <dnsfilter/config.hpp>

@@ -2,46 +2,14 @@
 // registry's read() returns, what the statistics file holds, what the
 // exporters and the report tool work from.
 //
-// What the numbers mean, for a query of a month:
-//   opted_out  the client had opted out of filtering: counted here and in no
-//              other counter, so it is neither in the denominator nor in the
-//              per-entry counts (the operator's commitment: their traffic is
-//              left out of the statistics);
-//   filtered   an entry matched and its action (sinkhole, NXDOMAIN, NODATA,
-//              REFUSED, drop) changed the answer;
-//   passed     every other query that was not opted out: no entry matched, or
-//              an exception entry (action pass) did;
-//   queries()  passed + filtered — every query except the opted-out ones, the
-//              denominator of the published share filtered / queries().
-// The hits of a month are the queries an entry matched, exceptions included;
-// each hit counts once by the action taken (by_action), once under its
-// entry's key (by_entry) and once under its category (by_category), so the
-// three add up to the same number and by_action without `pass` is `filtered`.
-//
-// An entry's key is its identifier; an entry without one (a plain, hosts or
-// adblock list's entry) counts under the name of the list it came from, so
-// its count survives reloads that renumber entries. The per-action counts
-// tell a list's blocks from its exceptions.
-//
-// Statistics file ("dnsfilter-stats 1"), text, one record a line:
-//
-//   dnsfilter-stats 1
-//   zone +00:00
-//   month 2026-01 passed 999999900 filtered 100 opted-out 1234
-//   action sinkhole 100
-//   entry XX-20250109-0001 100
-//   category information%20theft 100
-//   end 4
-//
-// The action, entry and category lines belong to the month line above them;
-// months come in increasing order; a key is percent-encoded (every byte
-// outside '!'..'~', and '%' itself, as %XX; the empty key as "-", the key "-"
-// as %2D). `end N` closes the file with the
-// number of record lines (month, action, entry, category), so a truncated file
-// is told from a complete one. Anything else — a bad number, a duplicate, a
-// month out of order, counts that do not add up as described above, a line
-// over 4096 bytes, a key over 1024 bytes — is errc::bad_stats_file with the
-// line and the reason; reading never trusts the file further than that.
+// opted_out is counted apart and in nothing else; filtered is a hit whose
+// action changed the answer; passed is every other query; queries() = passed +
+// filtered is the published share's denominator. Each hit counts once by
+// action, once under its entry's key, once under its category. The statistics
+// file ("dnsfilter-stats 1") is text, one record a line, closed by "end N" so
+// that a truncated file is told from a complete one; anything malformed is
+// errc::bad_stats_file with the line. The meanings and the format in full:
+// docs/design.md, "The statistics file".
 #pragma once
 
 #include <dnsfilter/config.hpp>
@@ -99,7 +67,7 @@ struct totals {
   friend bool operator==(const totals&, const totals&) = default;
 };
 
-// The statistics file's text, as described at the top of this file.
+// The statistics file's text (format: docs/design.md, "The statistics file").
 DNSFILTER_DECL std::string format_totals(const totals& t);
 
 // Parses a statistics file's text; errc::bad_stats_file (and, when `why` is
