@@ -287,8 +287,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
 }  // namespace
 
-metrics_server::metrics_server(asio::io_context& io, const tcp::endpoint& at, std::function<std::string()> render)
-    : io_(io), acceptor_(io), render_(std::move(render)) {
+metrics_server::metrics_server(const tcp::endpoint& at, std::function<std::string()> render)
+    : acceptor_(io_), render_(std::move(render)) {
   acceptor_.open(at.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   if (at.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true));
@@ -296,11 +296,17 @@ metrics_server::metrics_server(asio::io_context& io, const tcp::endpoint& at, st
   acceptor_.listen(64);
 }
 
-void metrics_server::start() { accept(); }
+metrics_server::~metrics_server() { stop(); }
+
+void metrics_server::start() {
+  accept();
+  thread_ = std::thread([this] { io_.run(); });
+}
 
 void metrics_server::stop() {
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
+  if (!thread_.joinable()) return;
+  io_.stop();
+  thread_.join();
 }
 
 void metrics_server::accept() {

@@ -75,7 +75,7 @@ class upstream_set {
   std::atomic<std::uint64_t> next_{0};
 };
 
-// Where an answer goes back to: filled in by the server, opaque here.
+// Where an answer goes back to: filled in by the worker (worker.hpp), opaque here.
 struct reply_target;
 
 // A client query on its way upstream.
