@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -157,25 +156,16 @@ bool parse_hex_key(std::string_view text, std::array<std::uint8_t, 16>& key) {
 // The file at `path`, whole, if it holds at most `limit` octets; otherwise
 // false with `error` saying "PATH: why". A pipe (`-c <(...)`) is read too.
 bool read_text_file(const std::string& path, std::size_t limit, std::string& text, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot be read (" + std::strerror(errno) + ")";
-    return false;
+  errno = 0;
+  auto r = dnsfilter::lists::read_file(path, {limit, false});
+  if (r) {
+    text = std::move(*r);
+    return true;
   }
-  text.clear();
-  char block[4096];
-  while (in.read(block, sizeof block) || in.gcount() > 0) {
-    text.append(block, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > limit) {
-      error = path + ": larger than " + std::to_string(limit >> 10) + " KiB";
-      return false;
-    }
-  }
-  if (in.bad()) {
-    error = path + ": cannot be read";
-    return false;
-  }
-  return true;
+  if (r.error() == dnsfilter::errc::out_of_range) error = path + ": larger than " + std::to_string(limit >> 10) + " KiB";
+  else if (errno != 0) error = path + ": cannot be read (" + std::strerror(errno) + ")";
+  else error = path + ": cannot be read";
+  return false;
 }
 
 // Is `u` one of our own listeners? A resolv.conf that names this very server

@@ -3,6 +3,8 @@
 
 #include "worker.hpp"
 
+#include <dnsfilter/detail/bytes.hpp>
+
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
@@ -63,8 +65,7 @@ void tcp_connection::read_length() {
   asio::async_read(socket_, asio::buffer(length_), [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
     self->reading_ = false;
     if (ec) return self->read_failed();
-    const std::size_t size =
-        std::to_integer<std::size_t>(self->length_[0]) << 8 | std::to_integer<std::size_t>(self->length_[1]);
+    const std::size_t size = dnsfilter::detail::load_u16(self->length_.data());
     if (size < dnsfilter::wire::header_size || size > self->worker_.cfg().tcp_max_query_size) {
       bump(self->worker_.counters().tcp_bad_length);
       self->close();
@@ -107,8 +108,7 @@ void tcp_connection::read_failed() {
 void tcp_connection::deliver(std::span<const std::byte> answer) {
   if (!closed_) {
     std::vector<std::byte> framed(answer.size() + 2);
-    framed[0] = static_cast<std::byte>(answer.size() >> 8);
-    framed[1] = static_cast<std::byte>(answer.size());
+    dnsfilter::detail::store_u16(framed.data(), static_cast<std::uint16_t>(answer.size()));
     std::memcpy(framed.data() + 2, answer.data(), answer.size());
     writes_.push_back(std::move(framed));
     if (!writing_) write_next();

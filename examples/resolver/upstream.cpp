@@ -3,6 +3,8 @@
 
 #include "log.hpp"
 
+#include <dnsfilter/detail/bytes.hpp>
+
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -267,8 +269,7 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
     ++generation_;
     bump(counters().tcp_queries);
     write_query();
-    tcp_len_[0] = static_cast<std::byte>(query_size_ >> 8);
-    tcp_len_[1] = static_cast<std::byte>(query_size_);
+    dnsfilter::detail::store_u16(tcp_len_.data(), static_cast<std::uint16_t>(query_size_));
     const udp::endpoint u = udp_endpoint();
     arm_timer(f_.config_.upstream_tcp_timeout, [](exchange& self) { self.tcp_failed(); });
     tcp_ = tcp::socket(f_.io_);
@@ -289,8 +290,7 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
                        [self, g](const boost::system::error_code& ec2, std::size_t) {
                          if (g != self->generation_ || self->done_) return;
                          if (ec2) return self->tcp_failed();
-                         const std::size_t size = std::to_integer<std::size_t>(self->tcp_len_[0]) << 8 |
-                                                  std::to_integer<std::size_t>(self->tcp_len_[1]);
+                         const std::size_t size = dnsfilter::detail::load_u16(self->tcp_len_.data());
                          if (size < dnsfilter::wire::header_size) return self->tcp_failed();
                          self->tcp_response_.resize(size);
                          asio::async_read(self->tcp_, asio::buffer(self->tcp_response_),

@@ -61,6 +61,8 @@ enum class errc : int {
   bad_stats_file,
   // A file that could not be written (or atomically replaced).
   write_failed,
+  // A path that names a pipe, a directory or a device where a file was asked for.
+  not_regular_file,
 };
 
 namespace detail {

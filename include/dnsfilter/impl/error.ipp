@@ -31,6 +31,7 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::io_error: return "file could not be read";
     case errc::bad_stats_file: return "malformed statistics file";
     case errc::write_failed: return "file could not be written";
+    case errc::not_regular_file: return "not a regular file";
   }
   return "unknown dnsfilter error";
 }

@@ -13,6 +13,8 @@
 #include <dnsfilter/lists/plain.hpp>
 #include <dnsfilter/lists/rpz.hpp>
 
+#include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,8 +56,18 @@ DNSFILTER_DECL result<load_report> load(std::string_view text, format f, match::
 DNSFILTER_DECL result<load_report> load_file(const std::string& path, format f, match::catalogue& out,
                                              const load_options& options, diagnostic* failure = nullptr);
 
-// The whole file as bytes; errc::io_error when it cannot be opened or read.
-DNSFILTER_DECL result<std::string> read_file(const std::string& path);
+// What read_file accepts beyond "it can be read".
+struct read_limits {
+  // A file longer than this is refused with errc::out_of_range (what grows
+  // without end, such as /dev/zero, is no list and no config).
+  std::size_t max_size = std::numeric_limits<std::size_t>::max();
+  // Refuse a pipe, a directory or a device with errc::not_regular_file.
+  bool regular_only = false;
+};
+
+// The whole file as bytes; errc::io_error (errno says why) when it cannot be
+// opened or read.
+DNSFILTER_DECL result<std::string> read_file(const std::string& path, const read_limits& limits = {});
 
 }  // namespace dnsfilter::lists
 
