@@ -66,18 +66,17 @@ void control::watch() {
 }
 
 void control::reload_catalogue(const char* why) {
-  loaded_catalogue next;
-  std::string error;
   const std::uint64_t generation = state_.generation.load() + 1;
-  const bool ok = load_catalogue(c_, registry_, next, error);
+  auto loaded = load_catalogue(c_, registry_);
   lists_.mark_loaded();
-  if (!ok) {
+  if (!loaded) {
     state_.reloads_failed.fetch_add(1);
     state_.last_reload_failed.store(true);
     RESOLVER_LOG(error, "reload (%s) failed, still serving generation %llu: %s", why,
-                 static_cast<unsigned long long>(generation - 1), error.c_str());
+                 static_cast<unsigned long long>(generation - 1), loaded.error().message.c_str());
     return;
   }
+  loaded_catalogue next = std::move(*loaded);
   state_.catalogue.store(next.snapshot);
   state_.generation.store(generation);
   state_.reloads_ok.fetch_add(1);
@@ -98,16 +97,16 @@ void control::reload_catalogue(const char* why) {
 
 void control::reload_policy(const char* why) {
   if (c_.policy_file.empty()) return;
-  std::shared_ptr<const dnsfilter::policy::policy_set> next;
-  std::string error;
-  const bool ok = load_policy(c_, next, error);
+  auto loaded = load_policy(c_);
   policy_.mark_loaded();
-  if (!ok) {
+  if (!loaded) {
     state_.reloads_failed.fetch_add(1);
     state_.last_reload_failed.store(true);
-    RESOLVER_LOG(error, "policy reload (%s) failed, keeping the previous policy: %s", why, error.c_str());
+    RESOLVER_LOG(error, "policy reload (%s) failed, keeping the previous policy: %s", why,
+                 loaded.error().message.c_str());
     return;
   }
+  const std::shared_ptr<const dnsfilter::policy::policy_set> next = std::move(*loaded);
   state_.policies.store(next);
   state_.reloads_ok.fetch_add(1);
   state_.last_reload_failed.store(false);
@@ -164,20 +163,16 @@ void prepare_process() {
   ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
-bool continue_statistics(const config& c, dnsfilter::stats::registry& registry) {
-  if (c.stats_file.empty() || ::access(c.stats_file.c_str(), F_OK) != 0) return true;
+outcome<void> continue_statistics(const config& c, dnsfilter::stats::registry& registry) {
+  if (c.stats_file.empty() || ::access(c.stats_file.c_str(), F_OK) != 0) return {};
   dnsfilter::lists::diagnostic why;
   auto previous = dnsfilter::stats::read_totals(c.stats_file, &why);
-  if (!previous) {
-    RESOLVER_LOG(error, "%s; move it away to start afresh", dnsfilter::lists::to_string(c.stats_file, why).c_str());
-    return false;
-  }
-  if (auto merged = registry.merge(*previous); !merged) {
-    RESOLVER_LOG(error, "%s: counted in another zone", c.stats_file.c_str());
-    return false;
-  }
+  if (!previous)
+    return failure{previous.error(), dnsfilter::lists::to_string(c.stats_file, why) + "; move it away to start afresh"};
+  if (auto merged = registry.merge(*previous); !merged)
+    return failure{merged.error(), c.stats_file + ": counted in another zone"};
   RESOLVER_LOG(info, "statistics: continuing %s (%zu month(s))", c.stats_file.c_str(), previous->months.size());
-  return true;
+  return {};
 }
 
 void log_configuration(const config& c, const shared_state& state) {

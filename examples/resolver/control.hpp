@@ -11,6 +11,7 @@
 
 #include "config.hpp"
 #include "counters.hpp"
+#include "outcome.hpp"
 #include "reload.hpp"
 #include "state.hpp"
 
@@ -62,10 +63,10 @@ class control {
 // blocks from mmap.
 void prepare_process();
 
-// Continues the counts of --stats-file, when it exists, in `registry`. False
-// (logged) when the file cannot be read or was counted in another zone:
+// Continues the counts of --stats-file, when it exists, in `registry`. A
+// failure when the file cannot be read or was counted in another zone:
 // starting anyway would overwrite the operator's history at the first write.
-bool continue_statistics(const config& c, dnsfilter::stats::registry& registry);
+outcome<void> continue_statistics(const config& c, dnsfilter::stats::registry& registry);
 
 // Logs the upstreams and the access list, once at start.
 void log_configuration(const config& c, const shared_state& state);

@@ -12,7 +12,6 @@
 
 #include <cerrno>
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 namespace resolver {
@@ -33,19 +32,22 @@ void set_reuse_port(int fd) {
 // also let a second copy of the resolver (same user) bind it and silently
 // take half the traffic. So first try the port without SO_REUSEPORT: that
 // fails if anyone holds it.
-void ensure_port_free(const asio::ip::address& address, std::uint16_t port, int type) {
-  if (port == 0) return;
+bool port_taken(const asio::ip::address& address, std::uint16_t port, int type) {
+  if (port == 0) return false;
   const udp::endpoint at(address, port);  // only for its sockaddr
   const int fd = ::socket(at.data()->sa_family, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;  // the real bind will say what is wrong
+  if (fd < 0) return false;  // the real bind will say what is wrong
   const int one = 1;
   if (type == SOCK_STREAM) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // TIME_WAIT is no owner
   if (address.is_v6()) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   const int r = ::bind(fd, at.data(), static_cast<socklen_t>(at.size()));
   const int error = errno;
   ::close(fd);
-  if (r != 0 && error == EADDRINUSE)
-    throw std::runtime_error(std::string(type == SOCK_STREAM ? "TCP" : "UDP") + " port already in use (another resolver?)");
+  return r != 0 && error == EADDRINUSE;
+}
+
+failure cannot_listen(const listener_config& l, const std::string& why) {
+  return {dnsfilter::errc::io_error, "listen " + l.text + ": " + why};
 }
 
 udp::socket open_udp(asio::io_context& io, const udp::endpoint& at) {
@@ -78,18 +80,17 @@ tcp::acceptor open_tcp(asio::io_context& io, const tcp::endpoint& at) {
 
 }  // namespace
 
-std::vector<std::uint16_t> bind_listeners(const config& c, std::vector<std::unique_ptr<worker>>& workers) {
+outcome<std::vector<std::uint16_t>> bind_listeners(const config& c, std::vector<std::unique_ptr<worker>>& workers) {
   std::vector<std::uint16_t> ports;
   for (std::size_t i = 0; i < c.listeners.size(); ++i) {
     const listener_config& l = c.listeners[i];
     const auto index = static_cast<std::uint16_t>(i);
     std::uint16_t port = l.port;
-    try {
-      if (l.udp) ensure_port_free(l.address, port, SOCK_DGRAM);
-      if (l.tcp) ensure_port_free(l.address, port, SOCK_STREAM);
-    } catch (const std::exception& e) {
-      throw std::runtime_error("listen " + l.text + ": " + e.what());
-    }
+    if (l.udp && port_taken(l.address, port, SOCK_DGRAM))
+      return cannot_listen(l, "UDP port already in use (another resolver?)");
+    if (l.tcp && port_taken(l.address, port, SOCK_STREAM))
+      return cannot_listen(l, "TCP port already in use (another resolver?)");
+    // Asio's socket calls throw; their errors end here.
     for (int attempt = 0;; ++attempt) {
       try {
         std::optional<udp::socket> u;
@@ -106,7 +107,7 @@ std::vector<std::uint16_t> bind_listeners(const config& c, std::vector<std::uniq
         if (t) workers[0]->add_tcp(std::move(*t), index);
         break;
       } catch (const boost::system::system_error& e) {
-        if (l.port != 0 || attempt >= 20) throw std::runtime_error("listen " + l.text + ": " + e.what());
+        if (l.port != 0 || attempt >= 20) return cannot_listen(l, e.what());
         port = 0;  // the UDP port is not free for TCP: let the kernel pick again
       }
     }
@@ -115,7 +116,7 @@ std::vector<std::uint16_t> bind_listeners(const config& c, std::vector<std::uniq
         if (l.udp) workers[w]->add_udp(open_udp(workers[w]->io(), {l.address, port}), index, l.address.is_unspecified());
         if (l.tcp) workers[w]->add_tcp(open_tcp(workers[w]->io(), {l.address, port}), index);
       } catch (const boost::system::system_error& e) {
-        throw std::runtime_error("listen " + l.text + " (thread " + std::to_string(w) + "): " + e.what());
+        return failure{dnsfilter::errc::io_error, "listen " + l.text + " (thread " + std::to_string(w) + "): " + e.what()};
       }
     }
     ports.push_back(port);

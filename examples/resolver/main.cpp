@@ -30,35 +30,36 @@ namespace resolver {
 
 namespace {
 
+// Logs what failed; the exit status of a resolver that could not start.
+int failed(const failure& f) {
+  RESOLVER_LOG(error, "%s", f.message.c_str());
+  return 1;
+}
+
 int run(config& c) {
   prepare_process();
   query_log_file query_log;
-  if (!query_log.open(c)) return 1;
+  if (auto opened = query_log.open(c); !opened) return failed(opened.error());
   dnsfilter::stats::registry_options registry_options;
   registry_options.query_log = query_log.writer();
   dnsfilter::stats::registry registry(c.threads, registry_options);
-  if (!continue_statistics(c, registry)) return 1;
+  if (auto continued = continue_statistics(c, registry); !continued) return failed(continued.error());
 
-  loaded_catalogue first;
-  std::string error;
-  if (!load_catalogue(c, registry, first, error)) {
-    RESOLVER_LOG(error, "%s", error.c_str());
-    return 1;
-  }
-  RESOLVER_LOG(info, "catalogue: %zu entries, %zu rules from %s, %.1f MiB, loaded in %.0f ms", first.entries, first.rules,
+  auto first = load_catalogue(c, registry);
+  if (!first) return failed(first.error());
+  RESOLVER_LOG(info, "catalogue: %zu entries, %zu rules from %s, %.1f MiB, loaded in %.0f ms", first->entries,
+               first->rules,
                c.lists.empty() ? "the embedded example (use --list for real lists)"
-                               : (std::to_string(first.lists) + " list(s)").c_str(),
-               static_cast<double>(first.memory_bytes) / (1 << 20), first.seconds * 1000);
+                               : (std::to_string(first->lists) + " list(s)").c_str(),
+               static_cast<double>(first->memory_bytes) / (1 << 20), first->seconds * 1000);
   ::malloc_trim(0);  // what loading needed and no longer does
-  std::shared_ptr<const dnsfilter::policy::policy_set> policies;
-  if (!load_policy(c, policies, error)) {
-    RESOLVER_LOG(error, "%s", error.c_str());
-    return 1;
-  }
+  auto policies = load_policy(c);
+  if (!policies) return failed(policies.error());
+  auto access = make_access_list(c);
+  if (!access) return failed(access.error());
 
-  shared_state state(c, first.snapshot, policies, registry);
+  shared_state state(c, std::move(first->snapshot), std::move(*policies), std::move(*access), registry);
   state.last_reload_ok.store(std::time(nullptr));
-  first = {};
   log_configuration(c, state);
   if (c.check_only) {
     std::cout << "configuration OK\n";
@@ -67,17 +68,18 @@ int run(config& c) {
 
   std::vector<std::unique_ptr<worker>> workers;
   for (unsigned i = 0; i < c.threads; ++i) workers.push_back(std::make_unique<worker>(state, i));
-  bind_listeners(c, workers);
+  if (auto bound = bind_listeners(c, workers); !bound) return failed(bound.error());
 
   std::unique_ptr<metrics_server> metrics;
   if (c.metrics) {
-    try {
-      metrics = std::make_unique<metrics_server>(boost::asio::ip::tcp::endpoint(c.metrics->address, c.metrics->port),
-                                                 [&state, &query_log] { return render_metrics(state, query_log.writer()); });
-    } catch (const boost::system::system_error& e) {
-      RESOLVER_LOG(error, "metrics %s: %s (--metrics none disables it)", c.metrics->text.c_str(), e.what());
+    auto opened = metrics_server::open(boost::asio::ip::tcp::endpoint(c.metrics->address, c.metrics->port),
+                                       [&state, &query_log] { return render_metrics(state, query_log.writer()); });
+    if (!opened) {
+      RESOLVER_LOG(error, "metrics %s: %s (--metrics none disables it)", c.metrics->text.c_str(),
+                   opened.error().message.c_str());
       return 1;
     }
+    metrics = std::move(*opened);
     RESOLVER_LOG(info, "metrics on http://%s/metrics", to_string(c.metrics->address, metrics->port()).c_str());
   }
 

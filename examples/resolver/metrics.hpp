@@ -12,6 +12,7 @@
 // enough for Prometheus; connections time out after 10 s.
 #pragma once
 
+#include "outcome.hpp"
 #include "state.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -19,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -30,6 +32,9 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
 // The endpoint, on its own io_context and thread.
 class metrics_server {
  public:
+  // Binds at once; the failure says why it could not.
+  static outcome<std::unique_ptr<metrics_server>> open(const boost::asio::ip::tcp::endpoint& at,
+                                                        std::function<std::string()> render);
   // Binds at once (throws boost::system::system_error when it cannot).
   metrics_server(const boost::asio::ip::tcp::endpoint& at, std::function<std::string()> render);
   ~metrics_server();

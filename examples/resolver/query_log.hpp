@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "outcome.hpp"
 
 #include <dnsfilter/dnsfilter.hpp>
 
@@ -19,8 +20,8 @@ class query_log_file {
 
   // Opens --query-log, unless it is empty or --check is given (which creates
   // no file). With --query-log-client hash and no key, draws a random key
-  // into `c`. False (logged) when the file cannot be opened.
-  bool open(config& c);
+  // into `c`. The failure names the file and why it cannot be opened.
+  outcome<void> open(config& c);
   // Null when there is no query log.
   dnsfilter::stats::jsonl_writer* writer() noexcept { return writer_.get(); }
   // Flushes a file to disk and closes it.
