@@ -56,8 +56,10 @@ int main(int argc, char** argv) {
       do m = recv(relay, reply, sizeof reply, 0); while (m >= 2 && std::memcmp(reply, packet, 2) != 0);
       if (m < 12) continue;  // timed out (the client will retry) or a runt
       answer = {reply, static_cast<std::size_t>(m)};
-      // CNAME cloaking: the chain may lead to a blocked name (checked for the forward outcome only).
-      if (const response_result c = f.check_response(r, answer, packet); c.blocked) answer = c.answer;
+      const auto parsed = wire::message_view::parse(answer);  // its one parse; a broken answer goes nowhere
+      if (!parsed) continue;
+      // CNAME cloaking: the chain may lead to a blocked name (r.ticket says whether this answer is checked).
+      if (const response_result c = f.check_response(r.ticket, *parsed, packet); c.blocked) answer = c.answer;
     }
     if (!answer.empty()) sendto(server, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&client), client_size);
   }

@@ -8,13 +8,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <limits>
 #include <map>
 #include <sstream>
 #include <thread>
-#include <type_traits>
 
 namespace po = boost::program_options;
 namespace policy = dnsfilter::policy;
@@ -158,25 +156,16 @@ bool parse_hex_key(std::string_view text, std::array<std::uint8_t, 16>& key) {
 // The file at `path`, whole, if it holds at most `limit` octets; otherwise
 // false with `error` saying "PATH: why". A pipe (`-c <(...)`) is read too.
 bool read_text_file(const std::string& path, std::size_t limit, std::string& text, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot be read (" + std::strerror(errno) + ")";
-    return false;
+  errno = 0;
+  auto r = dnsfilter::lists::read_file(path, {limit, false});
+  if (r) {
+    text = std::move(*r);
+    return true;
   }
-  text.clear();
-  char block[4096];
-  while (in.read(block, sizeof block) || in.gcount() > 0) {
-    text.append(block, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > limit) {
-      error = path + ": larger than " + std::to_string(limit >> 10) + " KiB";
-      return false;
-    }
-  }
-  if (in.bad()) {
-    error = path + ": cannot be read";
-    return false;
-  }
-  return true;
+  if (r.error() == dnsfilter::errc::out_of_range) error = path + ": larger than " + std::to_string(limit >> 10) + " KiB";
+  else if (errno != 0) error = path + ": cannot be read (" + std::strerror(errno) + ")";
+  else error = path + ": cannot be read";
+  return false;
 }
 
 // Is `u` one of our own listeners? A resolv.conf that names this very server
@@ -452,128 +441,157 @@ void store_config_text(std::string_view text, const po::options_description& opt
   po::store(po::parse_config_file(in, options), vm);
 }
 
-// The config that the options in `vm` describe (defaults filled in), checked
-// value by value; every problem is one line of `errors`, naming the option.
-// Reads --resolv-conf when no --upstream is given.
-bool config_from(const po::variables_map& vm, config& out, std::vector<std::string>& errors) {
-  const std::size_t errors_before = errors.size();
-  auto fail = [&](std::string what) { errors.push_back(std::move(what)); };
-  auto text_of = [&](const char* name) -> const std::string& { return vm[name].as<std::string>(); };
-  auto duration = [&](const char* name, std::chrono::milliseconds& into) {
-    if (!parse_duration(text_of(name), into))
-      fail(std::string("--") + name + ": not a duration of at most " + std::to_string(max_duration_hours) +
-           "h: '" + text_of(name) + "'");
-  };
+// Reads the options of `vm` into a config, value by value; every problem
+// is one line of `errors`, naming the option.
+class option_reader {
+ public:
+  option_reader(const po::variables_map& vm, std::vector<std::string>& errors) : vm_(vm), errors_(errors) {}
+
+  bool given(const char* name) const { return vm_.count(name) != 0; }
+  const std::string& text(const char* name) const { return vm_[name].as<std::string>(); }
+  const strings& all(const char* name) const { return vm_[name].as<strings>(); }
+  bool flag(const char* name) const { return vm_[name].as<bool>(); }
+  void fail(std::string what) { errors_.push_back(std::move(what)); }
+
+  void duration(const char* name, std::chrono::milliseconds& into) {
+    if (!parse_duration(text(name), into))
+      fail(std::string("--") + name + ": not a duration of at most " + std::to_string(max_duration_hours) + "h: '" +
+           text(name) + "'");
+  }
   // A whole number in [min, max], into an integer type that holds max.
-  auto number = [&](const char* name, std::uint64_t min, std::uint64_t max, auto& into) {
+  template <class Int>
+  void number(const char* name, std::uint64_t min, std::uint64_t max, Int& into) {
     std::uint64_t v = 0;
-    if (!parse_uint(text_of(name), max, v) || v < min) {
+    if (!parse_uint(text(name), max, v) || v < min) {
       fail(std::string("--") + name + ": a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
-           ", not '" + text_of(name) + "'");
+           ", not '" + text(name) + "'");
       return;
     }
-    into = static_cast<std::remove_reference_t<decltype(into)>>(v);
-  };
-  constexpr std::uint64_t u32_max = 0xFFFFFFFFu;
+    into = static_cast<Int>(v);
+  }
 
-  config c;
-  c.check_only = vm.count("check") != 0;
-  if (!parse_log_level(text_of("log-level"), c.level)) fail("--log-level: error, warning, info or debug");
+ private:
+  const po::variables_map& vm_;
+  std::vector<std::string>& errors_;
+};
 
-  for (const auto& spec : vm["listen"].as<strings>()) {
+constexpr std::uint64_t u32_max = 0xFFFFFFFFu;
+
+void read_general(option_reader& r, config& c) {
+  c.check_only = r.given("check");
+  if (!parse_log_level(r.text("log-level"), c.level)) r.fail("--log-level: error, warning, info or debug");
+}
+
+void read_serving(option_reader& r, config& c) {
+  for (const auto& spec : r.all("listen")) {
     listener_config l;
     std::string error;
-    if (!parse_listen(spec, l, error)) fail("--listen " + spec + ": " + error);
+    if (!parse_listen(spec, l, error)) r.fail("--listen " + spec + ": " + error);
     else c.listeners.push_back(l);
   }
-  number("threads", 1, 256, c.threads);
-  number("max-udp-payload", 512, 4096, c.max_udp_payload);
-  duration("tcp-idle-timeout", c.tcp_idle_timeout);
-  number("tcp-max-connections", 0, u32_max, c.tcp_max_connections);
-  number("tcp-max-pipeline", 0, u32_max, c.tcp_max_pipeline);
+  r.number("threads", 1, 256, c.threads);
+  r.number("max-udp-payload", 512, 4096, c.max_udp_payload);
+}
+
+void read_limits(option_reader& r, config& c) {
+  r.duration("tcp-idle-timeout", c.tcp_idle_timeout);
+  r.number("tcp-max-connections", 0, u32_max, c.tcp_max_connections);
+  r.number("tcp-max-pipeline", 0, u32_max, c.tcp_max_pipeline);
   c.tcp_max_pipeline = std::max<std::size_t>(1, c.tcp_max_pipeline);
-  if (!parse_size(text_of("tcp-max-query-size"), c.tcp_max_query_size) || c.tcp_max_query_size < 12 ||
+  if (!parse_size(r.text("tcp-max-query-size"), c.tcp_max_query_size) || c.tcp_max_query_size < 12 ||
       c.tcp_max_query_size > 65535)
-    fail("--tcp-max-query-size: 12 to 65535");
-  number("max-inflight", 0, u32_max, c.max_inflight);
+    r.fail("--tcp-max-query-size: 12 to 65535");
+  r.number("max-inflight", 0, u32_max, c.max_inflight);
   c.max_inflight = std::max<std::size_t>(1, c.max_inflight);
+}
 
-  for (const auto& p : vm["allow"].as<strings>()) {
+void read_prefixes(option_reader& r, const char* name, std::vector<policy::ip_prefix>& into) {
+  if (!r.given(name)) return;
+  for (const auto& p : r.all(name)) {
     policy::ip_prefix prefix;
-    if (!parse_prefix(p, prefix)) fail("--allow: not a prefix: '" + p + "'");
-    else c.allow.push_back(prefix);
+    if (!parse_prefix(p, prefix)) r.fail(std::string("--") + name + ": not a prefix: '" + p + "'");
+    else into.push_back(prefix);
   }
-  if (vm.count("deny")) {
-    for (const auto& p : vm["deny"].as<strings>()) {
-      policy::ip_prefix prefix;
-      if (!parse_prefix(p, prefix)) fail("--deny: not a prefix: '" + p + "'");
-      else c.deny.push_back(prefix);
-    }
-  }
+}
 
-  duration("upstream-timeout", c.upstream_timeout);
-  if (c.upstream_timeout.count() < 10) fail("--upstream-timeout: at least 10ms");
-  number("upstream-attempts", 1, 10, c.upstream_attempts);
-  duration("upstream-tcp-timeout", c.upstream_tcp_timeout);
-  if (c.upstream_tcp_timeout.count() < 10) fail("--upstream-tcp-timeout: at least 10ms");
-  const std::string& selection = text_of("upstream-selection");
+void read_access(option_reader& r, config& c) {
+  read_prefixes(r, "allow", c.allow);
+  read_prefixes(r, "deny", c.deny);
+}
+
+// How upstreams are used: timeouts, attempts, selection, health, source ports.
+void read_upstream_settings(option_reader& r, config& c) {
+  r.duration("upstream-timeout", c.upstream_timeout);
+  if (c.upstream_timeout.count() < 10) r.fail("--upstream-timeout: at least 10ms");
+  r.number("upstream-attempts", 1, 10, c.upstream_attempts);
+  r.duration("upstream-tcp-timeout", c.upstream_tcp_timeout);
+  if (c.upstream_tcp_timeout.count() < 10) r.fail("--upstream-tcp-timeout: at least 10ms");
+  const std::string& selection = r.text("upstream-selection");
   if (selection == "ordered") c.selection = upstream_selection::ordered;
   else if (selection == "round-robin") c.selection = upstream_selection::round_robin;
-  else fail("--upstream-selection: ordered or round-robin");
-  number("upstream-down-after", 0, 1000, c.upstream_down_after);
+  else r.fail("--upstream-selection: ordered or round-robin");
+  r.number("upstream-down-after", 0, 1000, c.upstream_down_after);
   c.upstream_down_after = std::max(1u, c.upstream_down_after);
   std::chrono::milliseconds retry{};
-  duration("upstream-retry-after", retry);
+  r.duration("upstream-retry-after", retry);
   c.upstream_retry_after = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(retry));
-  number("upstream-payload", 512, 65535, c.upstream_payload);
-  c.randomize_case = vm["randomize-case"].as<bool>();
-  if (vm.count("upstream-port-range")) {
-    const std::string& r = text_of("upstream-port-range");
-    const std::size_t dash = r.find('-');
+  r.number("upstream-payload", 512, 65535, c.upstream_payload);
+  c.randomize_case = r.flag("randomize-case");
+  if (r.given("upstream-port-range")) {
+    const std::string& range = r.text("upstream-port-range");
+    const std::size_t dash = range.find('-');
     std::uint64_t lo = 0, hi = 0;
-    if (dash == std::string::npos || !parse_uint(std::string_view(r).substr(0, dash), 65535, lo) ||
-        !parse_uint(std::string_view(r).substr(dash + 1), 65535, hi) || lo < 1024 || hi < lo + 1023)
-      fail("--upstream-port-range: LOW-HIGH with 1024 <= LOW and at least 1024 ports");
+    if (dash == std::string::npos || !parse_uint(std::string_view(range).substr(0, dash), 65535, lo) ||
+        !parse_uint(std::string_view(range).substr(dash + 1), 65535, hi) || lo < 1024 || hi < lo + 1023)
+      r.fail("--upstream-port-range: LOW-HIGH with 1024 <= LOW and at least 1024 ports");
     c.port_low = static_cast<std::uint16_t>(lo);
     c.port_high = static_cast<std::uint16_t>(hi);
   }
+}
 
-  if (vm.count("upstream")) {
-    for (const auto& u : vm["upstream"].as<strings>()) {
+// Which upstreams: --upstream, else the nameservers of --resolv-conf that are
+// not this resolver's own listeners (so read_serving comes first), else
+// 127.0.0.1:53.
+void read_upstreams(option_reader& r, config& c) {
+  if (r.given("upstream")) {
+    for (const auto& u : r.all("upstream")) {
       upstream_config up;
       std::string error;
       if (!parse_endpoint(u, 53, up.address, up.port, error)) {
-        fail("--upstream " + u + ": " + error);
+        r.fail("--upstream " + u + ": " + error);
         continue;
       }
       up.text = to_string(up.address, up.port);
       c.upstreams.push_back(up);
     }
     c.upstream_origin = "--upstream";
-  } else {
-    const std::string& path = text_of("resolv-conf");
-    std::string conf, error;
-    const bool readable = read_text_file(path, max_resolv_conf_size, conf, error);
-    for (const auto& u : parse_resolv_conf(conf))
-      if (!is_ourselves(u, c.listeners)) c.upstreams.push_back(u);
-    c.upstream_origin = path;
-    if (c.upstreams.empty()) {
-      upstream_config fallback;
-      fallback.address = boost::asio::ip::make_address_v4("127.0.0.1");
-      fallback.text = "127.0.0.1:53";
-      c.upstreams.push_back(fallback);
-      c.upstream_origin = "the built-in fallback (" + (readable ? path + " names no usable nameserver" : error) +
-                          "; the C library also assumes 127.0.0.1:53 then)";
-      if (is_ourselves(fallback, c.listeners)) fail("no upstream: the fallback 127.0.0.1:53 is this resolver itself; give --upstream");
-    }
+    return;
   }
+  const std::string& path = r.text("resolv-conf");
+  std::string conf, error;
+  const bool readable = read_text_file(path, max_resolv_conf_size, conf, error);
+  for (const auto& u : parse_resolv_conf(conf))
+    if (!is_ourselves(u, c.listeners)) c.upstreams.push_back(u);
+  c.upstream_origin = path;
+  if (!c.upstreams.empty()) return;
+  upstream_config fallback;
+  fallback.address = boost::asio::ip::make_address_v4("127.0.0.1");
+  fallback.text = "127.0.0.1:53";
+  c.upstreams.push_back(fallback);
+  c.upstream_origin = "the built-in fallback (" + (readable ? path + " names no usable nameserver" : error) +
+                      "; the C library also assumes 127.0.0.1:53 then)";
+  if (is_ourselves(fallback, c.listeners))
+    r.fail("no upstream: the fallback 127.0.0.1:53 is this resolver itself; give --upstream");
+}
 
-  if (vm.count("list")) {
-    for (const auto& spec : vm["list"].as<strings>()) {
-      dnsfilter::lists::diagnostic why;
+// The lists and the policy file.
+void read_lists(option_reader& r, config& c) {
+  if (r.given("list")) {
+    for (const auto& spec : r.all("list")) {
+      dnsfilter::diagnostic why;
       auto argument = dnsfilter::lists::parse_list_argument(spec, &why);
       if (!argument) {
-        fail("--list: " + why.message);
+        r.fail("--list: " + why.message);
         continue;
       }
       list_config l;
@@ -582,16 +600,20 @@ bool config_from(const po::variables_map& vm, config& out, std::vector<std::stri
       c.lists.push_back(l);
     }
   }
-  c.lenient_lists = vm["lenient-lists"].as<bool>();
-  if (!parse_action(text_of("list-action"), c.list_action))
-    fail("--list-action: sinkhole, nxdomain, nodata, refused or drop");
-  if (vm.count("policy")) c.policy_file = text_of("policy");
+  c.lenient_lists = r.flag("lenient-lists");
+  if (!parse_action(r.text("list-action"), c.list_action))
+    r.fail("--list-action: sinkhole, nxdomain, nodata, refused or drop");
+  if (r.given("policy")) c.policy_file = r.text("policy");
+}
 
+// The synthesised answers: addresses, TTLs, Extended DNS Errors. Their EDNS
+// payload size is --max-udp-payload (so read_serving comes first).
+void read_sinkhole(option_reader& r, config& c) {
   auto& s = c.sinkhole;
-  if (const std::string& v4 = text_of("sinkhole-ipv4"); v4 != "none") {
+  if (const std::string& v4 = r.text("sinkhole-ipv4"); v4 != "none") {
     boost::system::error_code ec;
     const auto a = boost::asio::ip::make_address_v4(v4, ec);
-    if (ec) fail("--sinkhole-ipv4: not an IPv4 address: '" + v4 + "'");
+    if (ec) r.fail("--sinkhole-ipv4: not an IPv4 address: '" + v4 + "'");
     else {
       dnsfilter::wire::rdata::a rr;
       const auto bytes = a.to_bytes();
@@ -599,10 +621,10 @@ bool config_from(const po::variables_map& vm, config& out, std::vector<std::stri
       s.ipv4 = rr;
     }
   }
-  if (const std::string& v6 = text_of("sinkhole-ipv6"); v6 != "none") {
+  if (const std::string& v6 = r.text("sinkhole-ipv6"); v6 != "none") {
     boost::system::error_code ec;
     const auto a = boost::asio::ip::make_address_v6(v6, ec);
-    if (ec) fail("--sinkhole-ipv6: not an IPv6 address: '" + v6 + "'");
+    if (ec) r.fail("--sinkhole-ipv6: not an IPv6 address: '" + v6 + "'");
     else {
       dnsfilter::wire::rdata::aaaa rr;
       const auto bytes = a.to_bytes();
@@ -610,58 +632,85 @@ bool config_from(const po::variables_map& vm, config& out, std::vector<std::stri
       s.ipv6 = rr;
     }
   }
-  number("sinkhole-ttl", 0, u32_max, s.answer_ttl);
-  number("negative-ttl", 0, u32_max, s.soa.minimum);
+  r.number("sinkhole-ttl", 0, u32_max, s.answer_ttl);
+  r.number("negative-ttl", 0, u32_max, s.soa.minimum);
   s.udp_payload_size = static_cast<std::uint16_t>(c.max_udp_payload);
-  s.extended_errors = !vm["no-ede"].as<bool>();
-  if (vm.count("ede-category")) {
-    for (const auto& spec : vm["ede-category"].as<strings>()) {
-      const std::size_t eq = spec.rfind('=');
-      std::uint64_t code = 0;
-      if (eq == std::string::npos || eq == 0 || !parse_uint(std::string_view(spec).substr(eq + 1), 65535, code)) {
-        fail("--ede-category: CATEGORY=CODE, not '" + spec + "'");
-        continue;
-      }
-      s.info_codes.push_back({spec.substr(0, eq), static_cast<std::uint16_t>(code)});
+  s.extended_errors = !r.flag("no-ede");
+  if (!r.given("ede-category")) return;
+  for (const auto& spec : r.all("ede-category")) {
+    const std::size_t eq = spec.rfind('=');
+    std::uint64_t code = 0;
+    if (eq == std::string::npos || eq == 0 || !parse_uint(std::string_view(spec).substr(eq + 1), 65535, code)) {
+      r.fail("--ede-category: CATEGORY=CODE, not '" + spec + "'");
+      continue;
     }
+    s.info_codes.push_back({spec.substr(0, eq), static_cast<std::uint16_t>(code)});
   }
+}
 
-  if (!parse_size(text_of("cache-size"), c.cache_bytes)) fail("--cache-size: a size such as 32M, at most 1T");
-  number("cache-max-ttl", 0, u32_max, c.cache_max_ttl);
-  number("cache-min-ttl", 0, u32_max, c.cache_min_ttl);
-  number("cache-negative-ttl", 0, u32_max, c.cache_negative_ttl);
-  if (c.cache_min_ttl > c.cache_max_ttl) fail("--cache-min-ttl exceeds --cache-max-ttl");
+void read_cache(option_reader& r, config& c) {
+  if (!parse_size(r.text("cache-size"), c.cache_bytes)) r.fail("--cache-size: a size such as 32M, at most 1T");
+  r.number("cache-max-ttl", 0, u32_max, c.cache_max_ttl);
+  r.number("cache-min-ttl", 0, u32_max, c.cache_min_ttl);
+  r.number("cache-negative-ttl", 0, u32_max, c.cache_negative_ttl);
+  if (c.cache_min_ttl > c.cache_max_ttl) r.fail("--cache-min-ttl exceeds --cache-max-ttl");
+}
 
-  duration("watch-interval", c.watch_interval);
-  if (const std::string& m = text_of("metrics"); m != "none" && m != "off" && !m.empty()) {
+// Reloads, the metrics endpoint and the query log.
+void read_operating(option_reader& r, config& c) {
+  r.duration("watch-interval", c.watch_interval);
+  if (const std::string& m = r.text("metrics"); m != "none" && m != "off" && !m.empty()) {
     listener_config l;
     std::string error;
-    if (!parse_endpoint(m, 9153, l.address, l.port, error)) fail("--metrics: " + error);
+    if (!parse_endpoint(m, 9153, l.address, l.port, error)) r.fail("--metrics: " + error);
     l.text = m;
     c.metrics = l;
   }
-  if (vm.count("query-log")) c.query_log = text_of("query-log");
-  const std::string& form = text_of("query-log-client");
+  if (r.given("query-log")) c.query_log = r.text("query-log");
+  const std::string& form = r.text("query-log-client");
   auto& qo = c.query_log_options;
   if (form == "full") qo.privacy = dnsfilter::stats::client_privacy::full;
   else if (form == "truncated") qo.privacy = dnsfilter::stats::client_privacy::truncated;
   else if (form == "hash") qo.privacy = dnsfilter::stats::client_privacy::keyed_hash;
-  else fail("--query-log-client: full, truncated or hash");
-  number("query-log-v4-prefix", 0, 32, qo.v4_prefix);
-  number("query-log-v6-prefix", 0, 128, qo.v6_prefix);
-  if (vm.count("query-log-key")) {
-    if (!parse_hex_key(text_of("query-log-key"), qo.key)) fail("--query-log-key: 32 hex digits");
+  else r.fail("--query-log-client: full, truncated or hash");
+  r.number("query-log-v4-prefix", 0, 32, qo.v4_prefix);
+  r.number("query-log-v6-prefix", 0, 128, qo.v6_prefix);
+  if (r.given("query-log-key")) {
+    if (!parse_hex_key(r.text("query-log-key"), qo.key)) r.fail("--query-log-key: 32 hex digits");
     c.query_log_key_given = true;
   }
-  if (vm.count("stats-file")) c.stats_file = text_of("stats-file");
-  std::chrono::milliseconds stats_every{};
-  duration("stats-interval", stats_every);
-  c.stats_interval = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(stats_every));
-  number("mismatch-warn", 0, u32_max, c.mismatch_warn);
-  c.mismatch_warn = std::max<std::uint64_t>(1, c.mismatch_warn);
-  duration("mismatch-window", c.mismatch_window);
-  if (c.mismatch_window.count() < 100) fail("--mismatch-window: at least 100ms");
+}
 
+// The statistics file and the mismatch warnings.
+void read_statistics(option_reader& r, config& c) {
+  if (r.given("stats-file")) c.stats_file = r.text("stats-file");
+  std::chrono::milliseconds stats_every{};
+  r.duration("stats-interval", stats_every);
+  c.stats_interval = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(stats_every));
+  r.number("mismatch-warn", 0, u32_max, c.mismatch_warn);
+  c.mismatch_warn = std::max<std::uint64_t>(1, c.mismatch_warn);
+  r.duration("mismatch-window", c.mismatch_window);
+  if (c.mismatch_window.count() < 100) r.fail("--mismatch-window: at least 100ms");
+}
+
+// The config that the options in `vm` describe (defaults filled in), checked
+// value by value; every problem is one line of `errors`, naming the option.
+// Reads --resolv-conf when no --upstream is given.
+bool config_from(const po::variables_map& vm, config& out, std::vector<std::string>& errors) {
+  const std::size_t errors_before = errors.size();
+  option_reader r(vm, errors);
+  config c;
+  read_general(r, c);
+  read_serving(r, c);
+  read_limits(r, c);
+  read_access(r, c);
+  read_upstream_settings(r, c);
+  read_upstreams(r, c);
+  read_lists(r, c);
+  read_sinkhole(r, c);
+  read_cache(r, c);
+  read_operating(r, c);
+  read_statistics(r, c);
   if (errors.size() != errors_before) return false;
   out = std::move(c);
   return true;

@@ -1,6 +1,8 @@
 // dnsfilter-resolver — upstream queries, response checks, cache lifetimes and client answers.
 #include "dns.hpp"
 
+#include <dnsfilter/detail/bytes.hpp>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -10,24 +12,11 @@ namespace resolver {
 
 namespace {
 
-std::uint16_t load16(const std::byte* p) noexcept {
-  return static_cast<std::uint16_t>(std::to_integer<unsigned>(p[0]) << 8 | std::to_integer<unsigned>(p[1]));
-}
-void store16(std::byte* p, std::uint16_t v) noexcept {
-  p[0] = static_cast<std::byte>(v >> 8);
-  p[1] = static_cast<std::byte>(v);
-}
-std::uint32_t load32(const std::byte* p) noexcept {
-  return static_cast<std::uint32_t>(load16(p)) << 16 | load16(p + 2);
-}
-void store32(std::byte* p, std::uint32_t v) noexcept {
-  store16(p, static_cast<std::uint16_t>(v >> 16));
-  store16(p + 2, static_cast<std::uint16_t>(v));
-}
-
-std::byte lower(std::byte b) noexcept {
-  return (b >= std::byte{'A'} && b <= std::byte{'Z'}) ? (b | std::byte{0x20}) : b;
-}
+using dnsfilter::detail::ascii_lower;
+using dnsfilter::detail::load_u16;
+using dnsfilter::detail::load_u32;
+using dnsfilter::detail::store_u16;
+using dnsfilter::detail::store_u32;
 
 constexpr std::size_t opt_fixed_size = 11;  // root owner, type, class, TTL, RDLENGTH
 
@@ -84,7 +73,7 @@ mismatch check_upstream_response(std::span<const std::byte> response, std::span<
                                  bool exact_case, std::optional<wire::message_view>& parsed) noexcept {
   parsed.reset();
   if (response.size() < wire::header_size || sent.size() < wire::header_size) return mismatch::malformed;
-  if (load16(response.data()) != load16(sent.data())) return mismatch::id;
+  if (load_u16(response.data()) != load_u16(sent.data())) return mismatch::id;
   const wire::header h = wire::header::decode(response.data());
   if (!h.qr || h.opcode != wire::opcode::query) return mismatch::not_response;
   if (h.qdcount != 1) return mismatch::question;
@@ -101,7 +90,7 @@ mismatch check_upstream_response(std::span<const std::byte> response, std::span<
     if (std::memcmp(a, b, qsize) != 0) return mismatch::question;
   } else {
     for (std::size_t i = 0; i < sent_name->size(); ++i)
-      if (lower(a[i]) != lower(b[i])) return mismatch::question;
+      if (ascii_lower(a[i]) != ascii_lower(b[i])) return mismatch::question;
     if (std::memcmp(a + sent_name->size(), b + sent_name->size(), 4) != 0) return mismatch::question;
   }
   if (h.tc) return mismatch::none;
@@ -174,6 +163,19 @@ client_echo client_echo::of(const wire::query_view& q) noexcept {
   return c;
 }
 
+client_echo client_echo::of(const dnsfilter::sinkhole::query_echo& e) noexcept {
+  client_echo c;
+  c.id = e.id;
+  c.qname = e.qname();
+  c.qtype = e.qtype;
+  c.qclass = e.qclass;
+  c.rd = e.rd;
+  c.cd = e.cd;
+  c.has_edns = e.has_edns;
+  c.dnssec_ok = e.dnssec_ok;
+  return c;
+}
+
 std::span<const std::byte> shape_answer(std::span<const std::byte> response, const response_layout& layout,
                                         const client_echo& client, std::uint16_t our_payload, std::size_t limit,
                                         std::span<std::byte> out) noexcept {
@@ -210,23 +212,23 @@ std::span<const std::byte> shape_answer(std::span<const std::byte> response, con
   std::byte* p = out.data();
   const std::size_t copy = std::min(size, response.size());
   if (p != response.data()) std::memmove(p, response.data(), copy);
-  store16(p, client.id);
+  store_u16(p, client.id);
   // RD and CD as the client sent them; RA set: we are a recursive service.
   p[2] = (p[2] & std::byte{0xFE}) | (client.rd ? std::byte{0x01} : std::byte{0});
   p[3] = (p[3] & std::byte{0xEF}) | std::byte{0x80} | (client.cd ? std::byte{0x10} : std::byte{0});
   // The question in the client's case: the same name, so the same length,
   // and every compression pointer to it now shows the client's case too.
   std::memcpy(p + wire::header_size, client.qname.data(), client.qname.size());
-  store16(p + 10, arcount);
+  store_u16(p + 10, arcount);
   if (layout.has_opt && client.has_edns) {
-    store16(p + layout.opt_offset + 3, our_payload);  // the OPT's CLASS: our payload size
+    store_u16(p + layout.opt_offset + 3, our_payload);  // the OPT's CLASS: our payload size
   } else if (append_opt) {
     std::byte* o = p + response.size();
     o[0] = std::byte{0};
-    store16(o + 1, static_cast<std::uint16_t>(wire::rr_type::opt));
-    store16(o + 3, our_payload);
-    store32(o + 5, 0);
-    store16(o + 9, 0);
+    store_u16(o + 1, static_cast<std::uint16_t>(wire::rr_type::opt));
+    store_u16(o + 3, our_payload);
+    store_u32(o + 5, 0);
+    store_u16(o + 9, 0);
   }
   return {p, size};
 }
@@ -259,8 +261,8 @@ void age_ttls(std::span<std::byte> message, std::span<const std::uint16_t> ttl_o
   if (elapsed == 0) return;
   for (std::uint16_t at : ttl_offsets) {
     if (at + 4u > message.size()) continue;
-    const std::uint32_t ttl = load32(message.data() + at);
-    store32(message.data() + at, ttl > elapsed ? ttl - elapsed : 0);
+    const std::uint32_t ttl = load_u32(message.data() + at);
+    store_u32(message.data() + at, ttl > elapsed ? ttl - elapsed : 0);
   }
 }
 
@@ -268,7 +270,7 @@ cache_key make_cache_key(wire::name_view qname, wire::rr_type qtype, wire::rr_cl
                          bool checking_disabled) noexcept {
   cache_key k;
   const auto bytes = qname.wire();
-  for (std::size_t i = 0; i < bytes.size(); ++i) k.bytes[i] = static_cast<char>(lower(bytes[i]));
+  for (std::size_t i = 0; i < bytes.size(); ++i) k.bytes[i] = static_cast<char>(ascii_lower(bytes[i]));
   std::size_t n = bytes.size();
   const auto t = static_cast<std::uint16_t>(qtype), c = static_cast<std::uint16_t>(qclass);
   k.bytes[n++] = static_cast<char>(t >> 8);

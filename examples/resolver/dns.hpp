@@ -104,6 +104,8 @@ struct client_echo {
   bool dnssec_ok = false;
 
   static client_echo of(const wire::query_view& q) noexcept;
+  // From the facade's copy (a forwarded query's ticket); views `e`.
+  static client_echo of(const dnsfilter::sinkhole::query_echo& e) noexcept;
 };
 
 // Turns an upstream response (fresh or from the cache) into the answer for

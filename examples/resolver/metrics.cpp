@@ -7,8 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <cinttypes>
-#include <cstdio>
+#include <array>
 #include <memory>
 
 namespace resolver {
@@ -19,64 +18,6 @@ namespace http = beast::http;
 using asio::ip::tcp;
 
 namespace {
-
-// Builds one exposition: each family's HELP and TYPE, then its samples.
-class exposition {
- public:
-  void family(const char* name, const char* type, const char* help) {
-    out_ += "# HELP ";
-    out_ += name;
-    out_ += ' ';
-    out_ += help;
-    out_ += "\n# TYPE ";
-    out_ += name;
-    out_ += ' ';
-    out_ += type;
-    out_ += '\n';
-  }
-  void sample(const char* name, std::uint64_t value, const std::string& labels = {}) {
-    out_ += name;
-    if (!labels.empty()) out_ += "{" + labels + "}";
-    out_ += ' ';
-    out_ += std::to_string(value);
-    out_ += '\n';
-  }
-  void sample(const char* name, double value, const std::string& labels = {}) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.9g", value);
-    out_ += name;
-    if (!labels.empty()) out_ += "{" + labels + "}";
-    out_ += ' ';
-    out_ += text;
-    out_ += '\n';
-  }
-  // A family with one unlabelled sample.
-  void single(const char* name, const char* type, const char* help, std::uint64_t value) {
-    family(name, type, help);
-    sample(name, value);
-  }
-  std::string& text() { return out_; }
-
- private:
-  std::string out_;
-};
-
-// Label values of ours are addresses and fixed words: nothing to escape but
-// a quote or backslash could never appear; escape anyway for safety.
-std::string label(const char* key, const std::string& value) {
-  std::string s = key;
-  s += "=\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') s += '\\';
-    if (c == '\n') {
-      s += "\\n";
-      continue;
-    }
-    s += c;
-  }
-  s += '"';
-  return s;
-}
 
 template <class Field>
 std::uint64_t sum(shared_state& s, Field field) {
@@ -90,12 +31,12 @@ std::uint64_t sum(shared_state& s, Field field) {
 }  // namespace
 
 std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_writer* query_log) {
-  exposition e;
-  e.text() = dnsfilter::stats::to_prometheus(state.registry.read());
+  std::string text = dnsfilter::stats::to_prometheus(state.registry.read());
+  dnsfilter::stats::prometheus_writer e(text);
 
   e.family("dnsfilter_resolver_queries_total", "counter", "Queries received, by transport (every packet, before any check).");
-  e.sample("dnsfilter_resolver_queries_total", RESOLVER_SUM(udp_queries), label("transport", "udp"));
-  e.sample("dnsfilter_resolver_queries_total", RESOLVER_SUM(tcp_queries), label("transport", "tcp"));
+  e.sample("dnsfilter_resolver_queries_total", {{"transport", "udp"}}, RESOLVER_SUM(udp_queries));
+  e.sample("dnsfilter_resolver_queries_total", {{"transport", "tcp"}}, RESOLVER_SUM(tcp_queries));
   e.single("dnsfilter_resolver_acl_refused_total", "counter",
            "Queries from clients outside the access list (answered REFUSED with EDE 18, or dropped if malformed).",
            RESOLVER_SUM(acl_refused));
@@ -143,7 +84,7 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
   for (std::size_t m = 1; m < mismatch_kinds; ++m) {
     std::uint64_t total = 0;
     for (auto& c : state.counters) total += c->mismatched[m].load(std::memory_order_relaxed);
-    e.sample("dnsfilter_resolver_upstream_mismatched_total", total, label("reason", to_string(static_cast<mismatch>(m))));
+    e.sample("dnsfilter_resolver_upstream_mismatched_total", {{"reason", to_string(static_cast<mismatch>(m))}}, total);
   }
 
   struct per_upstream_family {
@@ -165,28 +106,24 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
     for (std::size_t u = 0; u < state.upstreams.size(); ++u) {
       std::uint64_t total = 0;
       for (auto& c : state.counters) total += (c->upstreams[u].*f.member).load(std::memory_order_relaxed);
-      e.sample(f.name, total, label("upstream", state.upstreams.at(u).text));
+      e.sample(f.name, {{"upstream", state.upstreams.at(u).text}}, total);
     }
   }
   e.family("dnsfilter_resolver_upstream_up", "gauge", "1 when the upstream is considered healthy.");
   for (std::size_t u = 0; u < state.upstreams.size(); ++u)
-    e.sample("dnsfilter_resolver_upstream_up", std::uint64_t{state.upstreams.is_up(u) ? 1u : 0u},
-             label("upstream", state.upstreams.at(u).text));
+    e.sample("dnsfilter_resolver_upstream_up", {{"upstream", state.upstreams.at(u).text}},
+             std::uint64_t{state.upstreams.is_up(u) ? 1u : 0u});
   e.family("dnsfilter_resolver_upstream_latency_seconds", "histogram",
            "Time from sending a UDP query to its checked response.");
   for (std::size_t u = 0; u < state.upstreams.size(); ++u) {
-    const std::string who = label("upstream", state.upstreams.at(u).text);
-    std::uint64_t cumulative = 0, sum_us = 0;
-    for (std::size_t b = 0; b <= latency_bounds.size(); ++b) {
-      for (auto& c : state.counters) cumulative += c->upstreams[u].latency[b].load(std::memory_order_relaxed);
-      char le[32];
-      if (b < latency_bounds.size()) std::snprintf(le, sizeof le, "%g", latency_bounds[b]);
-      else std::snprintf(le, sizeof le, "+Inf");
-      e.sample("dnsfilter_resolver_upstream_latency_seconds_bucket", cumulative, who + "," + label("le", le));
+    std::array<std::uint64_t, latency_bounds.size() + 1> buckets{};
+    std::uint64_t sum_us = 0;
+    for (auto& c : state.counters) {
+      for (std::size_t b = 0; b < buckets.size(); ++b) buckets[b] += c->upstreams[u].latency[b].load(std::memory_order_relaxed);
+      sum_us += c->upstreams[u].latency_sum_us.load(std::memory_order_relaxed);
     }
-    for (auto& c : state.counters) sum_us += c->upstreams[u].latency_sum_us.load(std::memory_order_relaxed);
-    e.sample("dnsfilter_resolver_upstream_latency_seconds_sum", static_cast<double>(sum_us) / 1e6, who);
-    e.sample("dnsfilter_resolver_upstream_latency_seconds_count", cumulative, who);
+    e.histogram("dnsfilter_resolver_upstream_latency_seconds", {{"upstream", state.upstreams.at(u).text}},
+                latency_bounds, buckets, static_cast<double>(sum_us) / 1e6);
   }
 
   e.single("dnsfilter_resolver_tcp_connections", "gauge", "TCP connections open.",
@@ -203,8 +140,8 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
            RESOLVER_SUM(udp_send_errors));
 
   e.family("dnsfilter_resolver_reloads_total", "counter", "Snapshot reloads (lists and policy), by result.");
-  e.sample("dnsfilter_resolver_reloads_total", state.reloads_ok.load(), label("result", "ok"));
-  e.sample("dnsfilter_resolver_reloads_total", state.reloads_failed.load(), label("result", "failed"));
+  e.sample("dnsfilter_resolver_reloads_total", {{"result", "ok"}}, std::uint64_t{state.reloads_ok.load()});
+  e.sample("dnsfilter_resolver_reloads_total", {{"result", "failed"}}, std::uint64_t{state.reloads_failed.load()});
   e.single("dnsfilter_resolver_reload_failing", "gauge",
            "1 when the last reload failed (the previous snapshot is still served).",
            state.last_reload_failed.load() ? 1u : 0u);
@@ -224,7 +161,7 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
     e.single("dnsfilter_resolver_query_log_failed_total", "counter", "Query log lines lost to output errors.",
              query_log->failed());
   }
-  return std::move(e.text());
+  return text;
 }
 
 #undef RESOLVER_SUM
@@ -287,8 +224,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
 }  // namespace
 
-metrics_server::metrics_server(asio::io_context& io, const tcp::endpoint& at, std::function<std::string()> render)
-    : io_(io), acceptor_(io), render_(std::move(render)) {
+metrics_server::metrics_server(const tcp::endpoint& at, std::function<std::string()> render)
+    : acceptor_(io_), render_(std::move(render)) {
   acceptor_.open(at.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   if (at.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true));
@@ -296,11 +233,26 @@ metrics_server::metrics_server(asio::io_context& io, const tcp::endpoint& at, st
   acceptor_.listen(64);
 }
 
-void metrics_server::start() { accept(); }
+outcome<std::unique_ptr<metrics_server>> metrics_server::open(const tcp::endpoint& at,
+                                                              std::function<std::string()> render) {
+  try {
+    return std::make_unique<metrics_server>(at, std::move(render));
+  } catch (const boost::system::system_error& e) {
+    return failure{dnsfilter::errc::io_error, e.what()};
+  }
+}
+
+metrics_server::~metrics_server() { stop(); }
+
+void metrics_server::start() {
+  accept();
+  thread_ = std::thread([this] { io_.run(); });
+}
 
 void metrics_server::stop() {
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
+  if (!thread_.joinable()) return;
+  io_.stop();
+  thread_.join();
 }
 
 void metrics_server::accept() {

@@ -12,6 +12,7 @@
 // enough for Prometheus; connections time out after 10 s.
 #pragma once
 
+#include "outcome.hpp"
 #include "state.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -19,27 +20,34 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <thread>
 
 namespace resolver {
 
 // The Prometheus text for `state` (plus the query log's own counters when one is given).
 std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_writer* query_log);
 
+// The endpoint, on its own io_context and thread.
 class metrics_server {
  public:
+  // Binds at once; the failure says why it could not.
+  static outcome<std::unique_ptr<metrics_server>> open(const boost::asio::ip::tcp::endpoint& at,
+                                                        std::function<std::string()> render);
   // Binds at once (throws boost::system::system_error when it cannot).
-  metrics_server(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& at,
-                 std::function<std::string()> render);
+  metrics_server(const boost::asio::ip::tcp::endpoint& at, std::function<std::string()> render);
+  ~metrics_server();
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  void start();
-  void stop();
+  void start();  // the thread
+  void stop();   // and join it
 
  private:
   void accept();
-  boost::asio::io_context& io_;
+  boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::function<std::string()> render_;
+  std::thread thread_;
 };
 
 }  // namespace resolver

@@ -3,11 +3,7 @@
 
 #include "log.hpp"
 
-#include <dnsfilter/detail/huge_pages.hpp>
-
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -36,65 +32,19 @@ void log_diagnostics(const std::string& source, const lists::load_report& report
   }
 }
 
-bool load_one(const std::string& source, const dnsfilter::result<lists::load_report>& r, const lists::diagnostic& why,
-              const config& c, loaded_catalogue& out, std::string& error) {
-  if (!r) {
-    error = lists::to_string(source, why);
-    return false;
-  }
+outcome<void> load_one(const std::string& source, const dnsfilter::result<lists::load_report>& r,
+                       const lists::diagnostic& why, const config& c, loaded_catalogue& out) {
+  if (!r) return failure{r.error(), lists::to_string(source, why)};
   if (r->records() > 0 && r->loaded == 0 && r->invalid > 0) {
     // Lenient or not, a file in which nothing is valid is not a list.
-    error = source + ": no valid line (" + std::to_string(r->invalid) + " invalid)";
+    std::string error = source + ": no valid line (" + std::to_string(r->invalid) + " invalid)";
     if (!r->diagnostics.empty()) error += "; first: " + lists::to_string(source, r->diagnostics.front());
-    return false;
+    return failure{dnsfilter::errc::invalid_list_line, std::move(error)};
   }
   if (c.lenient_lists) log_diagnostics(source, *r);
   out.warnings += r->invalid + r->warnings;
   ++out.lists;
-  return true;
-}
-
-// The whole file in one allocation of its exact size, on huge pages where
-// the system gives them (dnsfilter/detail/huge_pages.hpp): at a reload every
-// millisecond counts double, since old and new snapshots share the machine.
-// Unlike lists::read_file, it refuses what is not a regular file, with the
-// reason in the message. Not mmap: a list truncated while mapped would kill
-// the resolver with SIGBUS.
-bool read_whole(const std::string& path, std::unique_ptr<char[]>& data, std::size_t& size, std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = path + ": cannot read: " + std::strerror(errno);
-    return false;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    error = path + ": not a regular file";
-    ::close(fd);
-    return false;
-  }
-  std::size_t capacity = static_cast<std::size_t>(st.st_size) + 1;  // +1: notice a file that grew meanwhile
-  data.reset(new char[capacity]);
-  dnsfilter::detail::advise_huge_pages(data.get(), capacity);
-  size = 0;
-  for (;;) {
-    if (size == capacity) {  // it grew: double and go on
-      std::unique_ptr<char[]> bigger(new char[capacity * 2]);
-      std::memcpy(bigger.get(), data.get(), size);
-      data = std::move(bigger);
-      capacity *= 2;
-    }
-    const ssize_t n = ::read(fd, data.get() + size, capacity - size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = path + ": cannot read: " + std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    size += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -105,9 +55,9 @@ std::vector<std::string> catalogue_paths(const config& c) {
   return paths;
 }
 
-bool load_catalogue(const config& c, dnsfilter::stats::registry& registry, loaded_catalogue& out, std::string& error) {
+outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::registry& registry) {
   const auto start = std::chrono::steady_clock::now();
-  out = {};
+  loaded_catalogue out;
   match::catalogue cat;
   lists::load_options options;
   options.strict = !c.lenient_lists;
@@ -117,22 +67,30 @@ bool load_catalogue(const config& c, dnsfilter::stats::registry& registry, loade
     lists::diagnostic why;
     options.source_name = "(embedded catalogue)";
     auto r = lists::load(embedded_catalogue_tsv(), lists::format::catalogue, cat, options, &why);
-    if (!load_one(options.source_name, r, why, c, out, error)) return false;
+    if (auto ok = load_one(options.source_name, r, why, c, out); !ok) return ok.error();
     options.source_name = "(embedded exceptions)";
     r = lists::load(embedded_catalogue_adblock(), lists::format::adblock, cat, options, &why);
-    if (!load_one(options.source_name, r, why, c, out, error)) return false;
+    if (auto ok = load_one(options.source_name, r, why, c, out); !ok) return ok.error();
   }
   for (const auto& l : c.lists) {
-    std::unique_ptr<char[]> data;
-    std::size_t size = 0;
-    if (!read_whole(l.path, data, size, error)) return false;
-    const std::string_view text{data.get(), size};
+    // Read, not mapped: a list truncated while mapped would kill the
+    // resolver with SIGBUS. Only a regular file: a FIFO would block the
+    // control thread, a device could be endless.
+    lists::read_limits limits;
+    limits.regular_only = true;
+    errno = 0;
+    const auto data = lists::read_file(l.path, limits);
+    if (!data)
+      return failure{data.error(), l.path + (data.error() == dnsfilter::errc::io_error
+                                                 ? std::string(": cannot read: ") + std::strerror(errno)
+                                                 : std::string(": ") + dnsfilter::to_string(data.error()))};
+    const std::string_view text = *data;
     // Detected as load_file would: by the file's name first, then its content.
     const lists::format f = l.format == lists::format::automatic ? lists::detect_format(l.path, text) : l.format;
     lists::diagnostic why;
     options.source_name = l.path;
     auto r = lists::load(text, f, cat, options, &why);
-    if (!load_one(l.path, r, why, c, out, error)) return false;
+    if (auto ok = load_one(l.path, r, why, c, out); !ok) return ok.error();
   }
   cat.shrink_to_fit();
   out.entries = cat.entries().size();
@@ -140,26 +98,20 @@ bool load_catalogue(const config& c, dnsfilter::stats::registry& registry, loade
   out.snapshot = dnsfilter::make_snapshot(std::move(cat), &registry);
   out.memory_bytes = out.snapshot->memory_bytes();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return true;
+  return out;
 }
 
-bool load_policy(const config& c, std::shared_ptr<const dnsfilter::policy::policy_set>& out, std::string& error) {
+outcome<std::shared_ptr<const dnsfilter::policy::policy_set>> load_policy(const config& c) {
   namespace policy = dnsfilter::policy;
   policy::policy_config pc;
   if (!c.policy_file.empty()) {
     auto text = lists::read_file(c.policy_file);
-    if (!text) {
-      error = c.policy_file + ": cannot be read (" + text.error_code().message() + ")";
-      return false;
-    }
+    if (!text) return failure{text.error(), c.policy_file + ": cannot be read (" + text.error_code().message() + ")"};
     policy::policy_load_options o;
     o.strict = !c.lenient_lists;
     lists::diagnostic why;
     auto r = policy::load_policy(*text, pc, o, &why);
-    if (!r) {
-      error = lists::to_string(c.policy_file, why);
-      return false;
-    }
+    if (!r) return failure{r.error(), lists::to_string(c.policy_file, why)};
     for (const auto& d : r->diagnostics) RESOLVER_LOG(warning, "%s", lists::to_string(c.policy_file, d).c_str());
   }
   for (std::size_t i = 0; i < c.listeners.size(); ++i) {
@@ -168,12 +120,8 @@ bool load_policy(const config& c, std::shared_ptr<const dnsfilter::policy::polic
     pc.listeners[i] = *c.listeners[i].mode;
   }
   auto set = policy::policy_set::build(std::move(pc));
-  if (!set) {
-    error = "policy: " + set.error_code().message();
-    return false;
-  }
-  out = std::make_shared<const policy::policy_set>(std::move(*set));
-  return true;
+  if (!set) return failure{set.error(), "policy: " + set.error_code().message()};
+  return std::make_shared<const policy::policy_set>(std::move(*set));
 }
 
 file_watcher::file_watcher(std::vector<std::string> paths) : paths_(std::move(paths)) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "outcome.hpp"
 
 #include <dnsfilter/dnsfilter.hpp>
 
@@ -35,12 +36,12 @@ struct loaded_catalogue {
 };
 
 // Loads every --list (or the embedded catalogue) into one catalogue, compiles
-// it, and maps its entries to statistics slots. False with `error` set when a
-// file fails.
-bool load_catalogue(const config& c, dnsfilter::stats::registry& registry, loaded_catalogue& out, std::string& error);
+// it, and maps its entries to statistics slots. The failure names the file
+// (and line) that failed.
+outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::registry& registry);
 
 // Reads --policy (if any) and applies the listener modes of --listen.
-bool load_policy(const config& c, std::shared_ptr<const dnsfilter::policy::policy_set>& out, std::string& error);
+outcome<std::shared_ptr<const dnsfilter::policy::policy_set>> load_policy(const config& c);
 
 // The paths load_catalogue reads (empty for the embedded catalogue).
 std::vector<std::string> catalogue_paths(const config& c);

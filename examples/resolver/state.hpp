@@ -6,6 +6,7 @@
 #include "cache.hpp"
 #include "config.hpp"
 #include "counters.hpp"
+#include "outcome.hpp"
 #include "upstream.hpp"
 
 #include <dnsfilter/dnsfilter.hpp>
@@ -24,18 +25,25 @@ using snapshot_type = dnsfilter::filter::snapshot_type;
 
 enum class access : std::uint8_t { deny, allow };
 
+using access_list = dnsfilter::policy::prefix_table<access>;
+
+// --allow and --deny as one table: the longest matching prefix decides.
+outcome<access_list> make_access_list(const config& c);
+
 struct shared_state {
   shared_state(const config& c, std::shared_ptr<const snapshot_type> first,
-               std::shared_ptr<const dnsfilter::policy::policy_set> policies, dnsfilter::stats::registry& reg);
+               std::shared_ptr<const dnsfilter::policy::policy_set> policies, access_list access,
+               dnsfilter::stats::registry& reg);
 
   const config& cfg;
   dnsfilter::filter::catalogue_handle catalogue;
   dnsfilter::policy::policy_set_handle policies;
   dnsfilter::sinkhole::responder responder;
-  dnsfilter::policy::prefix_table<access> acl;
+  access_list acl;
   response_cache cache;
   upstream_set upstreams;
   dnsfilter::stats::registry& registry;
+  dnsfilter::stats::query_log_sink* query_log = nullptr;  // filtered queries, when --query-log is set
   std::vector<std::unique_ptr<thread_counters>> counters;  // one per serving thread
   std::atomic<std::size_t> tcp_connections{0};
 

@@ -3,6 +3,8 @@
 
 #include "log.hpp"
 
+#include <dnsfilter/detail/bytes.hpp>
+
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -108,15 +110,7 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
   exchange(forwarder& f, std::unique_ptr<forward_request> request)
       : f_(f), request_(std::move(request)), udp_(f.io_), tcp_(f.io_), timer_(f.io_) {}
 
-  void start() {
-    auto q = dnsfilter::wire::query_view::parse(request_->packet);
-    if (!q) {  // the server parsed it before: cannot happen
-      finish_failed();
-      return;
-    }
-    question_ = *q;
-    next_attempt();
-  }
+  void start() { next_attempt(); }
 
  private:
   upstream_counters& counters() { return f_.counters_.upstreams[upstream_]; }
@@ -168,9 +162,9 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
     upstream_query_options o;
     o.payload = f_.config_.upstream_payload;
     o.randomize_case = f_.config_.randomize_case;
-    const bool dnssec_ok = question_.has_edns() && question_.edns().dnssec_ok;
-    const auto q = write_upstream_query(f_.random_.u16(), question_.qname(), question_.qtype(), question_.qclass(),
-                                        question_.header().cd, dnssec_ok, o, f_.random_, query_);
+    const dnsfilter::sinkhole::query_echo& asked = request_->ticket.query;
+    const auto q = write_upstream_query(f_.random_.u16(), asked.qname(), asked.qtype, asked.qclass, asked.cd,
+                                        asked.dnssec_ok, o, f_.random_, query_);
     query_size_ = q.size();
   }
 
@@ -267,8 +261,7 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
     ++generation_;
     bump(counters().tcp_queries);
     write_query();
-    tcp_len_[0] = static_cast<std::byte>(query_size_ >> 8);
-    tcp_len_[1] = static_cast<std::byte>(query_size_);
+    dnsfilter::detail::store_u16(tcp_len_.data(), static_cast<std::uint16_t>(query_size_));
     const udp::endpoint u = udp_endpoint();
     arm_timer(f_.config_.upstream_tcp_timeout, [](exchange& self) { self.tcp_failed(); });
     tcp_ = tcp::socket(f_.io_);
@@ -289,8 +282,7 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
                        [self, g](const boost::system::error_code& ec2, std::size_t) {
                          if (g != self->generation_ || self->done_) return;
                          if (ec2) return self->tcp_failed();
-                         const std::size_t size = std::to_integer<std::size_t>(self->tcp_len_[0]) << 8 |
-                                                  std::to_integer<std::size_t>(self->tcp_len_[1]);
+                         const std::size_t size = dnsfilter::detail::load_u16(self->tcp_len_.data());
                          if (size < dnsfilter::wire::header_size) return self->tcp_failed();
                          self->tcp_response_.resize(size);
                          asio::async_read(self->tcp_, asio::buffer(self->tcp_response_),
@@ -337,6 +329,7 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
     forward_result r;
     r.ok = true;
     r.message = response;
+    r.parsed = &parsed;
     r.info = &info_;
     r.upstream = upstream_;
     complete(r);
@@ -364,7 +357,6 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
 
   forwarder& f_;
   std::unique_ptr<forward_request> request_;
-  dnsfilter::wire::query_view question_;  // views request_->packet
   udp::socket udp_;
   tcp::socket tcp_;
   asio::steady_timer timer_;

@@ -75,20 +75,16 @@ class upstream_set {
   std::atomic<std::uint64_t> next_{0};
 };
 
-// Where an answer goes back to: filled in by the server, opaque here.
+// Where an answer goes back to: filled in by the worker (worker.hpp), opaque here.
 struct reply_target;
 
 // A client query on its way upstream.
 struct forward_request {
-  std::vector<std::byte> packet;  // the client's query, copied (the receive buffer is reused)
-  dnsfilter::policy::ip_address client;
-  std::uint16_t listener = 0;
+  // What the facade's process() gave for the query: its question, what the
+  // answer echoes, the client, the time and the deciding rules, copied out of
+  // the packet (the receive buffer is reused). The packet itself is not kept.
+  dnsfilter::forward_ticket ticket;
   dnsfilter::sinkhole::transport via = dnsfilter::sinkhole::transport::udp;
-  bool opted_out = false;
-  // An exception entry matched the name (an allow-list rule): its answer is
-  // not checked for cloaking, as the operator vouched for the name.
-  bool exception = false;
-  dnsfilter::match::timestamp time = 0;  // when process() saw it (entry validity, statistics month)
   cache_key key;
   std::shared_ptr<reply_target> reply;
 };
@@ -97,6 +93,7 @@ struct forward_result {
   bool ok = false;                          // an upstream answered
   bool truncated = false;                   // only a TC=1 answer (TCP failed): pass TC on
   std::span<const std::byte> message;       // valid during the callback
+  const dnsfilter::wire::message_view* parsed = nullptr;  // `message`, validated and parsed once (when ok, not truncated)
   const response_info* info = nullptr;      // when ok and not truncated
   std::size_t upstream = 0;
 };

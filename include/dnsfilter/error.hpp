@@ -63,6 +63,8 @@ enum class errc : int {
   write_failed,
   // An argument the operation does not accept (errc::ok given to result<T> as an error, say).
   invalid_argument,
+  // A path that names a pipe, a directory or a device where a file was asked for.
+  not_regular_file,
 };
 
 namespace detail {

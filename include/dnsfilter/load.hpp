@@ -7,6 +7,7 @@
 #include <dnsfilter/result.hpp>
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,8 +40,18 @@ struct load_report {
   std::size_t records() const noexcept { return loaded + skipped + invalid; }
 };
 
-// The whole file as bytes; errc::io_error when it cannot be opened or read.
-DNSFILTER_DECL result<std::string> read_file(const std::string& path);
+// What read_file accepts beyond "it can be read".
+struct read_limits {
+  // A file longer than this is refused with errc::out_of_range (what grows
+  // without end, such as /dev/zero, is no list and no config).
+  std::size_t max_size = std::numeric_limits<std::size_t>::max();
+  // Refuse a pipe, a directory or a device with errc::not_regular_file.
+  bool regular_only = false;
+};
+
+// The whole file as bytes; errc::io_error (errno says why) when it cannot be
+// opened or read.
+DNSFILTER_DECL result<std::string> read_file(const std::string& path, const read_limits& limits = {});
 
 }  // namespace dnsfilter
 

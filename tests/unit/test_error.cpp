@@ -23,6 +23,7 @@ constexpr errc all_codes[] = {
     errc::no_space,    errc::out_of_range,       errc::invalid_list_line, errc::bad_utf8,
     errc::bad_date,    errc::io_error,       errc::bad_stats_file, errc::write_failed,
     errc::invalid_argument,
+    errc::not_regular_file,
 };
 
 }  // namespace

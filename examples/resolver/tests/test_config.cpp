@@ -274,21 +274,29 @@ TEST_CASE("the config file: unreadable, too large, or with a bad line, named in 
 
 TEST_CASE("a missing or broken list file fails the load with one line: file, line, why") {
   dnsfilter::stats::registry registry(1);
-  loaded_catalogue loaded;
   std::string error;
   config c;
   REQUIRE(parse_config_text("upstream = 192.0.2.1\nlist = /nonexistent/list.txt\n", c, error));
-  CHECK_FALSE(load_catalogue(c, registry, loaded, error));
-  CHECK(error == "/nonexistent/list.txt: cannot read: No such file or directory");
+  auto loaded = load_catalogue(c, registry);
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.error().code == dnsfilter::errc::io_error);
+  CHECK(loaded.error().message == "/nonexistent/list.txt: cannot read: No such file or directory");
+
+  REQUIRE(parse_config_text("upstream = 192.0.2.1\nlist = /dev/null\n", c, error));
+  loaded = load_catalogue(c, registry);
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.error().message == "/dev/null: not a regular file");
 
   temp_file list("good.example\nbad..example\n");
   REQUIRE(parse_config_text("upstream = 192.0.2.1\nlist = plain:" + list.path + "\n", c, error));
-  CHECK_FALSE(load_catalogue(c, registry, loaded, error));
-  CHECK(one_line(error));
-  CHECK(error.find(list.path + ":2: ") == 0);
+  loaded = load_catalogue(c, registry);
+  REQUIRE_FALSE(loaded);
+  CHECK(one_line(loaded.error().message));
+  CHECK(loaded.error().message.find(list.path + ":2: ") == 0);
 
   REQUIRE(parse_config_text("upstream = 192.0.2.1\nlenient-lists = true\nlist = plain:" + list.path + "\n", c, error));
-  REQUIRE(load_catalogue(c, registry, loaded, error));
-  CHECK(loaded.rules == 1);
-  CHECK(loaded.warnings == 1);
+  loaded = load_catalogue(c, registry);
+  REQUIRE(loaded);
+  CHECK(loaded->rules == 1);
+  CHECK(loaded->warnings == 1);
 }

@@ -32,6 +32,7 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::bad_stats_file: return "malformed statistics file";
     case errc::write_failed: return "file could not be written";
     case errc::invalid_argument: return "invalid argument";
+    case errc::not_regular_file: return "not a regular file";
   }
   return "unknown dnsfilter error";
 }

@@ -22,7 +22,7 @@ DNSFILTER_DECL std::string to_string(std::string_view file, const diagnostic& d)
   return out;
 }
 
-DNSFILTER_DECL result<std::string> read_file(const std::string& path) {
+DNSFILTER_DECL result<std::string> read_file(const std::string& path, const read_limits& limits) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return errc::io_error;
   // One read into a string sized once: appending 64 KiB blocks copied a large
@@ -33,7 +33,14 @@ DNSFILTER_DECL result<std::string> read_file(const std::string& path) {
   // doubling.
   std::size_t expected = 0;
   struct stat st {};
-  if (::fstat(::fileno(file), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+  const bool regular = ::fstat(::fileno(file), &st) == 0 && S_ISREG(st.st_mode);
+  const auto refuse = [file](errc why) {
+    std::fclose(file);
+    return why;
+  };
+  if (limits.regular_only && !regular) return refuse(errc::not_regular_file);
+  if (regular && static_cast<std::uintmax_t>(st.st_size) > limits.max_size) return refuse(errc::out_of_range);
+  if (regular && st.st_size > 0 &&
       static_cast<std::uintmax_t>(st.st_size) < std::numeric_limits<std::size_t>::max() / 2)
     expected = static_cast<std::size_t>(st.st_size);
   std::string data;
@@ -46,6 +53,7 @@ DNSFILTER_DECL result<std::string> read_file(const std::string& path) {
     const std::size_t wanted = data.size() - size;
     const std::size_t n = std::fread(data.data() + size, 1, wanted, file);
     size += n;
+    if (size > limits.max_size) return refuse(errc::out_of_range);  // it grew, or is no regular file
     if (n < wanted) break;  // the end, or an error (ferror says which)
   }
   const bool failed = std::ferror(file) != 0;

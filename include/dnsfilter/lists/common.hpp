@@ -47,6 +47,7 @@ namespace dnsfilter::lists {
 using dnsfilter::diagnostic;
 using dnsfilter::load_report;
 using dnsfilter::read_file;
+using dnsfilter::read_limits;
 using dnsfilter::to_string;
 
 

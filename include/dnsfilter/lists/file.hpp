@@ -13,6 +13,8 @@
 #include <dnsfilter/lists/plain.hpp>
 #include <dnsfilter/lists/rpz.hpp>
 
+#include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>

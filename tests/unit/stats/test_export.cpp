@@ -81,3 +81,30 @@ TEST_CASE("stats: JSON export (golden)") {
         R"("actions":{},"entries":{},"categories":{}}]})"
         "\n");
 }
+
+TEST_CASE("prometheus_writer: gauges, labels escaped, and a histogram with cumulative buckets") {
+  std::string text;
+  stats::prometheus_writer w(text);
+  w.single("x_open", "gauge", "Open now.", 3);
+  w.family("x_up", "gauge", "1 when up.");
+  w.sample("x_up", {{"upstream", "a\"b\\c\nd"}, {"kind", "udp"}}, std::uint64_t{1});
+  w.sample("x_delta", {}, std::int64_t{-5});
+  w.sample("x_ratio", {}, 0.123456789012);
+  w.family("x_latency_seconds", "histogram", "Latency.");
+  const double bounds[] = {0.0005, 1.0, 2.5};
+  const std::uint64_t counts[] = {1, 2, 0, 4};
+  w.histogram("x_latency_seconds", {{"upstream", "u"}}, bounds, counts, 1.5);
+  CHECK(text ==
+        "# HELP x_open Open now.\n# TYPE x_open gauge\nx_open 3\n"
+        "# HELP x_up 1 when up.\n# TYPE x_up gauge\n"
+        "x_up{upstream=\"a\\\"b\\\\c\\nd\",kind=\"udp\"} 1\n"
+        "x_delta -5\n"
+        "x_ratio 0.123456789\n"
+        "# HELP x_latency_seconds Latency.\n# TYPE x_latency_seconds histogram\n"
+        "x_latency_seconds_bucket{upstream=\"u\",le=\"0.0005\"} 1\n"
+        "x_latency_seconds_bucket{upstream=\"u\",le=\"1\"} 3\n"
+        "x_latency_seconds_bucket{upstream=\"u\",le=\"2.5\"} 3\n"
+        "x_latency_seconds_bucket{upstream=\"u\",le=\"+Inf\"} 7\n"
+        "x_latency_seconds_sum{upstream=\"u\"} 1.5\n"
+        "x_latency_seconds_count{upstream=\"u\"} 7\n");
+}

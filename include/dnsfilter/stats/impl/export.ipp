@@ -11,56 +11,6 @@ namespace dnsfilter::stats {
 
 namespace detail {
 
-class prometheus_writer {
- public:
-  explicit prometheus_writer(std::string& out) : out_(out) {}
-
-  void family(std::string_view name, std::string_view type, std::string_view help) {
-    name_ = name;
-    out_ += "# HELP ";
-    out_ += name;
-    out_ += ' ';
-    out_ += help;  // our own text: nothing to escape
-    out_ += "\n# TYPE ";
-    out_ += name;
-    out_ += ' ';
-    out_ += type;
-    out_ += '\n';
-  }
-  // A sample of the current family; `label` empty for none besides the month.
-  void sample(month_index month, std::string_view label, std::string_view value, std::uint64_t n) {
-    out_ += name_;
-    out_ += "{month=\"";
-    out_ += to_text(month).data();
-    out_ += '"';
-    if (!label.empty()) {
-      out_ += ',';
-      out_ += label;
-      out_ += '=';
-      put_label_value(o_, value);
-    }
-    out_ += "} ";
-    put_uint(o_, n);
-    out_ += '\n';
-  }
-  void sample(std::int64_t n) {
-    out_ += name_;
-    out_ += ' ';
-    out_ += std::to_string(n);
-    out_ += '\n';
-  }
-  void keyed(const totals& t, std::string_view label, month_counts::keyed month_counts::*which) {
-    for (const auto& [month, m] : t.months)
-      for (const auto& [key, n] : m.*which)
-        if (n != 0) sample(month, label, key, n);
-  }
-
- private:
-  std::string& out_;
-  string_out o_{out_};
-  std::string_view name_;
-};
-
 template <class Out>
 void put_json_key(Out& out, std::string_view key) {
   put_json_string(out, key);
@@ -84,12 +34,90 @@ inline void put_json_keyed(std::string& out, std::string_view name, const month_
 
 }  // namespace detail
 
+DNSFILTER_DECL void prometheus_writer::family(std::string_view name, std::string_view type, std::string_view help) {
+  out_ += "# HELP ";
+  out_ += name;
+  out_ += ' ';
+  out_ += help;  // the caller's own text: nothing to escape
+  out_ += "\n# TYPE ";
+  out_ += name;
+  out_ += ' ';
+  out_ += type;
+  out_ += '\n';
+}
+
+inline void prometheus_writer::start_sample(std::string_view name, std::initializer_list<prometheus_label> labels,
+                                            prometheus_label extra) {
+  detail::string_out o{out_};
+  out_ += name;
+  char sep = '{';
+  const auto put = [&](const prometheus_label& l) {
+    out_ += sep;
+    sep = ',';
+    out_ += l.name;
+    out_ += '=';
+    detail::put_label_value(o, l.value);
+  };
+  for (const auto& l : labels) put(l);
+  if (!extra.name.empty()) put(extra);
+  if (sep != '{') out_ += '}';
+  out_ += ' ';
+}
+
+DNSFILTER_DECL void prometheus_writer::sample(std::string_view name, std::initializer_list<prometheus_label> labels,
+                                              std::uint64_t value) {
+  start_sample(name, labels);
+  detail::string_out o{out_};
+  detail::put_uint(o, value);
+  out_ += '\n';
+}
+
+DNSFILTER_DECL void prometheus_writer::sample(std::string_view name, std::initializer_list<prometheus_label> labels,
+                                              std::int64_t value) {
+  start_sample(name, labels);
+  out_ += std::to_string(value);
+  out_ += '\n';
+}
+
+DNSFILTER_DECL void prometheus_writer::sample(std::string_view name, std::initializer_list<prometheus_label> labels,
+                                              double value) {
+  start_sample(name, labels);
+  char text[32];
+  const auto r = std::to_chars(text, text + sizeof text, value, std::chars_format::general, 9);
+  out_.append(text, r.ptr);
+  out_ += '\n';
+}
+
+DNSFILTER_DECL void prometheus_writer::single(std::string_view name, std::string_view type, std::string_view help,
+                                              std::uint64_t value) {
+  family(name, type, help);
+  sample(name, {}, value);
+}
+
+DNSFILTER_DECL void prometheus_writer::histogram(std::string_view name, std::initializer_list<prometheus_label> labels,
+                                                 std::span<const double> bounds, std::span<const std::uint64_t> counts,
+                                                 double sum) {
+  const std::string bucket = std::string(name) + "_bucket";
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b <= bounds.size(); ++b) {
+    if (b < counts.size()) cumulative += counts[b];
+    char le[32] = "+Inf";
+    if (b < bounds.size()) *std::to_chars(le, le + sizeof le - 1, bounds[b], std::chars_format::general, 6).ptr = '\0';
+    start_sample(bucket, labels, {"le", le});
+    detail::string_out o{out_};
+    detail::put_uint(o, cumulative);
+    out_ += '\n';
+  }
+  sample(std::string(name) + "_sum", labels, sum);
+  sample(std::string(name) + "_count", labels, cumulative);
+}
+
 DNSFILTER_DECL std::string to_prometheus(const totals& t) {
   std::string out;
-  detail::prometheus_writer w(out);
+  prometheus_writer w(out);
   const auto per_month = [&](std::string_view name, std::string_view help, auto value) {
     w.family(name, "counter", help);
-    for (const auto& [month, m] : t.months) w.sample(month, {}, {}, value(m));
+    for (const auto& [month, m] : t.months) w.sample(name, {{"month", to_text(month).data()}}, value(m));
   };
   per_month("dnsfilter_queries_total",
             "Queries answered, opted-out clients excluded (passed + filtered), by calendar month.",
@@ -103,17 +131,24 @@ DNSFILTER_DECL std::string to_prometheus(const totals& t) {
            "Catalogue hits by the action taken (pass: an exception entry), by calendar month.");
   for (const auto& [month, m] : t.months)
     for (std::size_t a = 0; a < action_count; ++a)
-      if (m.by_action[a] != 0) w.sample(month, "action", detail::action_name(a), m.by_action[a]);
+      if (m.by_action[a] != 0)
+        w.sample("dnsfilter_action_hits_total", {{"month", to_text(month).data()}, {"action", detail::action_name(a)}},
+                 m.by_action[a]);
   w.family("dnsfilter_entry_hits_total", "counter",
            "Catalogue hits by entry identifier (a list's name for entries without one), by calendar month.");
-  w.keyed(t, "entry", &month_counts::by_entry);
+  const auto keyed = [&](std::string_view name, std::string_view label, month_counts::keyed month_counts::*which) {
+    for (const auto& [month, m] : t.months)
+      for (const auto& [key, n] : m.*which)
+        if (n != 0) w.sample(name, {{"month", to_text(month).data()}, {label, key}}, n);
+  };
+  keyed("dnsfilter_entry_hits_total", "entry", &month_counts::by_entry);
   w.family("dnsfilter_category_hits_total", "counter", "Catalogue hits by entry category, by calendar month.");
-  w.keyed(t, "category", &month_counts::by_category);
+  keyed("dnsfilter_category_hits_total", "category", &month_counts::by_category);
   w.family("dnsfilter_stats_unrecorded_total", "counter",
            "Queries not counted because a recorder could not allocate its month's counters.");
-  w.sample(static_cast<std::int64_t>(t.unrecorded));
+  w.sample("dnsfilter_stats_unrecorded_total", {}, std::uint64_t{t.unrecorded});
   w.family("dnsfilter_stats_zone_offset_seconds", "gauge", "Offset from UTC of the zone whose months are counted.");
-  w.sample(t.zone.offset());
+  w.sample("dnsfilter_stats_zone_offset_seconds", {}, std::int64_t{t.zone.offset()});
   return out;
 }
 

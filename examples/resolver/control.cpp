@@ -1,0 +1,235 @@
+// dnsfilter-resolver — the control thread: signals, reloads, the statistics
+// file and mismatch warnings; start-up and shutdown around the serving threads.
+#include "control.hpp"
+
+#include "log.hpp"
+#include "metrics.hpp"
+#include "worker.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <malloc.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <string>
+
+namespace resolver {
+
+namespace asio = boost::asio;
+
+control::control(config& c, shared_state& state, dnsfilter::stats::registry& registry)
+    : c_(c),
+      state_(state),
+      registry_(registry),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      watch_timer_(io_),
+      stats_timer_(io_),
+      mismatch_timer_(io_),
+      lists_(catalogue_paths(c)),
+      policy_(c.policy_file.empty() ? std::vector<std::string>{} : std::vector<std::string>{c.policy_file}) {}
+
+void control::run() {
+  wait_signal();
+  if (c_.watch_interval.count() > 0 && (!lists_.empty() || !policy_.empty())) watch();
+  if (!c_.stats_file.empty()) schedule_stats();
+  check_mismatches();
+  io_.run();
+}
+
+void control::wait_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      lists_.refresh();
+      policy_.refresh();
+      reload_catalogue("SIGHUP");
+      reload_policy("SIGHUP");
+      wait_signal();
+      return;
+    }
+    RESOLVER_LOG(info, "%s: shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    io_.stop();
+  });
+}
+
+void control::watch() {
+  watch_timer_.expires_after(c_.watch_interval);
+  watch_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (!lists_.empty() && lists_.poll()) reload_catalogue("a list file changed");
+    if (!policy_.empty() && policy_.poll()) reload_policy("the policy file changed");
+    watch();
+  });
+}
+
+void control::reload_catalogue(const char* why) {
+  const std::uint64_t generation = state_.generation.load() + 1;
+  auto loaded = load_catalogue(c_, registry_);
+  lists_.mark_loaded();
+  if (!loaded) {
+    state_.reloads_failed.fetch_add(1);
+    state_.last_reload_failed.store(true);
+    RESOLVER_LOG(error, "reload (%s) failed, still serving generation %llu: %s", why,
+                 static_cast<unsigned long long>(generation - 1), loaded.error().message.c_str());
+    return;
+  }
+  loaded_catalogue next = std::move(*loaded);
+  state_.catalogue.store(next.snapshot);
+  state_.generation.store(generation);
+  state_.reloads_ok.fetch_add(1);
+  state_.last_reload_failed.store(false);
+  state_.last_reload_ok.store(std::time(nullptr));
+  RESOLVER_LOG(info, "reload (%s): generation %llu, %zu entries, %zu rules from %zu list(s), %.1f MiB, built in %.0f ms",
+               why, static_cast<unsigned long long>(generation), next.entries, next.rules, next.lists,
+               static_cast<double>(next.memory_bytes) / (1 << 20), next.seconds * 1000);
+  next = {};
+  // The old snapshot goes once every thread has moved on (within a second,
+  // see worker::housekeeping); give the freed pages back to the system.
+  asio::post(io_, [] { ::malloc_trim(0); });
+  trim_timer_ = std::make_unique<asio::steady_timer>(io_, std::chrono::seconds(2));
+  trim_timer_->async_wait([](const boost::system::error_code& ec) {
+    if (!ec) ::malloc_trim(0);
+  });
+}
+
+void control::reload_policy(const char* why) {
+  if (c_.policy_file.empty()) return;
+  auto loaded = load_policy(c_);
+  policy_.mark_loaded();
+  if (!loaded) {
+    state_.reloads_failed.fetch_add(1);
+    state_.last_reload_failed.store(true);
+    RESOLVER_LOG(error, "policy reload (%s) failed, keeping the previous policy: %s", why,
+                 loaded.error().message.c_str());
+    return;
+  }
+  const std::shared_ptr<const dnsfilter::policy::policy_set> next = std::move(*loaded);
+  state_.policies.store(next);
+  state_.reloads_ok.fetch_add(1);
+  state_.last_reload_failed.store(false);
+  RESOLVER_LOG(info, "policy reload (%s): %zu client prefix(es), %zu subscriber(s)", why,
+               next->config().client_prefixes.size(), next->config().subscribers.size());
+}
+
+void control::schedule_stats() {
+  stats_timer_.expires_after(c_.stats_interval);
+  stats_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    write_stats();
+    schedule_stats();
+  });
+}
+
+void control::check_mismatches() {
+  mismatch_timer_.expires_after(c_.mismatch_window);
+  mismatch_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    std::array<std::uint64_t, mismatch_kinds> now{};
+    std::uint64_t total = 0;
+    for (auto& t : state_.counters)
+      for (std::size_t m = 1; m < mismatch_kinds; ++m) now[m] += t->mismatched[m].load(std::memory_order_relaxed);
+    std::string detail;
+    for (std::size_t m = 1; m < mismatch_kinds; ++m) {
+      const std::uint64_t delta = now[m] - last_mismatches_[m];
+      total += delta;
+      if (delta != 0)
+        detail += std::string(detail.empty() ? "" : ", ") + to_string(static_cast<mismatch>(m)) + " " + std::to_string(delta);
+    }
+    if (total >= c_.mismatch_warn)
+      RESOLVER_LOG(warning,
+                   "%llu upstream responses failed the spoofing checks in the last %lld ms (%s): a "
+                   "cache-poisoning attempt, or a misbehaving upstream",
+                   static_cast<unsigned long long>(total), static_cast<long long>(c_.mismatch_window.count()),
+                   detail.c_str());
+    last_mismatches_ = now;
+    check_mismatches();
+  });
+}
+
+void control::write_stats() {
+  if (c_.stats_file.empty()) return;
+  if (auto r = dnsfilter::stats::write_totals(c_.stats_file, registry_.read()); !r)
+    RESOLVER_LOG(error, "cannot write %s: %s", c_.stats_file.c_str(), r.error_code().message().c_str());
+}
+void prepare_process() {
+  ::signal(SIGPIPE, SIG_IGN);  // a closed query-log pipe must not kill the resolver
+  // Large blocks (a list file being read, a catalogue's arrays) always come
+  // from mmap and go back to the system when freed. glibc would otherwise
+  // raise this threshold after the first large free and serve the next
+  // snapshot's arrays from the heap, where freed memory tends to stay.
+  ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
+}
+
+outcome<void> continue_statistics(const config& c, dnsfilter::stats::registry& registry) {
+  if (c.stats_file.empty() || ::access(c.stats_file.c_str(), F_OK) != 0) return {};
+  dnsfilter::lists::diagnostic why;
+  auto previous = dnsfilter::stats::read_totals(c.stats_file, &why);
+  if (!previous)
+    return failure{previous.error(), dnsfilter::lists::to_string(c.stats_file, why) + "; move it away to start afresh"};
+  if (auto merged = registry.merge(*previous); !merged)
+    return failure{merged.error(), c.stats_file + ": counted in another zone"};
+  RESOLVER_LOG(info, "statistics: continuing %s (%zu month(s))", c.stats_file.c_str(), previous->months.size());
+  return {};
+}
+
+void log_configuration(const config& c, const shared_state& state) {
+  std::string upstream_text;
+  for (std::size_t i = 0; i < state.upstreams.size(); ++i)
+    upstream_text += (i ? ", " : "") + state.upstreams.at(i).text;
+  RESOLVER_LOG(info, "upstreams: %s (from %s)%s", upstream_text.c_str(), c.upstream_origin.c_str(),
+               c.randomize_case ? "; 0x20 case randomisation on" : "");
+  std::string acl;
+  for (const auto& p : c.allow) acl += (acl.empty() ? "" : " ") + p.to_string();
+  for (const auto& p : c.deny) acl += " !" + p.to_string();
+  RESOLVER_LOG(info, "access: %s", acl.c_str());
+}
+
+std::vector<std::thread> start_serving(std::vector<std::unique_ptr<worker>>& workers, metrics_server* metrics) {
+  // Block the handled signals in the threads created here, so that asio's
+  // signal_set on the control thread sees them.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&handled, s);
+  pthread_sigmask(SIG_BLOCK, &handled, nullptr);
+  std::vector<std::thread> threads;
+  for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
+  if (metrics != nullptr) metrics->start();
+  pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
+  return threads;
+}
+
+void stop_serving(const config& c, shared_state& state, std::vector<std::unique_ptr<worker>>& workers,
+                  std::vector<std::thread>& threads) {
+  for (auto& w : workers) w->stop_listening();
+  const auto deadline = std::chrono::steady_clock::now() + c.upstream_timeout * c.upstream_attempts +
+                        std::chrono::milliseconds(200);
+  for (;;) {
+    std::int64_t inflight = 0;
+    for (auto& t : state.counters) inflight += t->inflight.load(std::memory_order_relaxed);
+    if (inflight <= 0 || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (auto& w : workers) w->io().stop();
+  for (auto& t : threads) t.join();
+}
+
+void log_summary(const config& c, const shared_state& state, const dnsfilter::stats::totals& totals) {
+  std::uint64_t passed = 0, filtered = 0, opted_out = 0;
+  for (const auto& [month, counts] : totals.months) {
+    passed += counts.passed;
+    filtered += counts.filtered;
+    opted_out += counts.opted_out;
+  }
+  const cache_statistics cs = state.cache.statistics();
+  RESOLVER_LOG(info,
+               "stopped: %llu queries counted (%llu filtered, %llu passed), %llu opted out; cache %llu hits, %llu misses%s%s",
+               static_cast<unsigned long long>(passed + filtered), static_cast<unsigned long long>(filtered),
+               static_cast<unsigned long long>(passed), static_cast<unsigned long long>(opted_out),
+               static_cast<unsigned long long>(cs.hits), static_cast<unsigned long long>(cs.misses),
+               c.stats_file.empty() ? "" : "; statistics written to ", c.stats_file.c_str());
+}
+
+}  // namespace resolver

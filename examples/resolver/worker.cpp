@@ -1,0 +1,257 @@
+// dnsfilter-resolver — a serving thread and the per-query flow.
+#include "worker.hpp"
+
+#include "log.hpp"
+#include "tcp_connection.hpp"
+#include "tcp_listener.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <ctime>
+
+namespace resolver {
+
+namespace asio = boost::asio;
+namespace sinkhole = dnsfilter::sinkhole;
+namespace policy = dnsfilter::policy;
+using dnsfilter::filter_outcome;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+namespace {
+
+std::int64_t clock_seconds(clockid_t id) noexcept {
+  timespec t{};
+  clock_gettime(id, &t);
+  return t.tv_sec;
+}
+
+}  // namespace
+
+worker::worker(shared_state& state, std::size_t index)
+    : state_(state),
+      index_(index),
+      counters_(*state.counters[index]),
+      recorder_(state.registry.at(index)),
+      // The facade counts every query it decides on (opted out, passed, hit
+      // under its entry) in this thread's recorder, logs filtered ones to the
+      // query log (a step of its own), and check_response moves
+      // a cloaked one from passed to filtered.
+      filter_(state.catalogue, state.policies, state.responder, &recorder_, state.query_log),
+      upstream_buffer_(65536),
+      cache_buffer_(65536),
+      answer_buffer_(65536),
+      forwarder_(io_, state.cfg, state.upstreams, counters_, random_, upstream_buffer_,
+                 [this](forward_request& r, const forward_result& result) { finish_forward(r, result); }),
+      housekeeping_(io_) {
+  tick();
+}
+
+worker::~worker() {
+  // Sockets go before the io_context (they are members declared after it);
+  // exchanges still pending are freed with the io_context's handlers.
+  udp_.clear();
+  tcp_.clear();
+}
+
+void worker::add_udp(udp::socket socket, std::uint16_t listener, bool wildcard) {
+  udp_.push_back(std::make_unique<udp_listener>(*this, std::move(socket), listener, wildcard));
+}
+
+void worker::add_tcp(tcp::acceptor acceptor, std::uint16_t listener) {
+  tcp_.push_back(std::make_unique<tcp_listener>(*this, std::move(acceptor), listener));
+}
+
+void worker::run() {
+  for (auto& u : udp_) u->start();
+  for (auto& t : tcp_) t->start();
+  housekeeping();
+  // A handler that throws (out of memory, a socket call without an error
+  // code) must not take the serving thread down with it: log and go on.
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      RESOLVER_LOG(error, "serving thread %zu: %s", index_, e.what());
+    }
+  }
+}
+
+void worker::stop_listening() {
+  asio::post(io_, [this] {
+    for (auto& u : udp_) u->stop();
+    for (auto& t : tcp_) t->stop();
+  });
+}
+
+void worker::tick() noexcept {
+  now_ = clock_seconds(CLOCK_REALTIME_COARSE);
+  monotonic_ = clock_seconds(CLOCK_MONOTONIC_COARSE);
+}
+
+void worker::housekeeping() {
+  tick();
+  // Let go of snapshots a reload replaced, so an idle thread does not keep
+  // the old catalogue in memory; the next packet takes the current one.
+  filter_.release();
+  housekeeping_.expires_after(std::chrono::seconds(1));
+  housekeeping_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) housekeeping();
+  });
+}
+
+worker::handled worker::handle(std::span<const std::byte> packet, const policy::ip_address& client,
+                               std::uint16_t listener, sinkhole::transport via, std::span<std::byte> out,
+                               const reply_source& from) {
+  // Access control first: an outsider costs one table lookup and, if its
+  // packet is a proper query, a REFUSED of the same size (no amplification).
+  if (const auto allowed = state_.acl.lookup(client); !allowed || *allowed.value != access::allow) {
+    bump(counters_.acl_refused);
+    const sinkhole::query_check checked = sinkhole::check_query(packet);
+    if (checked.what != sinkhole::admission::process) return {};
+    const dnsfilter::wire::extended_error ede{dnsfilter::wire::ede_code::prohibited, "client not allowed"};
+    auto answer = state_.responder.error_answer(checked.query, dnsfilter::wire::rcode::refused, out, ede, via);
+    return {answer ? *answer : std::span<const std::byte>{}};
+  }
+
+  const dnsfilter::filter_result r = filter_.process(packet, client, listener, now_, out, via);
+  switch (r.what) {
+    case filter_outcome::answered:
+      bump(counters_.sinkholed);
+      return {r.answer};
+    case filter_outcome::rejected:
+      bump(counters_.rejected);
+      return {r.answer};
+    case filter_outcome::dropped:
+      if (r.entry != nullptr) {  // an entry whose action is drop
+        bump(counters_.sinkholed);
+      } else {
+        bump(counters_.dropped);
+      }
+      return {};
+    case filter_outcome::opted_out:
+      bump(counters_.opted_out);
+      break;
+    case filter_outcome::forward:
+      break;
+  }
+
+  const dnsfilter::wire::query_view& q = r.query;
+  const dnsfilter::forward_ticket& ticket = r.ticket;
+
+  const bool dnssec_ok = q.has_edns() && q.edns().dnssec_ok;
+  const cache_key key = make_cache_key(q.qname(), q.qtype(), q.qclass(), dnssec_ok, q.header().cd);
+  const std::size_t limit = sinkhole::answer_limit(q, via);
+  const auto payload = static_cast<std::uint16_t>(cfg().max_udp_payload);
+
+  if (state_.cache.enabled()) {
+    if (const auto hit = state_.cache.lookup(key.view(), monotonic_, cache_buffer_)) {
+      bump(counters_.cache_hits);
+      const std::span<const std::byte> message{cache_buffer_.data(), hit->size};
+      // The catalogue may have changed since the answer was cached: the
+      // cloaking check runs on every hit whose answer has a CNAME.
+      // (The cache holds only validated answers: this is their one parse.)
+      if (ticket.checks_cloaking() && hit->layout.has_cname) {
+        if (const auto parsed = dnsfilter::wire::message_view::parse(message)) {
+          const dnsfilter::response_result c = filter_.check_response(ticket, *parsed, out);
+          if (c.blocked) {
+            bump(counters_.cloaked);
+            return {c.answer};
+          }
+        }
+      }
+      const auto answer = shape_answer(message, hit->layout, client_echo::of(q), payload, limit, out);
+      if (answer.size() >= 3 && (answer[2] & std::byte{0x02}) != std::byte{0}) bump(counters_.truncated);
+      return {answer};
+    }
+    bump(counters_.cache_misses);
+  }
+
+  auto request = std::make_unique<forward_request>();
+  request->ticket = ticket;
+  request->via = via;
+  request->key = key;
+  request->reply = std::make_shared<reply_target>();
+  if (from.tcp != nullptr) {
+    request->reply->tcp = from.tcp->shared_from_this();
+  } else {
+    request->reply->udp = from.udp;
+    request->reply->peer = *from.peer;
+  }
+  // The same question already upstream on this thread: wait for its answer.
+  const std::string key_text(key.view());
+  if (auto it = waiting_.find(key_text); it != waiting_.end() && it->second.size() < max_waiting) {
+    bump(counters_.coalesced);
+    it->second.push_back(std::move(request));
+    return {{}, true};
+  }
+  if (forwarder_.inflight() >= static_cast<std::int64_t>(cfg().max_inflight)) {
+    bump(counters_.overload);
+    const dnsfilter::wire::extended_error ede{dnsfilter::wire::ede_code::other, "resolver overloaded"};
+    auto answer = state_.responder.error_answer(q, dnsfilter::wire::rcode::servfail, out, ede, via);
+    return {answer ? *answer : std::span<const std::byte>{}};
+  }
+  waiting_.try_emplace(key_text);
+  bump(counters_.forwarded);
+  forwarder_.start(std::move(request));
+  return {{}, true};
+}
+
+void worker::finish_forward(forward_request& request, const forward_result& result) {
+  tick();
+  if (result.ok && !result.truncated && result.info->cache_ttl != 0)
+    state_.cache.insert(request.key.view(), result.message, *result.info, monotonic_);
+  answer_forwarded(request, result);
+  // Everyone who asked the same question meanwhile gets the same answer,
+  // shaped for them (id, case, EDNS, size) and checked for them (cloaking).
+  if (auto node = waiting_.extract(std::string(request.key.view())); !node.empty())
+    for (auto& waiter : node.mapped()) answer_forwarded(*waiter, result);
+}
+
+void worker::answer_forwarded(forward_request& request, const forward_result& result) {
+  const dnsfilter::forward_ticket& ticket = request.ticket;
+  std::span<std::byte> out{answer_buffer_};
+  if (request.via == sinkhole::transport::udp) out = out.first(cfg().max_udp_payload);
+  const std::size_t limit = ticket.query.limit;
+  const auto payload = static_cast<std::uint16_t>(cfg().max_udp_payload);
+  const client_echo echo = client_echo::of(ticket.query);
+
+  std::span<const std::byte> answer;
+  if (!result.ok) {
+    bump(counters_.servfail);
+    const dnsfilter::wire::extended_error ede{dnsfilter::wire::ede_code::network_error, "no upstream answered"};
+    if (auto a = state_.responder.error_answer(ticket.query, dnsfilter::wire::rcode::servfail, out, ede)) answer = *a;
+  } else if (result.truncated) {
+    bump(counters_.truncated);
+    const dnsfilter::wire::header h = dnsfilter::wire::header::decode(result.message.data());
+    answer = write_truncated_answer(echo, h.rcode, payload, limit, out);
+  } else {
+    const response_info& info = *result.info;
+    // The answer as the upstream transaction validated and parsed it; the
+    // facade decides whether this ticket's answer is checked (not for an
+    // opted-out client, nor under an exception entry).
+    if (info.layout.has_cname) {
+      const dnsfilter::response_result c = filter_.check_response(ticket, *result.parsed, out);
+      if (c.blocked) {
+        bump(counters_.cloaked);
+        send_reply(*request.reply, c.answer);
+        return;
+      }
+    }
+    answer = shape_answer(result.message, info.layout, echo, payload, limit, out);
+    if (answer.size() >= 3 && (answer[2] & std::byte{0x02}) != std::byte{0}) bump(counters_.truncated);
+  }
+  send_reply(*request.reply, answer);
+}
+
+void worker::send_reply(reply_target& to, std::span<const std::byte> answer) {
+  if (to.tcp) {
+    if (answer.empty()) to.tcp->finished_without_answer();
+    else to.tcp->deliver(answer);
+  } else if (to.udp != nullptr && !answer.empty()) {
+    to.udp->send(answer, to.peer);
+  }
+}
+
+}  // namespace resolver
