@@ -197,14 +197,16 @@ class basic_filter {
     if (r.policy.opted_out()) {
       if (counters_) counters_->count_opted_out(now);
       r.what = filter_outcome::opted_out;
-      return forwarded(r, listener, via);
+      fill_ticket(r, listener, via);
+      return r;
     }
     const snapshot_type& snapshot = catalogue_.get();
     r.match = snapshot.lookup(r.query.qname(), now);
     if (DNSFILTER_LIKELY(!r.match.hit())) {
       if (counters_) counters_->count_passed(now);
       r.what = filter_outcome::forward;
-      return forwarded(r, listener, via);
+      fill_ticket(r, listener, via);
+      return r;
     }
     r.entry = &snapshot.entry_of(r.match);
     const match::action taken = r.entry->action;
@@ -213,7 +215,8 @@ class basic_filter {
       log_filtered(snapshot, *r.entry, r.match.entry, now, source, r.query.qname(), r.query.qtype(), taken);
     if (taken == match::action::pass) {
       r.what = filter_outcome::forward;
-      return forwarded(r, listener, via);
+      fill_ticket(r, listener, via);
+      return r;
     }
     return answer_for(r, *r.entry, out, via);
   }
@@ -279,8 +282,9 @@ class basic_filter {
   const sinkhole::responder& responder() const noexcept { return *responder_; }
 
  private:
-  // Fills the ticket of a query that goes upstream.
-  static filter_result forwarded(filter_result& r, std::uint16_t listener, sinkhole::transport via) noexcept {
+  // Fills the ticket of a query that goes upstream (in place: the result is
+  // returned by name, so it is built once in the caller's storage).
+  static void fill_ticket(filter_result& r, std::uint16_t listener, sinkhole::transport via) noexcept {
     forward_ticket& t = r.ticket;
     t.query = sinkhole::query_echo::of(r.query, via);
     t.client = r.client;
@@ -290,7 +294,6 @@ class basic_filter {
     t.match = r.match;
     t.opted_out = r.what == filter_outcome::opted_out;
     t.exception = r.entry != nullptr && r.entry->is_exception();
-    return r;
   }
 
   filter_result answer_for(filter_result& r, const match::entry& e, std::span<std::byte> out,
