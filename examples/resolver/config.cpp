@@ -41,6 +41,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A value or an option that is not what it should be.
+failure bad_value(std::string what) { return failure{dnsfilter::errc::invalid_argument, std::move(what)}; }
+
 bool parse_uint(std::string_view text, std::uint64_t max, std::uint64_t& out) {
   if (text.empty()) return false;
   std::uint64_t v = 0;
@@ -107,34 +110,6 @@ bool parse_prefix(std::string_view text, policy::ip_prefix& out) {
   return true;
 }
 
-bool parse_listen(std::string_view text, listener_config& out, std::string& error) {
-  out = {};
-  out.text = std::string(text);
-  const std::size_t comma = text.find(',');
-  std::string_view where = text.substr(0, comma);
-  if (!parse_endpoint(where, 53, out.address, out.port, error)) return false;
-  bool proto_given = false;
-  std::string_view rest = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-  while (!rest.empty()) {
-    const std::size_t next = rest.find(',');
-    const std::string_view word = trim(rest.substr(0, next));
-    rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
-    if (word == "udp" || word == "tcp") {
-      if (!proto_given) out.udp = out.tcp = false;
-      proto_given = true;
-      (word == "udp" ? out.udp : out.tcp) = true;
-    } else if (word == "unfiltered") {
-      out.mode = policy::listener_mode::unfiltered;
-    } else if (word == "filtered" || word == "per-client") {
-      out.mode = policy::listener_mode::per_client;
-    } else {
-      error = "unknown listen flag '" + std::string(word) + "' (udp, tcp, filtered, unfiltered)";
-      return false;
-    }
-  }
-  return true;
-}
-
 bool parse_action(std::string_view text, dnsfilter::match::action& out) {
   using dnsfilter::match::action;
   for (action a : {action::sinkhole, action::nxdomain, action::nodata, action::refused, action::drop})
@@ -154,18 +129,15 @@ bool parse_hex_key(std::string_view text, std::array<std::uint8_t, 16>& key) {
 }
 
 // The file at `path`, whole, if it holds at most `limit` octets; otherwise
-// false with `error` saying "PATH: why". A pipe (`-c <(...)`) is read too.
-bool read_text_file(const std::string& path, std::size_t limit, std::string& text, std::string& error) {
+// a failure saying "PATH: why". A pipe (`-c <(...)`) is read too.
+outcome<std::string> read_text_file(const std::string& path, std::size_t limit) {
   errno = 0;
   auto r = dnsfilter::lists::read_file(path, {limit, false});
-  if (r) {
-    text = std::move(*r);
-    return true;
-  }
-  if (r.error() == dnsfilter::errc::out_of_range) error = path + ": larger than " + std::to_string(limit >> 10) + " KiB";
-  else if (errno != 0) error = path + ": cannot be read (" + std::strerror(errno) + ")";
-  else error = path + ": cannot be read";
-  return false;
+  if (r) return std::move(*r);
+  if (r.error() == dnsfilter::errc::out_of_range)
+    return failure{r.error(), path + ": larger than " + std::to_string(limit >> 10) + " KiB"};
+  if (errno != 0) return failure{r.error(), path + ": cannot be read (" + std::strerror(errno) + ")"};
+  return failure{r.error(), path + ": cannot be read"};
 }
 
 // Is `u` one of our own listeners? A resolv.conf that names this very server
@@ -189,18 +161,17 @@ std::string to_string(const boost::asio::ip::address& address, std::uint16_t por
   return address.to_string() + ":" + std::to_string(port);
 }
 
-bool parse_endpoint(std::string_view text, std::uint16_t default_port, boost::asio::ip::address& address,
-                    std::uint16_t& port, std::string& error) {
+outcome<endpoint> parse_endpoint(std::string_view text, std::uint16_t default_port) {
   text = trim(text);
   std::string_view host = text, port_text;
   bool port_given = false;  // "ADDR:" with nothing after the colon is a typo, not port 53
   if (text.starts_with('[')) {
     const std::size_t close = text.find(']');
-    if (close == std::string_view::npos) return error = "missing ']' in '" + std::string(text) + "'", false;
+    if (close == std::string_view::npos) return bad_value("missing ']' in '" + std::string(text) + "'");
     host = text.substr(1, close - 1);
     std::string_view after = text.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':') return error = "expected ':PORT' after ']' in '" + std::string(text) + "'", false;
+      if (after.front() != ':') return bad_value("expected ':PORT' after ']' in '" + std::string(text) + "'");
       port_text = after.substr(1);
       port_given = true;
     }
@@ -210,16 +181,46 @@ bool parse_endpoint(std::string_view text, std::uint16_t default_port, boost::as
     port_text = text.substr(colon + 1);
     port_given = true;
   }  // else: IPv4 without a port, or a bare IPv6 address
+  endpoint out;
   boost::system::error_code ec;
-  address = boost::asio::ip::make_address(std::string(host), ec);
-  if (ec) return error = "not an IP address: '" + std::string(host) + "'", false;
-  port = default_port;
+  out.address = boost::asio::ip::make_address(std::string(host), ec);
+  if (ec) return bad_value("not an IP address: '" + std::string(host) + "'");
+  out.port = default_port;
   if (port_given) {
     std::uint64_t v = 0;
-    if (!parse_uint(port_text, 65535, v)) return error = "bad port in '" + std::string(text) + "'", false;
-    port = static_cast<std::uint16_t>(v);
+    if (!parse_uint(port_text, 65535, v)) return bad_value("bad port in '" + std::string(text) + "'");
+    out.port = static_cast<std::uint16_t>(v);
   }
-  return true;
+  return out;
+}
+
+outcome<listener_config> parse_listen(std::string_view text) {
+  const std::size_t comma = text.find(',');
+  auto where = parse_endpoint(text.substr(0, comma), 53);
+  if (!where) return where.error();
+  listener_config out;
+  out.address = where->address;
+  out.port = where->port;
+  out.text = std::string(text);
+  bool proto_given = false;
+  std::string_view rest = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  while (!rest.empty()) {
+    const std::size_t next = rest.find(',');
+    const std::string_view word = trim(rest.substr(0, next));
+    rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
+    if (word == "udp" || word == "tcp") {
+      if (!proto_given) out.udp = out.tcp = false;
+      proto_given = true;
+      (word == "udp" ? out.udp : out.tcp) = true;
+    } else if (word == "unfiltered") {
+      out.mode = policy::listener_mode::unfiltered;
+    } else if (word == "filtered" || word == "per-client") {
+      out.mode = policy::listener_mode::per_client;
+    } else {
+      return bad_value("unknown listen flag '" + std::string(word) + "' (udp, tcp, filtered, unfiltered)");
+    }
+  }
+  return out;
 }
 
 std::vector<upstream_config> parse_resolv_conf(std::string_view text) {
@@ -434,24 +435,41 @@ std::string message_of(po::error& e) {
   return e.what();
 }
 
-// The options of a config file's text (`name = value` lines) into `vm`;
-// po::error on an unknown option, a bad value or a repeated single option.
-void store_config_text(std::string_view text, const po::options_description& options, po::variables_map& vm) {
-  std::istringstream in{std::string(text)};
-  po::store(po::parse_config_file(in, options), vm);
+// Runs a call of Program_options, which reports by throwing po::error: the
+// one place that catches it, as a failure with its message (placeholders
+// shown, not expanded).
+template <class Call>
+outcome<void> outcome_of(Call&& call) {
+  try {
+    call();
+    return {};
+  } catch (po::error& e) {
+    return bad_value(message_of(e));
+  }
 }
 
-// Reads the options of `vm` into a config, value by value; every problem
-// is one line of `errors`, naming the option.
+// The options of a config file's text (`name = value` lines) into `vm`; a
+// failure on an unknown option, a bad value or a repeated single option.
+outcome<void> store_config_text(std::string_view text, const po::options_description& options,
+                                po::variables_map& vm) {
+  return outcome_of([&] {
+    std::istringstream in{std::string(text)};
+    po::store(po::parse_config_file(in, options), vm);
+  });
+}
+
+// Reads the options of `vm` into a config, value by value; every problem is
+// one line of problems(), naming the option.
 class option_reader {
  public:
-  option_reader(const po::variables_map& vm, std::vector<std::string>& errors) : vm_(vm), errors_(errors) {}
+  explicit option_reader(const po::variables_map& vm) : vm_(vm) {}
 
   bool given(const char* name) const { return vm_.count(name) != 0; }
   const std::string& text(const char* name) const { return vm_[name].as<std::string>(); }
   const strings& all(const char* name) const { return vm_[name].as<strings>(); }
   bool flag(const char* name) const { return vm_[name].as<bool>(); }
-  void fail(std::string what) { errors_.push_back(std::move(what)); }
+  void fail(const std::string& what) { problems_ += (problems_.empty() ? "" : "\n") + what; }
+  const std::string& problems() const { return problems_; }
 
   void duration(const char* name, std::chrono::milliseconds& into) {
     if (!parse_duration(text(name), into))
@@ -472,7 +490,7 @@ class option_reader {
 
  private:
   const po::variables_map& vm_;
-  std::vector<std::string>& errors_;
+  std::string problems_;
 };
 
 constexpr std::uint64_t u32_max = 0xFFFFFFFFu;
@@ -484,10 +502,9 @@ void read_general(option_reader& r, config& c) {
 
 void read_serving(option_reader& r, config& c) {
   for (const auto& spec : r.all("listen")) {
-    listener_config l;
-    std::string error;
-    if (!parse_listen(spec, l, error)) r.fail("--listen " + spec + ": " + error);
-    else c.listeners.push_back(l);
+    auto l = parse_listen(spec);
+    if (!l) r.fail("--listen " + spec + ": " + l.error().message);
+    else c.listeners.push_back(std::move(*l));
   }
   r.number("threads", 1, 256, c.threads);
   r.number("max-udp-payload", 512, 4096, c.max_udp_payload);
@@ -555,12 +572,14 @@ void read_upstream_settings(option_reader& r, config& c) {
 void read_upstreams(option_reader& r, config& c) {
   if (r.given("upstream")) {
     for (const auto& u : r.all("upstream")) {
-      upstream_config up;
-      std::string error;
-      if (!parse_endpoint(u, 53, up.address, up.port, error)) {
-        r.fail("--upstream " + u + ": " + error);
+      auto where = parse_endpoint(u, 53);
+      if (!where) {
+        r.fail("--upstream " + u + ": " + where.error().message);
         continue;
       }
+      upstream_config up;
+      up.address = where->address;
+      up.port = where->port;
       up.text = to_string(up.address, up.port);
       c.upstreams.push_back(up);
     }
@@ -568,9 +587,8 @@ void read_upstreams(option_reader& r, config& c) {
     return;
   }
   const std::string& path = r.text("resolv-conf");
-  std::string conf, error;
-  const bool readable = read_text_file(path, max_resolv_conf_size, conf, error);
-  for (const auto& u : parse_resolv_conf(conf))
+  auto conf = read_text_file(path, max_resolv_conf_size);
+  for (const auto& u : parse_resolv_conf(conf ? *conf : std::string_view{}))
     if (!is_ourselves(u, c.listeners)) c.upstreams.push_back(u);
   c.upstream_origin = path;
   if (!c.upstreams.empty()) return;
@@ -578,7 +596,7 @@ void read_upstreams(option_reader& r, config& c) {
   fallback.address = boost::asio::ip::make_address_v4("127.0.0.1");
   fallback.text = "127.0.0.1:53";
   c.upstreams.push_back(fallback);
-  c.upstream_origin = "the built-in fallback (" + (readable ? path + " names no usable nameserver" : error) +
+  c.upstream_origin = "the built-in fallback (" + (conf ? path + " names no usable nameserver" : conf.error().message) +
                       "; the C library also assumes 127.0.0.1:53 then)";
   if (is_ourselves(fallback, c.listeners))
     r.fail("no upstream: the fallback 127.0.0.1:53 is this resolver itself; give --upstream");
@@ -660,11 +678,15 @@ void read_cache(option_reader& r, config& c) {
 void read_operating(option_reader& r, config& c) {
   r.duration("watch-interval", c.watch_interval);
   if (const std::string& m = r.text("metrics"); m != "none" && m != "off" && !m.empty()) {
-    listener_config l;
-    std::string error;
-    if (!parse_endpoint(m, 9153, l.address, l.port, error)) r.fail("--metrics: " + error);
-    l.text = m;
-    c.metrics = l;
+    if (auto where = parse_endpoint(m, 9153); !where) {
+      r.fail("--metrics: " + where.error().message);
+    } else {
+      listener_config l;
+      l.address = where->address;
+      l.port = where->port;
+      l.text = m;
+      c.metrics = l;
+    }
   }
   if (r.given("query-log")) c.query_log = r.text("query-log");
   const std::string& form = r.text("query-log-client");
@@ -694,11 +716,10 @@ void read_statistics(option_reader& r, config& c) {
 }
 
 // The config that the options in `vm` describe (defaults filled in), checked
-// value by value; every problem is one line of `errors`, naming the option.
-// Reads --resolv-conf when no --upstream is given.
-bool config_from(const po::variables_map& vm, config& out, std::vector<std::string>& errors) {
-  const std::size_t errors_before = errors.size();
-  option_reader r(vm, errors);
+// value by value: every problem found, one line each (config.hpp). Reads
+// --resolv-conf when no --upstream is given.
+outcome<config> config_from(const po::variables_map& vm) {
+  option_reader r(vm);
   config c;
   read_general(r, c);
   read_serving(r, c);
@@ -711,62 +732,65 @@ bool config_from(const po::variables_map& vm, config& out, std::vector<std::stri
   read_cache(r, c);
   read_operating(r, c);
   read_statistics(r, c);
-  if (errors.size() != errors_before) return false;
-  out = std::move(c);
-  return true;
+  if (!r.problems().empty()) return bad_value(r.problems());
+  return c;
+}
+
+// The options of the command line into `vm`.
+outcome<void> store_command_line(int argc, const char* const* argv, const po::options_description& options,
+                                 po::variables_map& vm) {
+  return outcome_of([&] { po::store(po::command_line_parser(argc, argv).options(options).run(), vm); });
+}
+
+// The options of the config file at `path` into `vm`: read whole, then
+// parsed as parse_config_text parses it. What `vm` holds already stays
+// (po::store keeps the first value it sees), so the command line wins.
+outcome<void> store_config_file(const std::string& path, const po::options_description& options,
+                                po::variables_map& vm) {
+  auto text = read_text_file(path, max_config_size);
+  if (!text) return failure{text.error().code, "config file " + text.error().message};
+  auto stored = store_config_text(*text, options, vm);
+  if (!stored) return bad_value(path + ": " + stored.error().message);
+  return stored;
+}
+
+// po::notify: the required options checked, the notifiers run.
+outcome<void> notify_options(po::variables_map& vm) {
+  return outcome_of([&] { po::notify(vm); });
+}
+
+// Prints `f` for the operator, a line per problem; a pointer to --help
+// follows the problems of options and values.
+parse_outcome report(std::ostream& errors, const failure& f) {
+  std::string_view lines = f.message;
+  while (true) {
+    const std::size_t eol = lines.find('\n');
+    errors << "dnsfilter-resolver: " << lines.substr(0, eol) << "\n";
+    if (eol == std::string_view::npos) break;
+    lines.remove_prefix(eol + 1);
+  }
+  if (f.code == dnsfilter::errc::invalid_argument) errors << "(--help lists the options)\n";
+  return parse_outcome::exit_failure;
 }
 
 }  // namespace
 
-bool parse_config_text(std::string_view text, config& out, std::string& error) {
+outcome<config> parse_config_text(std::string_view text) {
   const option_set options;
   po::variables_map vm;
-  try {
-    store_config_text(text, options.all, vm);
-    po::notify(vm);
-  } catch (po::error& e) {
-    error = message_of(e);
-    return false;
-  }
-  std::vector<std::string> errors;
-  if (config_from(vm, out, errors)) return true;
-  error.clear();
-  for (const auto& e : errors) error += (error.empty() ? "" : "\n") + e;
-  return false;
+  if (auto stored = store_config_text(text, options.all, vm); !stored) return stored.error();
+  if (auto notified = notify_options(vm); !notified) return notified.error();
+  return config_from(vm);
 }
 
 parse_outcome parse_command_line(int argc, const char* const* argv, config& out, std::ostream& info,
                                  std::ostream& errors) {
   const option_set options;
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options.all).run(), vm);
-  } catch (po::error& e) {
-    errors << "dnsfilter-resolver: " << message_of(e) << "\n(--help lists the options)\n";
-    return parse_outcome::exit_failure;
-  }
-  if (vm.count("config")) {
-    // Read whole, then parsed as parse_config_text parses it; what the
-    // command line gave stays (po::store keeps the first value it sees).
-    const std::string& path = vm["config"].as<std::string>();
-    std::string text, error;
-    if (!read_text_file(path, max_config_size, text, error)) {
-      errors << "dnsfilter-resolver: config file " << error << "\n";
-      return parse_outcome::exit_failure;
-    }
-    try {
-      store_config_text(text, options.all, vm);
-    } catch (po::error& e) {
-      errors << "dnsfilter-resolver: " << path << ": " << message_of(e) << "\n(--help lists the options)\n";
-      return parse_outcome::exit_failure;
-    }
-  }
-  try {
-    po::notify(vm);
-  } catch (po::error& e) {
-    errors << "dnsfilter-resolver: " << message_of(e) << "\n(--help lists the options)\n";
-    return parse_outcome::exit_failure;
-  }
+  auto stored = store_command_line(argc, argv, options.all, vm);
+  if (stored && vm.count("config")) stored = store_config_file(vm["config"].as<std::string>(), options.all, vm);
+  if (stored) stored = notify_options(vm);
+  if (!stored) return report(errors, stored.error());
 
   if (vm.count("help")) {
     info << usage << "\n" << options.all << "\n";
@@ -782,12 +806,9 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
     return parse_outcome::exit_success;
   }
 
-  std::vector<std::string> problems;
-  if (!config_from(vm, out, problems)) {
-    for (const auto& p : problems) errors << "dnsfilter-resolver: " << p << "\n";
-    errors << "(--help lists the options)\n";
-    return parse_outcome::exit_failure;
-  }
+  auto parsed = config_from(vm);
+  if (!parsed) return report(errors, parsed.error());
+  out = std::move(*parsed);
   log_threshold().store(static_cast<int>(out.level));
   return parse_outcome::run;
 }

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "log.hpp"
+#include "outcome.hpp"
 
 #include <dnsfilter/dnsfilter.hpp>
 
@@ -122,12 +123,19 @@ enum class parse_outcome { run, exit_success, exit_failure };
 parse_outcome parse_command_line(int argc, const char* const* argv, config& out, std::ostream& info,
                                  std::ostream& errors);
 
+// How the parsers below fail: a `failure` (outcome.hpp) whose message holds
+// every problem found, one line each, naming the option ("--threads: a whole
+// number from 1 to 256, not '0'"), so that an operator fixes a config in one
+// go. Its code is errc::invalid_argument for options and values (Program_options'
+// own complaints included: its exceptions are caught where it is called), and
+// the code of dnsfilter::lists::read_file (io_error, out_of_range) for a config
+// file that cannot be read. parse_command_line prints each line after
+// "dnsfilter-resolver: ".
+
 // Parses the text of a config file as `--config FILE` alone would have it
 // parsed, through the same code: the options, then every value checked.
-// False with `out` untouched and `error` holding one line per problem
-// (naming the option) when something is wrong. Reads --resolv-conf when the
-// text names no upstream; changes nothing else outside `out`.
-bool parse_config_text(std::string_view text, config& out, std::string& error);
+// Reads --resolv-conf when the text names no upstream; changes nothing else.
+outcome<config> parse_config_text(std::string_view text);
 
 // The embedded example catalogue: operator TSV rows and an adblock list with
 // an exception. Names are under the reserved .example TLD (RFC 2606), so the
@@ -135,9 +143,18 @@ bool parse_config_text(std::string_view text, config& out, std::string& error);
 std::string_view embedded_catalogue_tsv();
 std::string_view embedded_catalogue_adblock();
 
-// "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" or a bare IPv6 address.
-bool parse_endpoint(std::string_view text, std::uint16_t default_port, boost::asio::ip::address& address,
-                    std::uint16_t& port, std::string& error);
+struct endpoint {
+  boost::asio::ip::address address;
+  std::uint16_t port = 0;
+};
+
+// "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" or a bare IPv6 address; `default_port`
+// when none is given.
+outcome<endpoint> parse_endpoint(std::string_view text, std::uint16_t default_port);
+
+// A --listen value: an endpoint (port 53 by default), then comma-separated
+// flags (udp, tcp, filtered, unfiltered).
+outcome<listener_config> parse_listen(std::string_view text);
 
 // The `nameserver` lines of a resolv.conf text, in order, as upstreams.
 std::vector<upstream_config> parse_resolv_conf(std::string_view text);

@@ -42,25 +42,43 @@ parse_outcome parse(std::vector<std::string> args, config& c, std::string* error
 }  // namespace
 
 TEST_CASE("endpoints: IPv4, IPv6 in brackets, bare IPv6, default port") {
-  boost::asio::ip::address a;
-  std::uint16_t port = 0;
-  std::string error;
-  CHECK(parse_endpoint("192.0.2.1:5353", 53, a, port, error));
-  CHECK(a.to_string() == "192.0.2.1");
-  CHECK(port == 5353);
-  CHECK(parse_endpoint("192.0.2.1", 53, a, port, error));
-  CHECK(port == 53);
-  CHECK(parse_endpoint("[2001:db8::1]:853", 53, a, port, error));
-  CHECK(a.to_string() == "2001:db8::1");
-  CHECK(port == 853);
-  CHECK(parse_endpoint("2001:db8::1", 53, a, port, error));
-  CHECK(port == 53);
-  CHECK_FALSE(parse_endpoint("example.com:53", 53, a, port, error));
-  CHECK_FALSE(parse_endpoint("192.0.2.1:99999", 53, a, port, error));
-  CHECK_FALSE(parse_endpoint("[2001:db8::1", 53, a, port, error));
-  CHECK_FALSE(parse_endpoint("192.0.2.1:", 53, a, port, error));
-  CHECK(error == "bad port in '192.0.2.1:'");
-  CHECK_FALSE(parse_endpoint("[2001:db8::1]:", 53, a, port, error));
+  auto e = parse_endpoint("192.0.2.1:5353", 53);
+  REQUIRE(e);
+  CHECK(e->address.to_string() == "192.0.2.1");
+  CHECK(e->port == 5353);
+  e = parse_endpoint("192.0.2.1", 53);
+  REQUIRE(e);
+  CHECK(e->port == 53);
+  e = parse_endpoint("[2001:db8::1]:853", 53);
+  REQUIRE(e);
+  CHECK(e->address.to_string() == "2001:db8::1");
+  CHECK(e->port == 853);
+  e = parse_endpoint("2001:db8::1", 53);
+  REQUIRE(e);
+  CHECK(e->port == 53);
+  CHECK_FALSE(parse_endpoint("example.com:53", 53));
+  CHECK_FALSE(parse_endpoint("192.0.2.1:99999", 53));
+  CHECK_FALSE(parse_endpoint("[2001:db8::1", 53));
+  e = parse_endpoint("192.0.2.1:", 53);
+  REQUIRE_FALSE(e);
+  CHECK(e.error().code == dnsfilter::errc::invalid_argument);
+  CHECK(e.error().message == "bad port in '192.0.2.1:'");
+  CHECK_FALSE(parse_endpoint("[2001:db8::1]:", 53));
+}
+
+TEST_CASE("listen specs: an endpoint on port 53 by default, then flags") {
+  auto l = parse_listen("[::1],udp,unfiltered");
+  REQUIRE(l);
+  CHECK(l->address.to_string() == "::1");
+  CHECK(l->port == 53);
+  CHECK(l->udp);
+  CHECK_FALSE(l->tcp);
+  CHECK(l->mode == dnsfilter::policy::listener_mode::unfiltered);
+  CHECK(l->text == "[::1],udp,unfiltered");
+  l = parse_listen("127.0.0.1:53,tls");
+  REQUIRE_FALSE(l);
+  CHECK(l.error().message == "unknown listen flag 'tls' (udp, tcp, filtered, unfiltered)");
+  CHECK_FALSE(parse_listen("127.0.0.1:x,udp"));
 }
 
 TEST_CASE("resolv.conf: nameserver lines in order, the rest ignored") {
@@ -153,15 +171,14 @@ TEST_CASE("bad values are errors that name the option") {
 
 namespace {
 
-// parse_config_text's error for `text`, which must fail and leave the config as it was.
+// parse_config_text's error for `text`, which must fail (with no config: a
+// failed parse cannot leave a half-filled one behind).
 std::string config_error(const std::string& text) {
-  config c;
-  c.threads = 77;
-  std::string error;
-  CHECK_FALSE(parse_config_text(text, c, error));
-  CHECK(c.threads == 77);
-  CHECK_FALSE(error.empty());
-  return error;
+  const auto parsed = parse_config_text(text);
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error().code == dnsfilter::errc::invalid_argument);
+  CHECK_FALSE(parsed.error().message.empty());
+  return parsed.error().message;
 }
 
 bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == std::string::npos; }
@@ -173,9 +190,9 @@ TEST_CASE("config text: the example configuration parses, as every option's defa
   REQUIRE(in);
   std::stringstream text;
   text << in.rdbuf();
-  config c;
-  std::string error;
-  REQUIRE_MESSAGE(parse_config_text(text.str(), c, error), error);
+  auto parsed = parse_config_text(text.str());
+  REQUIRE_MESSAGE(parsed, (parsed ? "" : parsed.error().message));
+  const config& c = *parsed;
   CHECK(c.listeners.size() == 4);
   CHECK(c.listeners[1].mode == dnsfilter::policy::listener_mode::unfiltered);
   CHECK(c.upstreams.size() == 2);
@@ -185,8 +202,9 @@ TEST_CASE("config text: the example configuration parses, as every option's defa
   CHECK(c.cache_bytes == std::size_t{256} << 20);
   CHECK(c.sinkhole.info_codes.size() == 1);
 
-  config d;
-  REQUIRE(parse_config_text("upstream = 192.0.2.1\n# only a comment\n", d, error));
+  auto minimal = parse_config_text("upstream = 192.0.2.1\n# only a comment\n");
+  REQUIRE(minimal);
+  const config& d = *minimal;
   CHECK(d.listeners.size() == 1);
   CHECK(d.threads >= 1);
   CHECK(d.level == log_level::info);
@@ -274,28 +292,30 @@ TEST_CASE("the config file: unreadable, too large, or with a bad line, named in 
 
 TEST_CASE("a missing or broken list file fails the load with one line: file, line, why") {
   dnsfilter::stats::registry registry(1);
-  std::string error;
-  config c;
-  REQUIRE(parse_config_text("upstream = 192.0.2.1\nlist = /nonexistent/list.txt\n", c, error));
-  auto loaded = load_catalogue(c, registry);
+  auto c = parse_config_text("upstream = 192.0.2.1\nlist = /nonexistent/list.txt\n");
+  REQUIRE(c);
+  auto loaded = load_catalogue(*c, registry);
   REQUIRE_FALSE(loaded);
   CHECK(loaded.error().code == dnsfilter::errc::io_error);
   CHECK(loaded.error().message == "/nonexistent/list.txt: cannot read: No such file or directory");
 
-  REQUIRE(parse_config_text("upstream = 192.0.2.1\nlist = /dev/null\n", c, error));
-  loaded = load_catalogue(c, registry);
+  c = parse_config_text("upstream = 192.0.2.1\nlist = /dev/null\n");
+  REQUIRE(c);
+  loaded = load_catalogue(*c, registry);
   REQUIRE_FALSE(loaded);
   CHECK(loaded.error().message == "/dev/null: not a regular file");
 
   temp_file list("good.example\nbad..example\n");
-  REQUIRE(parse_config_text("upstream = 192.0.2.1\nlist = plain:" + list.path + "\n", c, error));
-  loaded = load_catalogue(c, registry);
+  c = parse_config_text("upstream = 192.0.2.1\nlist = plain:" + list.path + "\n");
+  REQUIRE(c);
+  loaded = load_catalogue(*c, registry);
   REQUIRE_FALSE(loaded);
   CHECK(one_line(loaded.error().message));
   CHECK(loaded.error().message.find(list.path + ":2: ") == 0);
 
-  REQUIRE(parse_config_text("upstream = 192.0.2.1\nlenient-lists = true\nlist = plain:" + list.path + "\n", c, error));
-  loaded = load_catalogue(c, registry);
+  c = parse_config_text("upstream = 192.0.2.1\nlenient-lists = true\nlist = plain:" + list.path + "\n");
+  REQUIRE(c);
+  loaded = load_catalogue(*c, registry);
   REQUIRE(loaded);
   CHECK(loaded->rules == 1);
   CHECK(loaded->warnings == 1);
