@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   policy_config strict;
   strict.subscriber_option = 4242;
-  lists::diagnostic failure;
+  dnsfilter::diagnostic failure;
   auto s = load_policy(text, strict, {.strict = true}, &failure);
   if (s) {
     check(r->invalid == 0, "strict accepted what lenient rejected");

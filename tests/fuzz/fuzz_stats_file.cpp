@@ -23,7 +23,7 @@ using dnsfilter_fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  lists::diagnostic why;
+  dnsfilter::diagnostic why;
   auto parsed = stats::parse_totals(text, &why);
   if (!parsed) {
     check(parsed.error() == errc::bad_stats_file, "a refusal with another error");
