@@ -35,11 +35,7 @@ constexpr std::string_view catalogue_adblock =
     "! although evil.example's C&C names are blocked above it.\n"
     "@@||safe.evil.example^\n";
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+using dnsfilter::detail::trim;
 
 // A value or an option that is not what it should be.
 failure bad_value(std::string what) { return failure{dnsfilter::errc::invalid_argument, std::move(what)}; }
@@ -225,10 +221,9 @@ outcome<listener_config> parse_listen(std::string_view text) {
 
 std::vector<upstream_config> parse_resolv_conf(std::string_view text) {
   std::vector<upstream_config> out;
-  while (!text.empty()) {
-    const std::size_t eol = text.find('\n');
-    std::string_view line = trim(text.substr(0, eol));
-    text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
+  dnsfilter::detail::line_reader lines(text);  // "\n" or "\r\n"
+  for (std::string_view line; lines.next(line);) {
+    line = trim(line);
     if (!line.starts_with("nameserver")) continue;
     line = trim(line.substr(10));
     const std::size_t end = line.find_first_of(" \t#;");

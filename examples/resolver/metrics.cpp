@@ -67,6 +67,15 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
   e.single("dnsfilter_resolver_upstream_inflight", "gauge", "Upstream exchanges in progress.",
            static_cast<std::uint64_t>(inflight < 0 ? 0 : inflight));
 
+#if defined(DNSFILTER_RESOLVER_COUNT_PARSES)
+  e.family("dnsfilter_resolver_wire_parses_total", "counter",
+           "Whole packets parsed by the library (a test build's count): queries and messages.");
+  e.sample("dnsfilter_resolver_wire_parses_total", {{"kind", "query"}},
+           static_cast<std::uint64_t>(parse_counts::query.load(std::memory_order_relaxed)));
+  e.sample("dnsfilter_resolver_wire_parses_total", {{"kind", "message"}},
+           static_cast<std::uint64_t>(parse_counts::message.load(std::memory_order_relaxed)));
+#endif
+
   const cache_statistics cs = state.cache.statistics();
   e.single("dnsfilter_resolver_cache_hits_total", "counter", "Queries answered from the cache.", cs.hits);
   e.single("dnsfilter_resolver_cache_misses_total", "counter", "Cache lookups that found nothing fresh.", cs.misses);

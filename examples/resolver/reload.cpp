@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 namespace resolver {
@@ -76,10 +77,8 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
     // Read, not mapped: a list truncated while mapped would kill the
     // resolver with SIGBUS. Only a regular file: a FIFO would block the
     // control thread, a device could be endless.
-    lists::read_limits limits;
-    limits.regular_only = true;
     errno = 0;
-    const auto data = lists::read_file(l.path, limits);
+    const auto data = dnsfilter::read_file(l.path, {.max_size = std::numeric_limits<std::size_t>::max(), .regular_only = true});
     if (!data)
       return failure{data.error(), l.path + (data.error() == dnsfilter::errc::io_error
                                                  ? std::string(": cannot read: ") + std::strerror(errno)
@@ -105,7 +104,8 @@ outcome<std::shared_ptr<const dnsfilter::policy::policy_set>> load_policy(const 
   namespace policy = dnsfilter::policy;
   policy::policy_config pc;
   if (!c.policy_file.empty()) {
-    auto text = lists::read_file(c.policy_file);
+    // The same rule as for lists: a FIFO would block the control thread.
+    auto text = dnsfilter::read_file(c.policy_file, {.max_size = std::numeric_limits<std::size_t>::max(), .regular_only = true});
     if (!text) return failure{text.error(), c.policy_file + ": cannot be read (" + text.error_code().message() + ")"};
     policy::policy_load_options o;
     o.strict = !c.lenient_lists;

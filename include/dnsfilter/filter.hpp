@@ -1,6 +1,6 @@
 // dnsfilter — the filter facade: one call per packet runs the whole flow
 //
-//   bytes ─▶ check_query ─▶ policy (listener, client, subscriber) ─▶ match ─▶ sinkhole answer
+//   bytes ─▶ check_query ─▶ policy (listener, subscriber, client prefix) ─▶ match ─▶ sinkhole answer
 //
 // and tells the caller what to do with the packet; a second call checks the
 // upstream answer of a forwarded query for CNAME cloaking. A filter is one
@@ -14,6 +14,7 @@
 //     case filter_outcome::forward:    // send the query upstream, keep r.ticket (a copy, no
 //     case filter_outcome::opted_out:  // heap); check the validated answer with
 //                                      // f.check_response(ticket, answer, out)
+//       break;
 //     case filter_outcome::answered:
 //     case filter_outcome::rejected:  /* send r.answer back */ break;
 //     case filter_outcome::dropped:   break;
@@ -21,9 +22,11 @@
 //
 // The policy is decided before the catalogue is looked at: an opted-out client
 // is never matched, counted as filtered or logged. Nothing on the per-packet
-// path allocates, locks or throws, except the query log the caller may attach
-// (it writes a line per filtered query). `out` may be the buffer the packet
-// arrived in: the responder reads the query before it writes the answer.
+// path throws or locks, and nothing allocates but the recorder, once a month
+// and after a reload that added entries (stats/registry.hpp); the query log
+// the caller may attach writes a line per filtered query, under its own
+// rules. `out` may be the buffer the packet arrived in: the responder reads
+// the query before it writes the answer.
 //
 // What is not the facade's business: the socket, the upstream transaction,
 // the cache and the access-control list (the resolver's).
@@ -71,7 +74,7 @@ constexpr const char* to_string(filter_outcome o) noexcept {
 // What check_response() needs of a query that went upstream, copied out of
 // its packet, so the packet's buffer can be reused at once: the question and
 // what an answer echoes (sinkhole::query_echo), the client, the time, the
-// listener and the rules that decided. Copyable, no heap, about 300 octets.
+// listener and the rules that decided. Copyable, no heap, about 350 octets.
 struct forward_ticket {
   sinkhole::query_echo query;     // id, flags, EDNS, size limit, the question as asked
   policy::ip_address client;
@@ -189,7 +192,8 @@ class basic_filter {
         r.what = filter_outcome::dropped;
         return r;
       case sinkhole::admission::reject:
-        return written(r, responder_->reject(checked, out, via), filter_outcome::rejected);
+        set_answer(r, responder_->reject(checked, out, via), filter_outcome::rejected);
+        return r;
       case sinkhole::admission::process:
         break;
     }
@@ -218,7 +222,8 @@ class basic_filter {
       fill_ticket(r, listener, via);
       return r;
     }
-    return answer_for(r, *r.entry, out, via);
+    answer_for(r, *r.entry, out, via);
+    return r;
   }
 
   // Checks the upstream answer to a forwarded query for CNAME cloaking:
@@ -282,11 +287,12 @@ class basic_filter {
   const sinkhole::responder& responder() const noexcept { return *responder_; }
 
  private:
-  // Fills the ticket of a query that goes upstream (in place: the result is
-  // returned by name, so it is built once in the caller's storage).
+  // Fills the ticket of a query that goes upstream. Like every helper here it
+  // changes `r` in place: process() returns only `r`, by name, so the result
+  // is built in the caller's storage and never copied.
   static void fill_ticket(filter_result& r, std::uint16_t listener, sinkhole::transport via) noexcept {
     forward_ticket& t = r.ticket;
-    t.query = sinkhole::query_echo::of(r.query, via);
+    t.query.assign(r.query, via);  // in place: only the name's own octets are copied
     t.client = r.client;
     t.time = r.time;
     t.listener = listener;
@@ -296,19 +302,18 @@ class basic_filter {
     t.exception = r.entry != nullptr && r.entry->is_exception();
   }
 
-  filter_result answer_for(filter_result& r, const match::entry& e, std::span<std::byte> out,
-                           sinkhole::transport via) noexcept {
-    switch (e.action) {
-      case match::action::drop:
-        r.what = filter_outcome::dropped;
-        return r;
-      default:  // pass never gets here: process() forwards it
-        return written(r, responder_->respond(r.query, sinkhole::hit_answer::of(e), out, via), filter_outcome::answered);
+  void answer_for(filter_result& r, const match::entry& e, std::span<std::byte> out,
+                  sinkhole::transport via) noexcept {
+    if (e.action == match::action::drop) {
+      r.what = filter_outcome::dropped;
+      return;
     }
+    // pass never gets here: process() forwards it
+    set_answer(r, responder_->respond(r.query, sinkhole::hit_answer::of(e), out, via), filter_outcome::answered);
   }
 
-  static filter_result written(filter_result& r, const result<std::span<const std::byte>>& answer,
-                               filter_outcome what) noexcept {
+  static void set_answer(filter_result& r, const result<std::span<const std::byte>>& answer,
+                         filter_outcome what) noexcept {
     if (answer) {
       r.what = what;
       r.answer = *answer;
@@ -317,7 +322,6 @@ class basic_filter {
       r.what = filter_outcome::dropped;
       r.error = answer.error();
     }
-    return r;
   }
 
   void count_hit(const snapshot_type& snapshot, std::uint32_t entry, match::action taken, match::timestamp now,

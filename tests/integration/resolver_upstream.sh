@@ -131,4 +131,23 @@ check "failover: upstream_up is 0 for the silent one" \
 check "failover: port unreachable counted as an error" \
     test "$(metric "$f_metrics" "dnsfilter_resolver_upstream_errors_total{upstream=\"127.0.0.1:$closed_port\"}")" -ge 1
 
+# ---- one parse each: a forwarded query is parsed once (by the filter facade)
+# and its answer once (by the upstream transaction's validation); the CNAME
+# check and the answer's shaping reuse both. Test builds count the library's
+# parses (DNSFILTER_RESOLVER_COUNT_PARSES); the cache is off so that every
+# query goes upstream.
+start_resolver pc --upstream "127.0.0.1:$good_port" --list "$work/list.txt" --cache-size 0
+parses() { metric "$pc_metrics" "dnsfilter_resolver_wire_parses_total{kind=\"$1\"}"; }
+if http_get "$pc_metrics" /metrics | grep -q '^dnsfilter_resolver_wire_parses_total'; then
+    q0="$(parses query)" m0="$(parses message)"
+    for i in 1 2 3 4 5 6 7 8 9 10; do q "pc$i.out" dig @127.0.0.1 -p "$pc_port" "parse$i.stub.example" A +tries=1 +time=3; done
+    q pcc.out dig @127.0.0.1 -p "$pc_port" cname.stub.example A +tries=1 +time=3  # an answer with a CNAME chain
+    expect "$work/pc10.out" '192\.0\.2\.1' "one parse each: the queries were answered"
+    expect "$work/pcc.out" 'CNAME' "one parse each: the CNAME answer was answered"
+    check "one parse each: 11 forwarded queries, 11 query parses" test "$(($(parses query) - q0))" -eq 11
+    check "one parse each: 11 upstream answers, 11 message parses" test "$(($(parses message) - m0))" -eq 11
+else
+    echo "SKIP - one parse each: this build does not count parses (DNSFILTER_RESOLVER_COUNT_PARSES=OFF)"
+fi
+
 finish

@@ -290,6 +290,15 @@ TEST_CASE("the config file: unreadable, too large, or with a bad line, named in 
   CHECK(d.upstream_origin.find("/dev/zero: larger than") != std::string::npos);
 }
 
+TEST_CASE("a policy file that is not a regular file is refused, never waited on") {
+  auto c = parse_config_text("upstream = 192.0.2.1\npolicy = /dev/null\n");
+  REQUIRE(c);
+  auto loaded = load_policy(*c);
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.error().code == dnsfilter::errc::not_regular_file);
+  CHECK(loaded.error().message.find("/dev/null") != std::string::npos);
+}
+
 TEST_CASE("a missing or broken list file fails the load with one line: file, line, why") {
   dnsfilter::stats::registry registry(1);
   auto c = parse_config_text("upstream = 192.0.2.1\nlist = /nonexistent/list.txt\n");

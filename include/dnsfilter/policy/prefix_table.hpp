@@ -412,7 +412,7 @@ class prefix_table {
 using client_prefix_table = prefix_table<treatment>;
 
 // Run-time swaps: publish a new table with store(); each serving thread reads
-// through its own reader (one atomic load per packet). See match/snapshot.hpp.
+// through its own reader (one atomic load per packet). See dnsfilter/snapshot.hpp.
 template <class Value>
 using prefix_table_handle = snapshot_handle<prefix_table<Value>>;
 template <class Value>

@@ -180,12 +180,15 @@ struct query_echo {
 
   static query_echo of(const wire::query_view& query, transport via) noexcept {
     query_echo e;
-    e.set_header(query.header());
-    e.has_edns = query.has_edns();
-    e.dnssec_ok = e.has_edns && query.edns().dnssec_ok;
-    e.limit = answer_limit(query, via);
-    e.set_question(query.qname(), query.qtype(), query.qclass());
+    e.assign(query, via);
     return e;
+  }
+  void assign(const wire::query_view& query, transport via) noexcept {
+    set_header(query.header());
+    has_edns = query.has_edns();
+    dnssec_ok = has_edns && query.edns().dnssec_ok;
+    limit = answer_limit(query, via);
+    set_question(query.qname(), query.qtype(), query.qclass());
   }
 
   wire::name_view qname() const noexcept {
@@ -242,7 +245,7 @@ class responder {
   // did not (FORMERR, or NOTIMP for a malformed packet) gets its header's id,
   // opcode, RD and CD, and its question only when QDCOUNT is 1 and the
   // question reads as a valid uncompressed name plus type and class; never an
-  // OPT, since we could not read the client's. A check whose verdict is not
+  // OPT, since we could not read the client's. A check whose admission is not
   // reject is errc::out_of_range. `out` may be the packet's buffer.
   DNSFILTER_DECL result<std::span<const std::byte>> reject(const query_check& checked, std::span<std::byte> out,
                                                             transport via = transport::udp) const noexcept;

@@ -23,7 +23,6 @@ bool exists(const std::string& path) {
 }
 
 }  // namespace
-
 TEST_CASE("file: each sample file is detected and loaded") {
   struct sample {
     const char* file;
@@ -65,33 +64,6 @@ TEST_CASE("file: a missing file is an I/O error with a message") {
   CHECK(r.error() == errc::io_error);
   CHECK(why.line == 0);
   CHECK(why.message.find("/nonexistent/dnsfilter/list.txt") != std::string::npos);
-}
-
-TEST_CASE("file: read_file's limits: size, and regular files only") {
-  const std::string path = data_path("plain.txt");
-  const auto whole = lists::read_file(path);
-  REQUIRE(whole.has_value());
-  REQUIRE_FALSE(whole->empty());
-  lists::read_limits limits;
-  limits.max_size = whole->size();
-  limits.regular_only = true;
-  auto r = lists::read_file(path, limits);  // exactly at the limit
-  REQUIRE(r.has_value());
-  CHECK(*r == *whole);
-  limits.max_size = whole->size() - 1;
-  CHECK(lists::read_file(path, limits).error() == errc::out_of_range);
-  // A directory, and a device that never ends.
-  CHECK(lists::read_file(std::string(DNSFILTER_TEST_DATA_DIR) + "/data/lists", {0, true}).error() ==
-        errc::not_regular_file);
-  CHECK(lists::read_file("/dev/zero", {65536, true}).error() == errc::not_regular_file);
-  CHECK(lists::read_file("/dev/zero", {100000, false}).error() == errc::out_of_range);
-  auto empty = lists::read_file("/dev/null", {0, false});  // not regular, but allowed and within the limit
-  REQUIRE(empty.has_value());
-  CHECK(empty->empty());
-  // A missing file is still io_error, with errno saying why.
-  errno = 0;
-  CHECK(lists::read_file("/nonexistent/dnsfilter/list.txt", limits).error() == errc::io_error);
-  CHECK(errno == ENOENT);
 }
 
 TEST_CASE("file: format names and load() dispatch") {

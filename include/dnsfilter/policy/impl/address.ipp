@@ -121,12 +121,11 @@ class text_writer {
     while (k) put(tmp[--k]);
   }
   void hex(unsigned v) noexcept {
-    static constexpr char digits[] = "0123456789abcdef";
     bool started = false;
     for (int shift = 12; shift >= 0; shift -= 4) {
       const unsigned d = (v >> shift) & 0xf;
       if (d || started || shift == 0) {
-        put(digits[d]);
+        put(dnsfilter::detail::hex_digits[d]);
         started = true;
       }
     }

@@ -1,6 +1,7 @@
 // Definitions for policy/policy_set.hpp.
 #pragma once
 
+#include <dnsfilter/detail/text.hpp>
 #include <dnsfilter/policy/policy_set.hpp>
 
 #include <utility>
@@ -106,12 +107,11 @@ inline std::string printable_id(std::string_view id) {
   bool printable = !id.empty();
   for (char c : id) printable = printable && c > 0x20 && c < 0x7f;
   if (printable) return std::string(id);
-  static constexpr char digits[] = "0123456789abcdef";
   std::string out = "0x";
   for (char c : id) {
     const auto b = static_cast<unsigned char>(c);
-    out += digits[b >> 4];
-    out += digits[b & 15];
+    out += dnsfilter::detail::hex_digits[b >> 4];
+    out += dnsfilter::detail::hex_digits[b & 15];
   }
   return out;
 }
