@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
       answer = {reply, static_cast<std::size_t>(m)};
       const auto parsed = wire::message_view::parse(answer);  // its one parse; a broken answer goes nowhere
       if (!parsed) continue;
-      // CNAME cloaking: the chain may lead to a blocked name (r.ticket says whether this answer is checked).
-      if (const response_result c = f.check_response(r.ticket, *parsed, packet); c.blocked) answer = c.answer;
+      // CNAME cloaking: the chain may lead to a blocked name (r.ticket() says whether this answer is checked).
+      if (const response_result c = f.check_response(r.ticket(), *parsed, packet); c.blocked) answer = c.answer;
     }
     if (!answer.empty()) sendto(server, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&client), client_size);
   }

@@ -138,7 +138,6 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
   }
 
   const dnsfilter::wire::query_view& q = r.query;
-  const dnsfilter::forward_ticket& ticket = r.ticket;
 
   const bool dnssec_ok = q.has_edns() && q.edns().dnssec_ok;
   const cache_key key = make_cache_key(q.qname(), q.qtype(), q.qclass(), dnssec_ok, q.header().cd);
@@ -152,12 +151,16 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
       // The catalogue may have changed since the answer was cached: the
       // cloaking check runs on every hit whose answer has a CNAME.
       // (The cache holds only validated answers: this is their one parse.)
-      if (ticket.checks_cloaking() && hit->layout.has_cname) {
-        if (const auto parsed = dnsfilter::wire::message_view::parse(message)) {
-          const dnsfilter::response_result c = filter_.check_response(ticket, *parsed, out);
-          if (c.blocked) {
-            bump(counters_.cloaked);
-            return {c.answer};
+      // The facade's ticket says whether this client's answer is checked.
+      if (hit->layout.has_cname) {
+        const dnsfilter::forward_ticket ticket = r.ticket();
+        if (ticket.checks_cloaking()) {
+          if (const auto parsed = dnsfilter::wire::message_view::parse(message)) {
+            const dnsfilter::response_result c = filter_.check_response(ticket, *parsed, out);
+            if (c.blocked) {
+              bump(counters_.cloaked);
+              return {c.answer};
+            }
           }
         }
       }
@@ -169,7 +172,7 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
   }
 
   auto request = std::make_unique<forward_request>();
-  request->ticket = ticket;
+  request->ticket = r.ticket();  // before the receive buffer is reused
   request->via = via;
   request->key = key;
   request->reply = std::make_shared<reply_target>();

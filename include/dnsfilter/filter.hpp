@@ -11,8 +11,8 @@
 //   dnsfilter::filter f{catalogue_handle, policy_handle, responder};
 //   auto r = f.process(packet, client_address, listener_index, now, out);
 //   switch (r.what) {
-//     case filter_outcome::forward:    // send the query upstream, keep r.ticket (a copy, no
-//     case filter_outcome::opted_out:  // heap); check the validated answer with
+//     case filter_outcome::forward:    // send the query upstream; keep r.ticket() (a copy,
+//     case filter_outcome::opted_out:  // no heap) and check the validated answer with
 //                                      // f.check_response(ticket, answer, out)
 //       break;
 //     case filter_outcome::answered:
@@ -72,9 +72,10 @@ constexpr const char* to_string(filter_outcome o) noexcept {
 }
 
 // What check_response() needs of a query that went upstream, copied out of
-// its packet, so the packet's buffer can be reused at once: the question and
-// what an answer echoes (sinkhole::query_echo), the client, the time, the
-// listener and the rules that decided. Copyable, no heap, about 350 octets.
+// its packet (filter_result::ticket()), so the packet's buffer can be reused
+// at once: the question and what an answer echoes (sinkhole::query_echo), the
+// client, the time, the listener and the rules that decided. Copyable, no
+// heap, about 350 octets.
 struct forward_ticket {
   sinkhole::query_echo query;     // id, flags, EDNS, size limit, the question as asked
   policy::ip_address client;
@@ -101,8 +102,25 @@ struct filter_result {
   match::match_result match;          // the deciding rule, exceptions included (a hit with action pass forwards)
   const match::entry* entry = nullptr;  // that rule's entry; valid while the snapshot is
   errc error = errc::ok;              // why a rejected or dropped packet was refused
-  forward_ticket ticket;              // forward / opted_out: what check_response needs later
+  std::uint16_t listener = 0;         // the listener given to process()
+  sinkhole::transport via = sinkhole::transport::udp;  // the transport given to process()
   bool filtered() const noexcept { return entry != nullptr && !entry->is_exception(); }
+
+  // For forward and opted_out: what check_response() needs later, copied out
+  // of the packet. Take it before the packet's buffer is reused. Made on
+  // demand, so that a query answered from the caller's cache costs nothing.
+  forward_ticket ticket() const noexcept {
+    forward_ticket t;
+    t.query.assign(query, via);  // only the name's own octets are copied
+    t.client = client;
+    t.time = time;
+    t.listener = listener;
+    t.policy = policy;
+    t.match = match;
+    t.opted_out = what == filter_outcome::opted_out;
+    t.exception = entry != nullptr && entry->is_exception();
+    return t;
+  }
 };
 
 // What check_response() decided.
@@ -184,6 +202,8 @@ class basic_filter {
     filter_result r;
     r.client = source;
     r.time = now;
+    r.listener = listener;
+    r.via = via;
     const sinkhole::query_check checked = sinkhole::check_query(packet);
     r.error = checked.error;
     if (checked.parsed) r.query = checked.query;
@@ -201,7 +221,6 @@ class basic_filter {
     if (r.policy.opted_out()) {
       if (counters_) counters_->count_opted_out(now);
       r.what = filter_outcome::opted_out;
-      fill_ticket(r, listener, via);
       return r;
     }
     const snapshot_type& snapshot = catalogue_.get();
@@ -209,7 +228,6 @@ class basic_filter {
     if (DNSFILTER_LIKELY(!r.match.hit())) {
       if (counters_) counters_->count_passed(now);
       r.what = filter_outcome::forward;
-      fill_ticket(r, listener, via);
       return r;
     }
     r.entry = &snapshot.entry_of(r.match);
@@ -219,7 +237,6 @@ class basic_filter {
       log_filtered(snapshot, *r.entry, r.match.entry, now, source, r.query.qname(), r.query.qtype(), taken);
     if (taken == match::action::pass) {
       r.what = filter_outcome::forward;
-      fill_ticket(r, listener, via);
       return r;
     }
     answer_for(r, *r.entry, out, via);
@@ -287,21 +304,8 @@ class basic_filter {
   const sinkhole::responder& responder() const noexcept { return *responder_; }
 
  private:
-  // Fills the ticket of a query that goes upstream. Like every helper here it
-  // changes `r` in place: process() returns only `r`, by name, so the result
-  // is built in the caller's storage and never copied.
-  static void fill_ticket(filter_result& r, std::uint16_t listener, sinkhole::transport via) noexcept {
-    forward_ticket& t = r.ticket;
-    t.query.assign(r.query, via);  // in place: only the name's own octets are copied
-    t.client = r.client;
-    t.time = r.time;
-    t.listener = listener;
-    t.policy = r.policy;
-    t.match = r.match;
-    t.opted_out = r.what == filter_outcome::opted_out;
-    t.exception = r.entry != nullptr && r.entry->is_exception();
-  }
-
+  // Every helper here changes `r` in place: process() returns only `r`, by
+  // name, so the result is built in the caller's storage and never copied.
   void answer_for(filter_result& r, const match::entry& e, std::span<std::byte> out,
                   sinkhole::transport via) noexcept {
     if (e.action == match::action::drop) {

@@ -105,10 +105,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto parsed = wire::message_view::parse(response);  // as the upstream transaction would
   if ((apart.what == filter_outcome::forward || apart.what == filter_outcome::opted_out) && parsed) {
-    const response_result r = w.f.check_response(apart.ticket, *parsed, out);
+    const response_result r = w.f.check_response(apart.ticket(), *parsed, out);
     if (r.blocked && !r.answer.empty()) check(wire::message_view::parse(r.answer).has_value(), "cloaking answer does not parse");
     check(!r.blocked || r.entry != nullptr, "blocked without an entry");
-    check(!r.blocked || apart.ticket.checks_cloaking(), "blocked although the ticket vouched or opted out");
+    check(!r.blocked || apart.ticket().checks_cloaking(), "blocked although the ticket vouched or opted out");
   }
   return 0;
 }

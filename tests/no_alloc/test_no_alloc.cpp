@@ -229,7 +229,7 @@ TEST_CASE("the filter facade allocates nothing per packet: parse, policy, match,
     REQUIRE(a.what == dnsfilter::filter_outcome::answered);
     const auto b = f.process(miss, source, 0, 1'767'225'600, out);
     REQUIRE(b.what == dnsfilter::filter_outcome::forward);
-    REQUIRE(f.check_response(b.ticket, parsed_answer, out).blocked);
+    REQUIRE(f.check_response(b.ticket(), parsed_answer, out).blocked);
     const auto c = f.process(miss, *policy::ip_address::parse("10.1.2.3"), 0, 1'767'225'600, out);
     REQUIRE(c.what == dnsfilter::filter_outcome::opted_out);
   }
@@ -266,7 +266,7 @@ TEST_CASE("a forwarded query is parsed once and its answer once") {
   REQUIRE(r.what == dnsfilter::filter_outcome::forward);
   CHECK(parse_counts::query == 1);
   CHECK(parse_counts::message == 0);
-  const dnsfilter::forward_ticket ticket = r.ticket;  // the packet's buffer may now be reused
+  const dnsfilter::forward_ticket ticket = r.ticket();  // the packet's buffer may now be reused
 
   const auto parsed = wire::message_view::parse(answer);  // the caller's one parse of the answer
   REQUIRE(parsed);

@@ -234,7 +234,7 @@ forward_ticket asked(fixture& fx, const query_packet& q) {
   std::array<std::byte, 512> scratch;
   const filter_result r = fx.f.process(q.bytes, customer, 0, now, scratch);
   REQUIRE(r.what == filter_outcome::forward);
-  return r.ticket;
+  return r.ticket();
 }
 
 // An upstream answer as the upstream transaction hands it over: validated and parsed once.
@@ -340,19 +340,19 @@ TEST_CASE("filter: an exception entry vouches for its name and for what the name
   REQUIRE(r.what == filter_outcome::forward);
   REQUIRE(r.entry != nullptr);
   CHECK(r.entry->is_exception());
-  CHECK(r.ticket.exception);
-  CHECK_FALSE(r.ticket.checks_cloaking());
+  CHECK(r.ticket().exception);
+  CHECK_FALSE(r.ticket().checks_cloaking());
   const auto response = upstream_answer(q, {{"good.evil.example", "c2.evil.example"}}, nullptr);
-  CHECK_FALSE(fx.f.check_response(r.ticket, parsed(response), fx.out).blocked);
+  CHECK_FALSE(fx.f.check_response(r.ticket(), parsed(response), fx.out).blocked);
 
   SUBCASE("a miss is checked") {
     query_packet plain("www.shop.example");
     const filter_result m = fx.f.process(plain.bytes, customer, 0, now, scratch);
     REQUIRE(m.what == filter_outcome::forward);
-    CHECK_FALSE(m.ticket.exception);
-    CHECK(m.ticket.checks_cloaking());
-    CHECK(m.ticket.client == customer);
-    CHECK(m.ticket.time == now);
+    CHECK_FALSE(m.ticket().exception);
+    CHECK(m.ticket().checks_cloaking());
+    CHECK(m.ticket().client == customer);
+    CHECK(m.ticket().time == now);
   }
 }
 
@@ -430,7 +430,7 @@ TEST_CASE("filter: a query found cloaked in its upstream answer is recounted fro
   CHECK(counters.read().months.begin()->second.passed == 1);  // a read in between sees it passed
 
   const auto response = upstream_answer(q, {{"www.shop.example", "x.tracker.evil.example"}}, nullptr);
-  REQUIRE(counted.check_response(r.ticket, parsed(response), fx.out).blocked);
+  REQUIRE(counted.check_response(r.ticket(), parsed(response), fx.out).blocked);
   const stats::month_counts m = counters.read().months.begin()->second;
   CHECK(m.passed == 0);
   CHECK(m.filtered == 1);
@@ -443,7 +443,7 @@ TEST_CASE("filter: a query found cloaked in its upstream answer is recounted fro
     query_packet mine("www.shop.example");
     const filter_result o = counted.process(mine.bytes, addr("10.0.0.9"), 0, now, fx.out);
     REQUIRE(o.what == filter_outcome::opted_out);
-    CHECK_FALSE(counted.check_response(o.ticket, parsed(upstream_answer(mine, {{"www.shop.example", "evil.example"}}, nullptr)),
+    CHECK_FALSE(counted.check_response(o.ticket(), parsed(upstream_answer(mine, {{"www.shop.example", "evil.example"}}, nullptr)),
                                        fx.out)
                     .blocked);
     CHECK(counters.read().months.begin()->second.opted_out == 1);
