@@ -14,3 +14,4 @@
 #include <dnsfilter/snapshot.hpp>
 #include <dnsfilter/stats.hpp>
 #include <dnsfilter/wire.hpp>
+#include <dnsfilter/xfr.hpp>

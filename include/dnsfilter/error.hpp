@@ -65,6 +65,18 @@ enum class errc : int {
   invalid_argument,
   // A path that names a pipe, a directory or a device where a file was asked for.
   not_regular_file,
+  // Zone transfers (xfr/): the primary answered with an error rcode (REFUSED, NOTAUTH, ...).
+  transfer_refused,
+  // A message of the stream is not an answer to our transfer query (QR, opcode, id, question, TC).
+  transfer_mismatch,
+  // A record outside the zone asked for, or of another class.
+  transfer_out_of_zone,
+  // Serials that do not chain: an IXFR difference that does not start where the
+  // last one ended, or does not end at the zone's serial.
+  transfer_serial,
+  // A stream that breaks RFC 5936 / 1995 form: not starting with the zone's SOA,
+  // data after the closing SOA, or ending before it.
+  transfer_malformed,
 };
 
 namespace detail {

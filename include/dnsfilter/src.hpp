@@ -37,3 +37,4 @@
 #include <dnsfilter/wire/impl/query.ipp>
 #include <dnsfilter/wire/impl/rdata.ipp>
 #include <dnsfilter/wire/impl/writer.ipp>
+#include <dnsfilter/xfr/impl/transfer.ipp>

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets (deterministic, stdlib only).
 
-    python3 tests/fuzz/make_corpus.py            # rewrites tests/fuzz/corpus/{message,name_text}/
+    python3 tests/fuzz/make_corpus.py            # rewrites tests/fuzz/corpus/{message,name_text,transfer}/
 
 corpus/message/    DNS messages: queries, responses, EDNS options, edge cases
 corpus/name_text/  domain names in presentation form
+corpus/transfer/   zone-transfer streams (fuzz_transfer's input: kind, serial, messages)
 Each file is named after what it holds; re-running the script gives the same
 bytes, so the committed files can be checked against it.
 """
@@ -163,6 +164,48 @@ def name_texts():
     }
 
 
+AXFR, IXFR = 252, 251
+XFR_ZONE = "rpz.example"
+
+
+def xfr_soa(serial):
+    return name("ns.rpz.example") + name("h.rpz.example") + struct.pack("!IIIII", serial, 3600, 600, 86400, 60)
+
+
+def xfr_message(records, qtype, with_question=True):
+    """One message of a transfer answer (id 0x4242): records are an SOA
+    serial (int) or a trigger owner (str, a CNAME to the root)."""
+    body = b""
+    for r in records:
+        if isinstance(r, int):
+            body += rr(XFR_ZONE, SOA, 3600, xfr_soa(r))
+        else:
+            body += rr(r, CNAME, 3600, name(""))
+    head = header(0x4242, 0x8400, qd=1 if with_question else 0, an=len(records))
+    return head + (question(XFR_ZONE, qtype) if with_question else b"") + body
+
+
+def xfr_stream(ixfr, serial, messages):
+    out = bytes([1 if ixfr else 0]) + struct.pack("!I", serial)
+    for m in messages:
+        out += struct.pack("!H", len(m)) + m
+    return out
+
+
+def transfers():
+    return {
+        "axfr_two_messages": xfr_stream(False, 0, [
+            xfr_message([10, "a.rpz.example"], AXFR),
+            xfr_message(["b.sub.rpz.example", 10], AXFR, with_question=False)]),
+        "ixfr_two_differences": xfr_stream(True, 10, [
+            xfr_message([12, 10, "gone.rpz.example", 11, "new.rpz.example", 11, 12, "newer.rpz.example", 12], IXFR)]),
+        "ixfr_as_axfr": xfr_stream(True, 10, [xfr_message([12, "a.rpz.example", 12], IXFR)]),
+        "ixfr_up_to_date": xfr_stream(True, 10, [xfr_message([10], IXFR)]),
+        "bad_out_of_zone": xfr_stream(False, 0, [xfr_message([10, "evil.example", 10], AXFR)]),
+        "bad_unclosed": xfr_stream(False, 0, [xfr_message([10, "a.rpz.example"], AXFR)]),
+    }
+
+
 def write_dir(path, files):
     os.makedirs(path, exist_ok=True)
     for old in os.listdir(path):
@@ -176,6 +219,7 @@ def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     write_dir(os.path.join(root, "message"), messages())
     write_dir(os.path.join(root, "name_text"), name_texts())
+    write_dir(os.path.join(root, "transfer"), transfers())
 
 
 if __name__ == "__main__":

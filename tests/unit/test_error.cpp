@@ -23,7 +23,8 @@ constexpr errc all_codes[] = {
     errc::no_space,    errc::out_of_range,       errc::invalid_list_line, errc::bad_utf8,
     errc::bad_date,    errc::io_error,       errc::bad_stats_file, errc::write_failed,
     errc::invalid_argument,
-    errc::not_regular_file,
+    errc::not_regular_file, errc::transfer_refused, errc::transfer_mismatch, errc::transfer_out_of_zone,
+    errc::transfer_serial, errc::transfer_malformed,
 };
 
 }  // namespace

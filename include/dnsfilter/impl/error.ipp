@@ -33,6 +33,11 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::write_failed: return "file could not be written";
     case errc::invalid_argument: return "invalid argument";
     case errc::not_regular_file: return "not a regular file";
+    case errc::transfer_refused: return "zone transfer refused by the primary";
+    case errc::transfer_mismatch: return "message is not an answer to the transfer query";
+    case errc::transfer_out_of_zone: return "record outside the zone in a transfer";
+    case errc::transfer_serial: return "zone transfer serials do not chain";
+    case errc::transfer_malformed: return "malformed zone transfer";
   }
   return "unknown dnsfilter error";
 }
