@@ -27,6 +27,8 @@ packages=(
     time
     dnsutils
     knot-dnsutils
+    knot
+    bind9
     ldnsutils
     unbound
     dnsperf
