@@ -13,6 +13,14 @@
 
 namespace resolver {
 
+namespace {
+// Lists and the policy file: read, not mapped (a file truncated while mapped
+// would kill the resolver with SIGBUS), and regular files only (a FIFO would
+// block the control thread, a device could be endless).
+constexpr dnsfilter::read_limits regular_files_only{.max_size = std::numeric_limits<std::size_t>::max(),
+                                                    .regular_only = true};
+}  // namespace
+
 namespace lists = dnsfilter::lists;
 namespace match = dnsfilter::match;
 
@@ -74,11 +82,8 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
     if (auto ok = load_one(options.source_name, r, why, c, out); !ok) return ok.error();
   }
   for (const auto& l : c.lists) {
-    // Read, not mapped: a list truncated while mapped would kill the
-    // resolver with SIGBUS. Only a regular file: a FIFO would block the
-    // control thread, a device could be endless.
     errno = 0;
-    const auto data = dnsfilter::read_file(l.path, {.max_size = std::numeric_limits<std::size_t>::max(), .regular_only = true});
+    const auto data = dnsfilter::read_file(l.path, regular_files_only);
     if (!data)
       return failure{data.error(), l.path + (data.error() == dnsfilter::errc::io_error
                                                  ? std::string(": cannot read: ") + std::strerror(errno)
@@ -104,8 +109,7 @@ outcome<std::shared_ptr<const dnsfilter::policy::policy_set>> load_policy(const 
   namespace policy = dnsfilter::policy;
   policy::policy_config pc;
   if (!c.policy_file.empty()) {
-    // The same rule as for lists: a FIFO would block the control thread.
-    auto text = dnsfilter::read_file(c.policy_file, {.max_size = std::numeric_limits<std::size_t>::max(), .regular_only = true});
+    auto text = dnsfilter::read_file(c.policy_file, regular_files_only);
     if (!text) return failure{text.error(), c.policy_file + ": cannot be read (" + text.error_code().message() + ")"};
     policy::policy_load_options o;
     o.strict = !c.lenient_lists;

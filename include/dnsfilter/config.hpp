@@ -37,8 +37,9 @@
 
 // Called with `query` or `message` at the start of every query_view::parse and
 // message_view::parse. Empty unless a program defines it before its first
-// dnsfilter include (header-only mode): the tests count parses with it, to
-// show that a forwarded query and its answer are each parsed once.
+// dnsfilter include, identically in every file (the parsers are inline), in
+// header-only mode: the tests count parses with it, to show that a forwarded
+// query and its answer are each parsed once.
 #if !defined(DNSFILTER_COUNT_PARSE)
 #define DNSFILTER_COUNT_PARSE(kind) ((void)0)
 #endif
