@@ -15,7 +15,8 @@ namespace dnsfilter_test {
 namespace lists = dnsfilter::lists;
 namespace match = dnsfilter::match;
 
-// One line per rule: "name action" plus " exact" for exact-only rules and
+// One line per rule: "name action" plus " exact" for name-only rules, " below"
+// for subdomains-only rules and
 // " [id]" when the entry has an identifier. Names without the final dot.
 inline std::vector<std::string> dump(const match::catalogue& cat) {
   std::vector<std::string> out;
@@ -25,6 +26,7 @@ inline std::vector<std::string> dump(const match::catalogue& cat) {
     s += ' ';
     s += match::to_string(cat.entry_of(r).action);
     if (!r.covers_subdomains()) s += " exact";
+    if (!r.covers_name()) s += " below";
     if (!cat.entry_of(r).id.empty()) s += " [" + cat.entry_of(r).id + "]";
     out.push_back(std::move(s));
   }

@@ -110,11 +110,12 @@ class list_loader {
 
   // A rule in the entry of `a` (the list-wide entry for that action, built
   // from the options). Returns false for the root name, which is refused.
-  DNSFILTER_DECL bool add_rule(wire::name_view fqdn, match::action a, bool exact = false);
+  DNSFILTER_DECL bool add_rule(wire::name_view fqdn, match::action a,
+                               match::scope s = match::scope::name_and_subdomains);
   // An entry of its own (the operator's catalogue); returns its staging index.
   DNSFILTER_DECL std::uint32_t add_entry(match::entry e);
-  bool add_rule_to(wire::name_view fqdn, std::uint32_t entry, bool exact = false) {
-    return stage_.add_rule(fqdn, entry, exact);
+  bool add_rule_to(wire::name_view fqdn, std::uint32_t entry, match::scope s = match::scope::name_and_subdomains) {
+    return stage_.add_rule(fqdn, entry, s);
   }
   // Sizes the staging arrays before the first rule (see catalogue::reserve).
   void reserve(std::size_t rules, std::size_t name_bytes) { stage_.reserve(rules, name_bytes); }

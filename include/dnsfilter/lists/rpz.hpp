@@ -29,17 +29,12 @@
 // data are not kept: the resolver answers with its own configured sinkhole.
 // One entry per action is made for the file (options.action is not used).
 //
-// Wildcards. In RPZ, "name" covers exactly that name and "*.name" only its
-// subdomains, whereas a catalogue rule covers a name and all its subdomains
-// unless it is exact_only. So: "name" alone → an exact_only rule; "name" and
-// "*.name" with the same action → one covering rule; "*.name" alone → a
-// covering rule, which also covers "name" itself (an approximation: RPZ would
-// not rewrite it); "name" and "*.name" with different actions → an exact_only
-// rule for "name" followed by a covering one, so the exact rule wins at "name"
-// by the matcher's lower-index tie-break, unless the wildcard's action is pass
-// (an exception always wins at equal depth). Two records for one trigger with
-// different actions: the second is invalid. A wildcard at the apex ("*") would
-// cover every name and is invalid.
+// Wildcards, exactly as RPZ means them: "name" covers that name alone (a
+// name_only rule) and "*.name" only the names below it (subdomains_only);
+// "name" and "*.name" with the same action make one rule that covers both;
+// with different actions each keeps its side. Two records for one trigger
+// with different actions: the second is invalid. A wildcard at the apex ("*")
+// would cover every name and is invalid.
 #pragma once
 
 #include <dnsfilter/lists/common.hpp>

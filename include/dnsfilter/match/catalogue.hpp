@@ -62,9 +62,15 @@ struct entry {
   bool is_exception() const noexcept { return action == match::action::pass; }
 };
 
+// Which names a rule covers: its FQDN and every name below it (the default,
+// as in block lists), the FQDN only ("name" in an RPZ), or only the names
+// below it ("*.name" in an RPZ).
+enum class scope : std::uint8_t { name_and_subdomains, name_only, subdomains_only };
+
 // One FQDN of an entry. The name lives in the catalogue's arena.
 struct rule {
-  static constexpr std::uint8_t exact_only = 1;  // covers the FQDN itself, not its subdomains
+  static constexpr std::uint8_t exact_only = 1;       // covers the FQDN itself, not its subdomains
+  static constexpr std::uint8_t subdomains_only = 2;  // covers the names below the FQDN, not the FQDN
 
   std::uint32_t name_offset = 0;
   std::uint8_t name_size = 0;  // wire octets, root label included
@@ -73,6 +79,15 @@ struct rule {
   std::uint32_t entry = 0;
 
   bool covers_subdomains() const noexcept { return (flags & exact_only) == 0; }
+  bool covers_name() const noexcept { return (flags & subdomains_only) == 0; }
+  match::scope scope() const noexcept {
+    if (flags & exact_only) return scope::name_only;
+    if (flags & subdomains_only) return scope::subdomains_only;
+    return scope::name_and_subdomains;
+  }
+  static constexpr std::uint8_t flags_of(match::scope s) noexcept {
+    return s == scope::name_only ? exact_only : s == scope::subdomains_only ? subdomains_only : 0;
+  }
 };
 
 class catalogue {
@@ -90,16 +105,17 @@ class catalogue {
     return static_cast<std::uint32_t>(entries_.size() - 1);
   }
 
-  // Adds `fqdn` (stored lower-cased) to entry `entry_index`. Returns false,
-  // adding nothing, for the root name (it would cover everything) and for an
-  // entry index that add_entry has not returned.
-  bool add_rule(wire::name_view fqdn, std::uint32_t entry_index, bool exact = false) {
+  // Adds `fqdn` (stored lower-cased) to entry `entry_index`, covering the
+  // names `s` says. Returns false, adding nothing, for the root name (it
+  // would cover everything) and for an entry index that add_entry has not
+  // returned.
+  bool add_rule(wire::name_view fqdn, std::uint32_t entry_index, match::scope s) {
     if (fqdn.is_root() || entry_index >= entries_.size()) return false;
     rule r;
     r.name_offset = static_cast<std::uint32_t>(names_.size());
     r.name_size = static_cast<std::uint8_t>(fqdn.size());
     r.labels = static_cast<std::uint8_t>(fqdn.label_count());
-    r.flags = exact ? rule::exact_only : 0;
+    r.flags = rule::flags_of(s);
     r.entry = entry_index;
     // One resize, then lower-case between plain pointers (a loop the
     // compiler can vectorise): a million-rule load spends its time here, and
@@ -111,6 +127,9 @@ class catalogue {
     for (std::size_t i = 0, n = fqdn.size(); i < n; ++i) to[i] = detail::ascii_lower(from[i]);
     rules_.push_back(r);
     return true;
+  }
+  bool add_rule(wire::name_view fqdn, std::uint32_t entry_index, bool exact = false) {
+    return add_rule(fqdn, entry_index, exact ? scope::name_only : scope::name_and_subdomains);
   }
 
   // Room for `rules` more rules with `name_bytes` more octets of names, so

@@ -5,7 +5,8 @@
 //   for k = labels(qname) down to 1              (most specific suffix first)
 //     S = the suffix of qname made of its k rightmost labels
 //     C = rules whose FQDN equals S (case-insensitively), whose entry is
-//         active at t, and that cover subdomains unless k == labels(qname)
+//         active at t, and whose scope covers S: at k == labels(qname) the
+//         rules that cover their name, below it those that cover subdomains
 //     if C is not empty:
 //       return the exception rule of C with the lowest index if there is one,
 //       otherwise the rule of C with the lowest index
@@ -61,7 +62,7 @@ inline bool rule_precedes(const catalogue& cat, std::uint32_t a, std::uint32_t b
 // query's `labels` labels.
 inline bool rule_applies(const catalogue& cat, const rule& r, timestamp t, std::size_t k,
                          std::size_t labels) noexcept {
-  return cat.entry_of(r).active_at(t) && (r.covers_subdomains() || k == labels);
+  return cat.entry_of(r).active_at(t) && (k == labels ? r.covers_name() : r.covers_subdomains());
 }
 
 }  // namespace dnsfilter::match

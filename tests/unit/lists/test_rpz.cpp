@@ -58,9 +58,9 @@ TEST_CASE("rpz: wildcards merge with their base name when the actions agree") {
                            "*.mixed.example CNAME rpz-drop.\n",
                            cat);
   CHECK(rep.loaded == 6);
-  CHECK(dump(cat) == std::vector<std::string>{"both.example nxdomain", "wild.example nxdomain",
+  CHECK(dump(cat) == std::vector<std::string>{"both.example nxdomain", "wild.example nxdomain below",
                                               "exact.example nxdomain exact", "mixed.example nxdomain exact",
-                                              "mixed.example drop"});
+                                              "mixed.example drop below"});
 }
 
 TEST_CASE("rpz: apex from the SOA, origin changes, relative $ORIGIN") {

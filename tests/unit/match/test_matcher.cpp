@@ -26,6 +26,7 @@ using dnsfilter::match::catalogue;
 using dnsfilter::match::entry;
 using dnsfilter::match::match_result;
 using dnsfilter::match::rule;
+using dnsfilter::match::scope;
 using dnsfilter::match::since_always;
 using dnsfilter::match::timestamp;
 using dnsfilter::match::until_forever;
@@ -56,6 +57,7 @@ match_result reference_lookup(const catalogue& cat, name_view qname, timestamp t
       if (!cat.name_of(r).equals(suffix)) continue;
       if (t < e.start || t >= e.end) continue;
       if ((r.flags & rule::exact_only) != 0 && k != labels) continue;
+      if ((r.flags & rule::subdomains_only) != 0 && k == labels) continue;
       if (e.action == action::pass && !first_exception) first_exception = i;
       if (!first_any) first_any = i;
     }
@@ -80,9 +82,9 @@ struct catalogue_builder {
     e.end = end;
     return cat.add_entry(std::move(e));
   }
-  std::uint32_t add_rule(std::string_view fqdn, std::uint32_t entry_index, bool exact = false) {
+  std::uint32_t add_rule(std::string_view fqdn, std::uint32_t entry_index, scope s = scope::name_and_subdomains) {
     const auto index = static_cast<std::uint32_t>(cat.rules().size());
-    REQUIRE(cat.add_rule(dn(fqdn), entry_index, exact));
+    REQUIRE(cat.add_rule(dn(fqdn), entry_index, s));
     return index;
   }
   std::uint32_t block(std::string_view fqdn, timestamp start = since_always, timestamp end = until_forever) {
@@ -91,8 +93,12 @@ struct catalogue_builder {
   std::uint32_t allow(std::string_view fqdn, timestamp start = since_always, timestamp end = until_forever) {
     return add_rule(fqdn, add_entry(action::pass, start, end));
   }
-  std::uint32_t block_exact(std::string_view fqdn) { return add_rule(fqdn, add_entry(action::sinkhole), true); }
-  std::uint32_t allow_exact(std::string_view fqdn) { return add_rule(fqdn, add_entry(action::pass), true); }
+  std::uint32_t block_exact(std::string_view fqdn) { return add_rule(fqdn, add_entry(action::sinkhole), scope::name_only); }
+  std::uint32_t allow_exact(std::string_view fqdn) { return add_rule(fqdn, add_entry(action::pass), scope::name_only); }
+  std::uint32_t block_below(std::string_view fqdn) {
+    return add_rule(fqdn, add_entry(action::sinkhole), scope::subdomains_only);
+  }
+  std::uint32_t allow_below(std::string_view fqdn) { return add_rule(fqdn, add_entry(action::pass), scope::subdomains_only); }
 };
 
 // Answers "which rule decides this query?" with matcher M, checking on the way
@@ -220,6 +226,26 @@ TEST_CASE_TEMPLATE("matchers: exact-only rules cover their name alone", M, DNSFI
   CHECK(both_exact < both_subtree);
 }
 
+TEST_CASE_TEMPLATE("matchers: subdomains-only rules (RPZ's *.name) cover the names below, not the name", M,
+                   DNSFILTER_MATCHERS_UNDER_TEST) {
+  catalogue_builder b;
+  const auto below = b.block_below("wild.example");
+  const auto name_only = b.block_exact("both.example");
+  const auto both_below = b.allow_below("both.example");
+  const auto outer = b.block("outer.example");
+  const auto inner = b.allow_below("inner.outer.example");
+  decider<M> decide(b.cat);
+  CHECK(decide("wild.example") == miss);
+  CHECK(decide("a.wild.example") == below);
+  CHECK(decide("a.b.wild.example") == below);
+  // "name" and "*.name" with different actions: each keeps its own side.
+  CHECK(decide("both.example") == name_only);
+  CHECK(decide("x.both.example") == both_below);
+  // A subdomains-only rule does not hide a shorter rule at its own name.
+  CHECK(decide("inner.outer.example") == outer);
+  CHECK(decide("a.inner.outer.example") == inner);
+}
+
 TEST_CASE_TEMPLATE("matchers: an entry applies only inside its window [start, end)", M,
                    DNSFILTER_MATCHERS_UNDER_TEST) {
   catalogue_builder b;
@@ -342,7 +368,7 @@ TEST_CASE_TEMPLATE("matchers: an empty catalogue matches nothing", M, DNSFILTER_
 namespace {
 
 // Small catalogues over a tiny alphabet, so that names nest, collide, share
-// labels and differ only in case; random windows, exceptions and exact flags.
+// labels and differ only in case; random windows, exceptions and scopes.
 class random_cases {
  public:
   explicit random_cases(std::uint64_t seed) : rng_(seed) {}
@@ -359,7 +385,9 @@ class random_cases {
     }
     const std::size_t rules = pick(12);
     for (std::size_t i = 0; i < rules; ++i) {
-      cat.add_rule(random_name(1 + pick(3)), static_cast<std::uint32_t>(pick(entries)), pick(4) == 0);
+      const std::size_t s = pick(6);  // mostly names with subdomains, some name-only, some subdomains-only
+      cat.add_rule(random_name(1 + pick(3)), static_cast<std::uint32_t>(pick(entries)),
+                   s == 0 ? scope::name_only : s == 1 ? scope::subdomains_only : scope::name_and_subdomains);
     }
     return cat;
   }
@@ -426,7 +454,7 @@ std::string describe(const catalogue& cat) {
   for (std::size_t i = 0; i < cat.rules().size(); ++i) {
     const rule& r = cat.rules()[i];
     const entry& e = cat.entry_of(r);
-    out << "  rule " << i << ": " << cat.name_of(r).to_string() << (r.covers_subdomains() ? "" : " exact")
+    out << "  rule " << i << ": " << cat.name_of(r).to_string() << (r.covers_subdomains() ? (r.covers_name() ? "" : " below") : " exact")
         << " entry " << r.entry << ' ' << to_string(e.action) << " [" << e.start << ", " << e.end << ")\n";
   }
   return out.str();

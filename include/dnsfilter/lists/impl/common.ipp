@@ -53,7 +53,7 @@ DNSFILTER_DECL bool list_loader::next_line(line_reader& reader, std::string_view
   return true;
 }
 
-DNSFILTER_DECL bool list_loader::add_rule(wire::name_view fqdn, match::action a, bool exact) {
+DNSFILTER_DECL bool list_loader::add_rule(wire::name_view fqdn, match::action a, match::scope s) {
   if (fqdn.is_root()) return false;
   auto& slot = entry_of_action_[static_cast<std::size_t>(a)];
   if (slot == no_entry) {
@@ -65,7 +65,7 @@ DNSFILTER_DECL bool list_loader::add_rule(wire::name_view fqdn, match::action a,
     e.end = options_.end;
     slot = stage_.add_entry(std::move(e));
   }
-  return stage_.add_rule(fqdn, slot, exact);
+  return stage_.add_rule(fqdn, slot, s);
 }
 
 DNSFILTER_DECL std::uint32_t list_loader::add_entry(match::entry e) { return stage_.add_entry(std::move(e)); }

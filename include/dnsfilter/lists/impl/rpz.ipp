@@ -188,16 +188,17 @@ class rpz_reader {
     add_trigger(leading_labels(owner_, trigger_labels), wildcard, *a);
   }
 
-  // Emits the rules, merging "name" and "*.name" (see rpz.hpp).
+  // Emits the rules: one per record, except that "name" and "*.name" with
+  // the same action make one rule that covers both (see rpz.hpp).
   void emit() {
     for (const trigger& t : triggers_) {
       const wire::name_view n = t.name.view();
       if (t.exact && t.wildcard && *t.exact == *t.wildcard) {
-        loader_.add_rule(n, *t.exact, false);
+        loader_.add_rule(n, *t.exact, match::scope::name_and_subdomains);
         continue;
       }
-      if (t.exact) loader_.add_rule(n, *t.exact, true);
-      if (t.wildcard) loader_.add_rule(n, *t.wildcard, false);
+      if (t.exact) loader_.add_rule(n, *t.exact, match::scope::name_only);
+      if (t.wildcard) loader_.add_rule(n, *t.wildcard, match::scope::subdomains_only);
     }
   }
 
