@@ -35,6 +35,7 @@
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/match/compiled.hpp>
 #include <dnsfilter/match/hashed.hpp>
+#include <dnsfilter/match/layered.hpp>
 #include <dnsfilter/snapshot.hpp>
 #include <dnsfilter/policy/policy_set.hpp>
 #include <dnsfilter/sinkhole/responder.hpp>
@@ -132,44 +133,65 @@ struct response_result {
   wire::name cname;                   // the blocked chain name (when blocked)
 };
 
-// What a filter serves from and a reload replaces: the compiled catalogue and,
-// when queries are counted, the statistics slots of its entries (entries are
-// renumbered by every reload, their counters are not; see stats/registry.hpp).
-// Built off the serving threads; immutable afterwards.
-template <match::matcher M = match::suffix_hash_matcher>
+// What a filter serves from and a reload replaces: the compiled catalogue,
+// possibly with a delta of changed names on top (match/layered.hpp: what a
+// zone transfer's IXFR makes), and, when queries are counted, the statistics
+// slots of its entries (entries are renumbered by every reload, their
+// counters are not; see stats/registry.hpp). Built off the serving threads;
+// immutable afterwards.
+template <match::layerable_matcher M = match::suffix_hash_matcher>
 class filter_snapshot {
  public:
+  using layers_type = match::layered_catalogue<M>;
+
   // Compiles `cat`; with a registry, also maps its entries to counter slots.
   explicit filter_snapshot(match::catalogue cat, stats::registry* counters = nullptr)
-      : compiled_(std::move(cat)), slots_(counters ? counters->map(compiled_.source()) : stats::slot_map{}) {}
+      : layers_(std::make_shared<const match::compiled_catalogue<M>>(std::move(cat))),
+        base_slots_(std::make_shared<const stats::slot_map>(counters ? counters->map(layers_.base()->source())
+                                                                     : stats::slot_map{})) {}
+
+  // The base of `on` (shared, not copied) with `delta` and `removed` on top
+  // (layered_catalogue's constructor), in place of any delta `on` had. Costs
+  // time in proportion to the delta. The registry must be the one `on` was
+  // made with.
+  filter_snapshot(const filter_snapshot& on, match::catalogue delta, std::span<const wire::name> removed,
+                  stats::registry* counters = nullptr)
+      : layers_(on.layers_.base(), std::move(delta), removed),
+        base_slots_(on.base_slots_),
+        delta_slots_(counters && layers_.delta() ? counters->map(*layers_.delta()) : stats::slot_map{}) {}
+
   filter_snapshot(const filter_snapshot&) = delete;
   filter_snapshot& operator=(const filter_snapshot&) = delete;
 
-  const match::catalogue& source() const noexcept { return compiled_.source(); }
-  const M& matcher() const noexcept { return compiled_.matcher(); }
+  // The base catalogue (its sources name the lists of every entry).
+  const match::catalogue& source() const noexcept { return layers_.base()->source(); }
+  const layers_type& layers() const noexcept { return layers_; }
   match::match_result lookup(wire::name_view qname, match::timestamp t) const noexcept {
-    return compiled_.lookup(qname, t);
+    return layers_.lookup(qname, t);
   }
-  const match::entry& entry_of(const match::match_result& r) const noexcept { return compiled_.entry_of(r); }
+  const match::entry& entry_of(const match::match_result& r) const noexcept { return layers_.entry_of(r); }
   // The counter slots of entry `index`, or null when the snapshot was made
   // without a registry.
   const stats::entry_slots* slots_of(std::uint32_t index) const noexcept {
-    return index < slots_.size() ? &slots_.of(index) : nullptr;
+    const std::uint32_t n = layers_.base_entries();
+    if (index < n) return index < base_slots_->size() ? &base_slots_->of(index) : nullptr;
+    return index - n < delta_slots_.size() ? &delta_slots_.of(index - n) : nullptr;
   }
-  std::size_t memory_bytes() const noexcept { return compiled_.memory_bytes(); }
+  std::size_t memory_bytes() const noexcept { return layers_.memory_bytes(); }
 
  private:
-  match::compiled_catalogue<M> compiled_;
-  stats::slot_map slots_;
+  layers_type layers_;
+  std::shared_ptr<const stats::slot_map> base_slots_;
+  stats::slot_map delta_slots_;
 };
 
 // Builds a snapshot on the heap, ready for snapshot_handle::store().
-template <match::matcher M = match::suffix_hash_matcher>
+template <match::layerable_matcher M = match::suffix_hash_matcher>
 std::shared_ptr<const filter_snapshot<M>> make_snapshot(match::catalogue cat, stats::registry* counters = nullptr) {
   return std::make_shared<const filter_snapshot<M>>(std::move(cat), counters);
 }
 
-template <match::matcher M = match::suffix_hash_matcher>
+template <match::layerable_matcher M = match::suffix_hash_matcher>
 class basic_filter {
  public:
   using snapshot_type = filter_snapshot<M>;

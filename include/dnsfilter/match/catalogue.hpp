@@ -183,6 +183,12 @@ class catalogue {
     staged = catalogue{};
   }
 
+  // Moves rule `index` to entry `entry_index` (both must exist), for a loader
+  // that learns a rule's entry after the rule (a zone's links, docs/rpz.md).
+  void set_entry_of(std::size_t index, std::uint32_t entry_index) noexcept {
+    if (index < rules_.size() && entry_index < entries_.size()) rules_[index].entry = entry_index;
+  }
+
   // Frees growth slack once loading is done.
   void shrink_to_fit() {
     sources_.shrink_to_fit();

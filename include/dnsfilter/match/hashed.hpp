@@ -64,9 +64,16 @@ class suffix_hash_matcher {
 
   // The rule that decides for `qname` at time `t`, per matcher.hpp.
   match_result lookup(wire::name_view qname, timestamp t) const noexcept {
+    return lookup_within(qname, t, wire::max_label_count);
+  }
+
+  // As lookup(), over the suffixes of at most `max_labels` labels only: what
+  // decides once the more specific suffixes are known to hold nothing (the
+  // layered catalogue, layered.hpp, asks this when a delta hides a name).
+  match_result lookup_within(wire::name_view qname, timestamp t, std::size_t max_labels) const noexcept {
     prepared q;
     prepare(qname, q);
-    for (std::size_t i = 0; i < q.labels; ++i) {
+    for (std::size_t i = q.labels > max_labels ? q.labels - max_labels : 0; i < q.labels; ++i) {
       const std::size_t k = q.labels - i;  // labels in this suffix
       if (!label_count_present(k)) continue;
       const std::uint64_t h = hash(q.buf.data() + q.off[i], q.size - q.off[i]);
@@ -74,6 +81,31 @@ class suffix_hash_matcher {
       if (const match_result r = probe(h, q, i, t); r.hit()) return r;
     }
     return {};
+  }
+
+  // Calls f(rule index) for every rule whose FQDN is `fqdn` (any case), in
+  // index order, whatever their scope and window.
+  template <class F>
+  void for_each_rule_at(wire::name_view fqdn, F&& f) const {
+    prepared q;
+    prepare(fqdn, q);
+    if (q.labels == 0 || !label_count_present(q.labels)) return;
+    const std::uint64_t h = hash(q.buf.data(), q.size);
+    const std::uint16_t fp = fingerprint(h);
+    for (std::size_t pos = slot_index(h);;) {
+      const slot& s = slots_[pos];
+      const std::uint32_t value = s.value();
+      if (value == empty) return;
+      if (s.fingerprint() == fp && name_equals(s.name_offset(), q.buf.data(), q.size)) {
+        if ((value & overflow_bit) == 0) return f(value);
+        for (std::size_t j = value & ~overflow_bit;; ++j) {
+          const std::uint32_t v = overflow_[j];
+          f(v & ~overflow_bit);
+          if (v & overflow_bit) return;
+        }
+      }
+      if (++pos == slots_.size()) pos = 0;
+    }
   }
 
   // Looks up names[i] into out[i] for every i (out must be at least as long as
