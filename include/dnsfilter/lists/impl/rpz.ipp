@@ -876,7 +876,10 @@ DNSFILTER_DECL result<rpz_write_report> write_rpz(const match::catalogue& cat, c
   }
   std::string text;
   for (const auto& [key, meta] : used) {
-    const auto& [id, category, start, end] = *meta;
+    // Named references, not a structured binding: the lambda below uses them.
+    const std::string& id = std::get<0>(*meta);
+    const std::string& category = std::get<1>(*meta);
+    const match::timestamp start = std::get<2>(*meta), end = std::get<3>(*meta);
     out += key + ".entry._dnsfilter TXT";
     auto put = [&](std::string_view field, std::string_view value) {
       if (!detail::field_string(field, value, text))
