@@ -10,7 +10,10 @@
 //     end() once, last;
 //   - once feed() fails it keeps failing, and finish() reports the failure;
 //   - feed() says true exactly when end() has run, and finish() then succeeds;
-//   - every record handed over lies in the zone.
+//   - every record handed over lies in the zone;
+//   - lists::interpret_rpz (docs/rpz.md) reads every record without a crash,
+//     refuses with a reason, and what it returns is well formed: a trigger
+//     below the apex, an entry's and a link's key of 1 to 63 octets.
 #include <dnsfilter/dnsfilter.hpp>
 
 #include "fuzz_check.hpp"
@@ -56,7 +59,22 @@ struct order_checker final : xfr::transfer_handler {
     check(at != phase::ended && at != phase::deleting, "end twice, or inside deletions");
     at = phase::ended;
   }
-  static void in_zone(const xfr::record& r) { check(r.owner.view().is_subdomain_of(zone.view()), "record outside the zone"); }
+  void in_zone(const xfr::record& r) {
+    check(r.owner.view().is_subdomain_of(zone.view()), "record outside the zone");
+    std::string why;
+    const auto item = lists::interpret_rpz(r.message, r.rr, zone, scratch, why);
+    if (!item) {
+      check(item.error() == errc::invalid_list_line && !why.empty(), "an RPZ record refused without a reason");
+      return;
+    }
+    using kind = lists::rpz_item::kind;
+    if (item->what == kind::trigger || item->what == kind::link)
+      check(!item->name.is_root(), "a trigger or link at the apex");
+    if (item->what == kind::entry || item->what == kind::link)
+      check(!item->key.empty() && item->key.size() <= wire::max_label_length, "an entry key out of bounds");
+    if (item->what == kind::entry) check(item->name.label_count() == 1, "an entry key of more than one label");
+  }
+  lists::rpz_scratch scratch;
 };
 
 }  // namespace

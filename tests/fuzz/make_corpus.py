@@ -172,13 +172,20 @@ def xfr_soa(serial):
     return name("ns.rpz.example") + name("h.rpz.example") + struct.pack("!IIIII", serial, 3600, 600, 86400, 60)
 
 
+def txt(*strings):
+    return b"".join(bytes([len(s)]) + s for s in (x.encode() for x in strings))
+
+
 def xfr_message(records, qtype, with_question=True):
     """One message of a transfer answer (id 0x4242): records are an SOA
-    serial (int) or a trigger owner (str, a CNAME to the root)."""
+    serial (int), a trigger owner (str, a CNAME to the root), or an
+    (owner, type, rdata) tuple (docs/rpz.md metadata and the like)."""
     body = b""
     for r in records:
         if isinstance(r, int):
             body += rr(XFR_ZONE, SOA, 3600, xfr_soa(r))
+        elif isinstance(r, tuple):
+            body += rr(r[0], r[1], 3600, r[2])
         else:
             body += rr(r, CNAME, 3600, name(""))
     head = header(0x4242, 0x8400, qd=1 if with_question else 0, an=len(records))
@@ -202,6 +209,19 @@ def transfers():
         "ixfr_as_axfr": xfr_stream(True, 10, [xfr_message([12, "a.rpz.example", 12], IXFR)]),
         "ixfr_up_to_date": xfr_stream(True, 10, [xfr_message([10], IXFR)]),
         "bad_out_of_zone": xfr_stream(False, 0, [xfr_message([10, "evil.example", 10], AXFR)]),
+        "axfr_metadata": xfr_stream(False, 0, [xfr_message([
+            10,
+            ("xx-1.entry._dnsfilter.rpz.example", TXT,
+             txt("id=XX-1", "category=backdoor", "start=2025-01-09", "end=2025-04-01T12:00:00Z", "new=1")),
+            ("c2.evil.example.link._dnsfilter.rpz.example", TXT, txt("xx-1")),
+            ("*.c2.evil.example.link._dnsfilter.rpz.example", TXT, txt("XX-1")),
+            "c2.evil.example.rpz.example",
+            "*.c2.evil.example.rpz.example",
+            ("ok.c2.evil.example.rpz.example", CNAME, name("rpz-passthru")),
+            ("sink.example.rpz.example", A, bytes([0, 0, 0, 0])),
+            ("bad.entry._dnsfilter.rpz.example", TXT, txt("id=B", "id=C", "start=2025-13-01")),
+            ("x.link._dnsfilter.rpz.example", TXT, txt("a", "b")),
+            10], AXFR)]),
         "bad_unclosed": xfr_stream(False, 0, [xfr_message([10, "a.rpz.example"], AXFR)]),
     }
 

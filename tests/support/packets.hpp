@@ -4,6 +4,7 @@
 #pragma once
 
 #include <dnsfilter/wire/edns.hpp>
+#include <dnsfilter/wire/message.hpp>
 #include <dnsfilter/wire/query.hpp>
 #include <dnsfilter/wire/writer.hpp>
 
@@ -105,5 +106,41 @@ struct query_packet {
   query_packet(const query_packet&) = delete;
   query_packet& operator=(const query_packet&) = delete;
 };
+
+// A TXT RDATA holding `strings` (each at most 255 octets), as wire bytes.
+inline std::vector<std::byte> txt_rdata(std::initializer_list<std::string_view> strings) {
+  std::vector<std::byte> out;
+  for (std::string_view s : strings) {
+    REQUIRE(s.size() <= 255);
+    out.push_back(static_cast<std::byte>(s.size()));
+    for (char c : s) out.push_back(static_cast<std::byte>(c));
+  }
+  return out;
+}
+
+// One record of a zone as a transfer carries it; the writer compresses the
+// names of CNAME RDATA and the like.
+struct zone_record_spec {
+  std::string owner;
+  dnsfilter::wire::rr_type type;
+  dnsfilter::wire::rdata_value rdata;
+};
+
+// An AXFR answer for `zone` carrying `records` in its answer section.
+inline std::vector<std::byte> make_zone_message(std::string_view zone, const std::vector<zone_record_spec>& records) {
+  namespace wire = dnsfilter::wire;
+  std::vector<std::byte> buf(65535);
+  wire::message_writer w{buf};
+  w.header().id = 0x4242;
+  w.header().qr = true;
+  w.header().aa = true;
+  REQUIRE(w.add_question(wire::name::from_text(zone).value(), wire::rr_type::axfr));
+  for (const zone_record_spec& r : records) {
+    const auto owner = wire::name::from_text(r.owner).value();
+    REQUIRE(w.add_record(wire::section::answer, owner, r.type, wire::rr_class::in, 300, r.rdata));
+  }
+  const auto out = w.finish();
+  return {out.begin(), out.end()};
+}
 
 }  // namespace dnsfilter_test

@@ -8,7 +8,8 @@
 //
 // A record is one row; each valid row becomes one entry (its identifier,
 // behaviour as category, [start, end) from the dates at 00:00 UTC, and
-// options.action) with one rule per FQDN. The delimiter is a tab when the
+// options.action, or the row's own in an "action" column: sinkhole, nxdomain,
+// nodata, refused, drop or pass for an exception) with one rule per FQDN. The delimiter is a tab when the
 // first row holds one, a comma otherwise. CSV fields follow RFC 4180 ("..."
 // with "" for a quote) except that a quoted field cannot span lines; a TSV
 // field may be quoted the same way. Lines starting with '#' are comments.
@@ -16,12 +17,13 @@
 // The first row is a header when its start column is not a date and its
 // fields name the identifier, start and FQDN columns (by the words
 // "id"/"identifier", "start", "fqdn"/"domain"; "behaviour"/"behavior"/
-// "category", "end"/"until"); the columns may then come in any order and
-// extra ones are ignored. Without a header the order is identifier,
+// "category", "end"/"until", "action"); the columns may then come in any
+// order and extra ones are ignored. Without a header the order is identifier,
 // behaviour, start, end, FQDNs (five fields; more are ignored).
 //
-// FQDNs inside their field are separated by blanks, ';', '|' or ','; a
-// leading "*." is dropped (rules cover subdomains). The end date may be empty
+// FQDNs inside their field are separated by blanks, ';', '|' or ','. A name
+// covers itself and its subdomains; "=name" covers the name alone and
+// "*.name" only the names below it (as in a Response Policy Zone). The end date may be empty
 // or "-" (open). Invalid rows: a missing identifier, one seen before, a date
 // that is not YYYY-MM-DD, end <= start, no usable FQDN. A bad FQDN next to good
 // ones is a warning: the row loads with the good ones (strict mode fails).
@@ -43,6 +45,14 @@ DNSFILTER_DECL result<match::timestamp> parse_date(std::string_view text) noexce
 // The UTC date of `t` as "YYYY-MM-DD"; "" for since_always and until_forever
 // (an open bound).
 DNSFILTER_DECL std::string format_date(match::timestamp t);
+
+// "2025-01-09" (00:00 UTC) or "2025-01-09T12:30:00Z" → seconds; errc::bad_date
+// otherwise (hours 00-23, minutes and seconds 00-59, the 'Z' required).
+DNSFILTER_DECL result<match::timestamp> parse_utc_time(std::string_view text) noexcept;
+
+// `t` as parse_utc_time reads it: "YYYY-MM-DD" at midnight UTC, else
+// "YYYY-MM-DDTHH:MM:SSZ"; "" for since_always and until_forever.
+DNSFILTER_DECL std::string format_utc_time(match::timestamp t);
 
 }  // namespace dnsfilter::lists
 

@@ -120,3 +120,36 @@ TEST_CASE("catalogue: unterminated quotes; strict mode fails on a warning too") 
 
   expect_strict_failure(lists::load_catalogue, "X,b,2025-01-01,,a.example bad..x\n", 1, "'bad..x'");
 }
+
+TEST_CASE("times: UTC date or date and time") {
+  CHECK(lists::parse_utc_time("2025-01-09").value() == 1736380800);
+  CHECK(lists::parse_utc_time("2025-01-09T00:00:00Z").value() == 1736380800);
+  CHECK(lists::parse_utc_time("2025-01-09T23:59:59Z").value() == 1736380800 + 86399);
+  for (std::string_view bad : {"2025-01-09T24:00:00Z", "2025-01-09T12:60:00Z", "2025-01-09T12:00:60Z",
+                               "2025-01-09T12:00:00", "2025-01-09 12:00:00Z", "2025-01-09T1:00:00Z",
+                               "2025-01-09T12:00:00+09:00", "2025-02-30T00:00:00Z", "2025-01-09Z"}) {
+    CHECK_MESSAGE(lists::parse_utc_time(bad).error() == errc::bad_date, bad);
+  }
+  CHECK(lists::format_utc_time(1736380800) == "2025-01-09");
+  CHECK(lists::format_utc_time(1736380800 + 3723) == "2025-01-09T01:02:03Z");
+  CHECK(lists::format_utc_time(-1) == "1969-12-31T23:59:59Z");
+  CHECK(lists::format_utc_time(match::until_forever).empty());
+  for (match::timestamp t : {0LL, -86400LL, 1736380800LL + 45296, -12345LL})
+    CHECK(lists::parse_utc_time(lists::format_utc_time(t)).value() == t);
+}
+
+TEST_CASE("catalogue: name-only and subdomains-only names, an action column") {
+  match::catalogue cat;
+  const auto rep = load_ok(lists::load_catalogue,
+                           "id\tcategory\tstart\tend\tfqdns\taction\n"
+                           "XX-1\tbackdoor\t2025-01-09\t\tc2.example =exact.example *.wild.example\t\n"
+                           "XX-2\tallowed\t2025-01-09\t\tok.c2.example\tpass\n"
+                           "XX-3\tddos\t2025-01-09\t\tnx.example\tNXDOMAIN\n"
+                           "XX-4\tddos\t2025-01-09\t\tbad.example\tblock\n",
+                           cat);
+  CHECK(dump(cat) == std::vector<std::string>{"c2.example sinkhole [XX-1]", "exact.example sinkhole exact [XX-1]",
+                                              "wild.example sinkhole below [XX-1]", "ok.c2.example pass [XX-2]",
+                                              "nx.example nxdomain [XX-3]"});
+  CHECK(rep.invalid == 1);
+  CHECK(has_note(rep, 5, "unknown action 'block'"));
+}

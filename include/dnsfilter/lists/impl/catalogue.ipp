@@ -4,6 +4,8 @@
 #include <dnsfilter/lists/catalogue.hpp>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 #include <cstdio>
 #include <string>
 #include <unordered_set>
@@ -85,10 +87,10 @@ inline bool split_row(std::string_view line, char delimiter, std::vector<std::st
 
 struct catalogue_columns {
   static constexpr std::size_t none = static_cast<std::size_t>(-1);
-  std::size_t id = 0, category = 1, start = 2, end = 3, fqdns = 4;
+  std::size_t id = 0, category = 1, start = 2, end = 3, fqdns = 4, action = none;
   std::size_t needed() const noexcept {
     std::size_t n = 0;
-    for (std::size_t c : {id, category, start, end, fqdns})
+    for (std::size_t c : {id, category, start, end, fqdns, action})
       if (c != none && c + 1 > n) n = c + 1;
     return n;
   }
@@ -103,11 +105,12 @@ inline bool contains_word(std::string_view field, std::string_view word) noexcep
 // Recognizes a header row and maps its columns.
 inline bool read_header(const std::vector<std::string>& fields, catalogue_columns& cols) {
   catalogue_columns c;
-  c.id = c.category = c.start = c.end = c.fqdns = catalogue_columns::none;
+  c.id = c.category = c.start = c.end = c.fqdns = c.action = catalogue_columns::none;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const std::string_view f = fields[i];
     std::size_t* slot = nullptr;
     if (contains_word(f, "fqdn") || contains_word(f, "domain")) slot = &c.fqdns;
+    else if (contains_word(f, "action")) slot = &c.action;
     else if (contains_word(f, "start")) slot = &c.start;
     else if (contains_word(f, "end") || contains_word(f, "until")) slot = &c.end;
     else if (contains_word(f, "behav") || contains_word(f, "categ")) slot = &c.category;
@@ -118,6 +121,14 @@ inline bool read_header(const std::vector<std::string>& fields, catalogue_column
     return false;
   cols = c;
   return true;
+}
+
+// An action by its name (match::to_string).
+inline std::optional<match::action> action_named(std::string_view text) noexcept {
+  for (auto a : {match::action::sinkhole, match::action::nxdomain, match::action::nodata, match::action::refused,
+                 match::action::drop, match::action::pass})
+    if (iequals(text, match::to_string(a))) return a;
+  return std::nullopt;
 }
 
 }  // namespace detail
@@ -149,6 +160,31 @@ DNSFILTER_DECL std::string format_date(match::timestamp t) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month, c.day);
   return buf;
+}
+
+DNSFILTER_DECL result<match::timestamp> parse_utc_time(std::string_view text) noexcept {
+  auto day = parse_date(text.substr(0, 10));
+  if (!day || text.size() == 10) return day;
+  if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z')
+    return errc::bad_date;
+  int fields[3];
+  for (int k = 0; k < 3; ++k) {
+    const char hi = text[11 + 3 * k], lo = text[12 + 3 * k];
+    if (hi < '0' || hi > '9' || lo < '0' || lo > '9') return errc::bad_date;
+    fields[k] = (hi - '0') * 10 + (lo - '0');
+  }
+  if (fields[0] > 23 || fields[1] > 59 || fields[2] > 59) return errc::bad_date;
+  return *day + fields[0] * 3600 + fields[1] * 60 + fields[2];
+}
+
+DNSFILTER_DECL std::string format_utc_time(match::timestamp t) {
+  std::string out = format_date(t);
+  const std::int64_t seconds = ((t % detail::seconds_per_day) + detail::seconds_per_day) % detail::seconds_per_day;
+  if (out.empty() || seconds == 0) return out;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "T%02d:%02d:%02dZ", static_cast<int>(seconds / 3600),
+                static_cast<int>(seconds / 60 % 60), static_cast<int>(seconds % 60));
+  return out + buf;
 }
 
 DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::catalogue& out,
@@ -196,6 +232,14 @@ DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::
       loader.invalid(at, "missing identifier");
       continue;
     }
+    if (cols.action != detail::catalogue_columns::none && !fields[cols.action].empty()) {
+      const auto a = detail::action_named(fields[cols.action]);
+      if (!a) {
+        loader.invalid(at, "entry " + detail::quote(e.id) + ": unknown action " + detail::quote(fields[cols.action]));
+        continue;
+      }
+      e.action = *a;
+    }
     auto start = parse_date(fields[cols.start]);
     if (!start) {
       loader.invalid(at, "entry " + detail::quote(e.id) + ": start date " + detail::quote(fields[cols.start]) +
@@ -218,7 +262,7 @@ DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::
       e.end = *end;
     }
     // The names, before the entry exists, so a row without one adds nothing.
-    std::vector<wire::name> names;
+    std::vector<std::pair<wire::name, match::scope>> names;
     std::vector<std::string> bad;
     std::string_view list = fields[cols.fqdns];
     while (!list.empty()) {
@@ -226,9 +270,16 @@ DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::
       std::string_view token = list.substr(0, sep);
       list.remove_prefix(sep == std::string_view::npos ? list.size() : sep + 1);
       if (token.empty()) continue;
-      if (token.substr(0, 2) == "*.") token.remove_prefix(2);
+      auto scope = match::scope::name_and_subdomains;
+      if (token.substr(0, 2) == "*.") {
+        token.remove_prefix(2);
+        scope = match::scope::subdomains_only;
+      } else if (token.front() == '=') {
+        token.remove_prefix(1);
+        scope = match::scope::name_only;
+      }
       if (detail::parse_list_name(token, fqdn, message)) {
-        names.push_back(fqdn);
+        names.emplace_back(fqdn, scope);
       } else {
         bad.push_back(std::move(message));
       }
@@ -243,7 +294,7 @@ DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::
     }
     for (std::string& b : bad) loader.warning(at, "entry " + detail::quote(e.id) + ": " + b + " (entry loaded without it)");
     const std::uint32_t index = loader.add_entry(std::move(e));
-    for (const wire::name& n : names) loader.add_rule_to(n, index);
+    for (const auto& [n, scope] : names) loader.add_rule_to(n, index, scope);
     loader.loaded();
   }
   return loader.finish(out, failure);
