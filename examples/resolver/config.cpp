@@ -219,6 +219,45 @@ outcome<listener_config> parse_listen(std::string_view text) {
   return out;
 }
 
+outcome<feed_config> parse_feed(std::string_view text) {
+  feed_config f;
+  f.text = std::string(text);
+  std::string_view rest = text;
+  bool first = true;
+  while (true) {
+    const std::string_view word = dnsfilter::detail::next_token(rest);
+    if (word.empty()) break;
+    if (first) {
+      first = false;
+      auto zone = dnsfilter::wire::name::from_text(word);
+      if (!zone || zone->is_root()) return bad_value("not a zone name: '" + std::string(word) + "'");
+      f.zone = *zone;
+      continue;
+    }
+    const std::size_t eq = word.find('=');
+    if (eq == std::string_view::npos) return bad_value("expected NAME=VALUE, not '" + std::string(word) + "'");
+    const std::string_view key = word.substr(0, eq), value = word.substr(eq + 1);
+    if (key == "primary") {
+      auto where = parse_endpoint(value, 53);
+      if (!where) return where.error();
+      f.primaries.push_back({where->address, where->port, std::string(value)});
+    } else if (key == "key") {
+      f.key_file = std::string(value);
+    } else if (key == "seed") {
+      f.seed = std::string(value);
+    } else if (key == "max-size") {
+      if (!parse_size(value, f.max_size) || f.max_size < 512) return bad_value("max-size: a size of at least 512");
+    } else if (key == "max-time") {
+      if (!parse_duration(value, f.max_time) || f.max_time.count() == 0) return bad_value("max-time: a duration");
+    } else {
+      return bad_value("unknown setting '" + std::string(key) + "' (primary, key, seed, max-size, max-time)");
+    }
+  }
+  if (first) return bad_value("no zone");
+  if (f.primaries.empty()) return bad_value("no primary=ADDR[:PORT]");
+  return f;
+}
+
 std::vector<upstream_config> parse_resolv_conf(std::string_view text) {
   std::vector<upstream_config> out;
   dnsfilter::detail::line_reader lines(text);  // "\n" or "\r\n"
@@ -337,6 +376,14 @@ struct option_set {
         ("list-action", po::value<std::string>()->value_name("ACTION")->default_value("sinkhole"),
          "answer to names of plain, hosts and adblock lists and of catalogue rows: sinkhole, nxdomain, "
          "nodata, refused or drop (RPZ files carry their own actions)")
+        ("feed", po::value<strings>()->value_name("\"ZONE primary=ADDR[:PORT] ...\""),
+         "a policy feed (repeatable): the response policy zone ZONE, transferred (AXFR, then IXFR on NOTIFY "
+         "and at the SOA refresh) from the primaries in order. Settings: primary=ADDR[:PORT] (repeatable; "
+         "NOTIFY is accepted from these only), key=FILE (TSIG, BIND or Knot key file), seed=FILE (written "
+         "after each transfer, loaded at start), max-size=SIZE (default 1G), max-time=DURATION (default 5m)")
+        ("feed-stale", po::value<std::string>()->value_name("MODE")->default_value("serve"),
+         "when feeds cannot refresh: serve (keep the last good policy), open (drop a feed's rules at its SOA "
+         "expire) or servfail (answer SERVFAIL until every feed has a policy)")
         ("policy", po::value<std::string>()->value_name("FILE"),
          "the opt-out policy file (listener, client-prefix and subscriber rules; see policy/file.hpp); watched "
          "and reloaded like the lists")
@@ -613,6 +660,18 @@ void read_lists(option_reader& r, config& c) {
       c.lists.push_back(l);
     }
   }
+  if (r.given("feed")) {
+    for (const auto& spec : r.all("feed")) {
+      auto f = parse_feed(spec);
+      if (!f) r.fail("--feed " + spec + ": " + f.error().message);
+      else c.feeds.push_back(std::move(*f));
+    }
+  }
+  const std::string& stale = r.text("feed-stale");
+  if (stale == "serve") c.feed_stale = feed_staleness::serve;
+  else if (stale == "open") c.feed_stale = feed_staleness::open;
+  else if (stale == "servfail") c.feed_stale = feed_staleness::servfail;
+  else r.fail("--feed-stale: serve, open or servfail");
   c.lenient_lists = r.flag("lenient-lists");
   if (!parse_action(r.text("list-action"), c.list_action))
     r.fail("--list-action: sinkhole, nxdomain, nodata, refused or drop");

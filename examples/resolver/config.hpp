@@ -56,6 +56,25 @@ struct list_config {
 
 enum class upstream_selection : std::uint8_t { ordered, round_robin };
 
+// One policy feed: a response policy zone kept current by zone transfers
+// (--feed; docs/resolver.md, "Policy feeds").
+struct feed_config {
+  dnsfilter::wire::name zone;
+  std::vector<upstream_config> primaries;  // in order of preference; NOTIFY is taken from these only
+  std::string key_file;                    // TSIG key (BIND or Knot format); "" for none
+  std::string seed;                        // seed file; "" for none
+  std::size_t max_size = std::size_t{1} << 30;  // octets of one transfer
+  std::chrono::milliseconds max_time{300000};   // one transfer, connection included
+  std::string text;                        // as given, for messages
+};
+
+// What the feeds serve when they cannot refresh (--feed-stale).
+enum class feed_staleness : std::uint8_t {
+  serve,     // the last good policy, for ever (the default)
+  open,      // the last good policy until the zone's SOA expire, then none of the feed's rules
+  servfail,  // SERVFAIL to every query until every feed has a policy (seed or transfer)
+};
+
 struct config {
   // Serving.
   std::vector<listener_config> listeners;
@@ -90,6 +109,8 @@ struct config {
   dnsfilter::match::action list_action = dnsfilter::match::action::sinkhole;
   std::string policy_file;
   dnsfilter::sinkhole::settings sinkhole;
+  std::vector<feed_config> feeds;
+  feed_staleness feed_stale = feed_staleness::serve;
 
   // Cache.
   std::size_t cache_bytes = 32u << 20;
@@ -151,6 +172,9 @@ struct endpoint {
 // "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" or a bare IPv6 address; `default_port`
 // when none is given.
 outcome<endpoint> parse_endpoint(std::string_view text, std::uint16_t default_port);
+
+// One --feed value: "ZONE primary=ADDR[:PORT] [primary=...] [key=FILE] [seed=FILE] [max-size=SIZE] [max-time=DURATION]".
+outcome<feed_config> parse_feed(std::string_view text);
 
 // A --listen value: an endpoint (port 53 by default), then comma-separated
 // flags (udp, tcp, filtered, unfiltered).

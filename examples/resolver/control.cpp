@@ -66,8 +66,10 @@ void control::watch() {
 }
 
 void control::reload_catalogue(const char* why) {
+  std::unique_lock writer(state_.catalogue_writer);  // a feed's transfer waits, and then builds on this
+  const auto current = state_.catalogue.load();
+  auto loaded = load_catalogue(c_, registry_, state_.feeds, current.get());
   const std::uint64_t generation = state_.generation.load() + 1;
-  auto loaded = load_catalogue(c_, registry_);
   lists_.mark_loaded();
   if (!loaded) {
     state_.reloads_failed.fetch_add(1);
@@ -79,6 +81,7 @@ void control::reload_catalogue(const char* why) {
   loaded_catalogue next = std::move(*loaded);
   state_.catalogue.store(next.snapshot);
   state_.generation.store(generation);
+  writer.unlock();
   state_.reloads_ok.fetch_add(1);
   state_.last_reload_failed.store(false);
   state_.last_reload_ok.store(std::time(nullptr));

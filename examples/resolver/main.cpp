@@ -11,6 +11,7 @@
 //   dnsfilter-resolver -c FILE         options from a file
 #include "config.hpp"
 #include "control.hpp"
+#include "feed.hpp"
 #include "listeners.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
@@ -43,7 +44,8 @@ int run(config& c) {
   dnsfilter::stats::registry registry(c.threads, dnsfilter::stats::registry_options{});
   if (auto continued = continue_statistics(c, registry); !continued) return failed(continued.error());
 
-  auto first = load_catalogue(c, registry);
+  feed_runner feeds(c, registry);
+  auto first = load_catalogue(c, registry, &feeds);
   if (!first) return failed(first.error());
   RESOLVER_LOG(info, "catalogue: %zu entries, %zu rules from %s, %.1f MiB, loaded in %.0f ms", first->entries,
                first->rules,
@@ -58,6 +60,7 @@ int run(config& c) {
 
   shared_state state(c, std::move(first->snapshot), std::move(*policies), std::move(*access), registry);
   state.query_log = query_log.writer();  // the filters log; the registry only counts
+  state.feeds = &feeds;
   state.last_reload_ok.store(std::time(nullptr));
   log_configuration(c, state);
   if (c.check_only) {
@@ -83,8 +86,10 @@ int run(config& c) {
   }
 
   std::vector<std::thread> threads = start_serving(workers, metrics.get());
+  feeds.start(state);
   control ctl(c, state, registry);
   ctl.run();
+  feeds.stop();
   stop_serving(c, state, workers, threads);
   if (metrics) metrics->stop();
 

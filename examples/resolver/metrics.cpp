@@ -1,6 +1,7 @@
 // dnsfilter-resolver — Prometheus text rendering and the HTTP endpoint (Boost.Beast).
 #include "metrics.hpp"
 
+#include "feed.hpp"
 #include "log.hpp"
 
 #include <boost/asio/ip/v6_only.hpp>
@@ -8,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <ctime>
 #include <memory>
 
 namespace resolver {
@@ -27,6 +29,50 @@ std::uint64_t sum(shared_state& s, Field field) {
 }
 
 #define RESOLVER_SUM(member) sum(state, [](thread_counters& c) -> counter& { return c.member; })
+
+}  // namespace
+
+namespace {
+
+// Per feed: serial, freshness, transfers by kind and result, records and octets.
+void render_feed_metrics(dnsfilter::stats::prometheus_writer& e, const feed_runner& feeds) {
+  const auto all = feeds.feeds();
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  e.family("dnsfilter_feed_serial", "gauge", "SOA serial of the policy served from each feed (0: none yet).");
+  for (const auto& f : all) e.sample("dnsfilter_feed_serial", {{"zone", f.config.zone.to_string()}},
+                                     std::uint64_t{f.counters.serial.load()});
+  e.family("dnsfilter_feed_seconds_since_refresh", "gauge",
+           "Seconds since the last transfer that reached a primary (-1: none since start).");
+  for (const auto& f : all) {
+    const std::int64_t last = f.counters.last_refresh.load();
+    e.sample("dnsfilter_feed_seconds_since_refresh", {{"zone", f.config.zone.to_string()}},
+             last == 0 ? std::int64_t{-1} : now - last);
+  }
+  e.family("dnsfilter_feed_transfers_total", "counter", "Zone transfers by kind asked and result.");
+  static constexpr const char* kinds[] = {"axfr", "ixfr"};
+  static constexpr const char* results[] = {"full", "incremental", "up-to-date", "failed"};
+  for (const auto& f : all) {
+    const std::string zone = f.config.zone.to_string();
+    for (int k = 0; k < feed_counters::kinds; ++k)
+      for (int r = 0; r < feed_counters::results; ++r)
+        e.sample("dnsfilter_feed_transfers_total", {{"zone", zone}, {"kind", kinds[k]}, {"result", results[r]}},
+                 std::uint64_t{f.counters.transfers[k][r].load()});
+  }
+  e.family("dnsfilter_feed_records_applied_total", "counter", "Zone records applied by transfers.");
+  for (const auto& f : all)
+    e.sample("dnsfilter_feed_records_applied_total", {{"zone", f.config.zone.to_string()}},
+             std::uint64_t{f.counters.records.load()});
+  e.family("dnsfilter_feed_bytes_total", "counter", "Octets of zone transfers received.");
+  for (const auto& f : all)
+    e.sample("dnsfilter_feed_bytes_total", {{"zone", f.config.zone.to_string()}},
+             std::uint64_t{f.counters.bytes.load()});
+  e.family("dnsfilter_feed_notifies_total", "counter", "NOTIFY messages accepted from a feed's primaries.");
+  for (const auto& f : all)
+    e.sample("dnsfilter_feed_notifies_total", {{"zone", f.config.zone.to_string()}},
+             std::uint64_t{f.counters.notifies.load()});
+  e.single("dnsfilter_notify_refused_total", "counter", "NOTIFY messages refused (not from a feed's primary).",
+           feeds.notify_refused.load());
+}
 
 }  // namespace
 
@@ -156,6 +202,7 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
            state.last_reload_failed.load() ? 1u : 0u);
   e.single("dnsfilter_resolver_last_reload_timestamp_seconds", "gauge", "When the served snapshot was loaded.",
            static_cast<std::uint64_t>(state.last_reload_ok.load()));
+  if (state.feeds != nullptr && !state.feeds->empty()) render_feed_metrics(e, *state.feeds);
   const auto snapshot = state.catalogue.load();
   e.single("dnsfilter_resolver_catalogue_generation", "gauge", "Snapshot generation served (1 at start).",
            state.generation.load());

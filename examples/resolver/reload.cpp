@@ -1,6 +1,7 @@
 // dnsfilter-resolver — snapshot builds and file watching.
 #include "reload.hpp"
 
+#include "feed.hpp"
 #include "log.hpp"
 
 #include <sys/stat.h>
@@ -64,7 +65,8 @@ std::vector<std::string> catalogue_paths(const config& c) {
   return paths;
 }
 
-outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::registry& registry) {
+outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::registry& registry, feed_runner* feeds,
+                                         const dnsfilter::filter::snapshot_type* current) {
   const auto start = std::chrono::steady_clock::now();
   loaded_catalogue out;
   match::catalogue cat;
@@ -96,6 +98,7 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
     auto r = lists::load(text, f, cat, options, &why);
     if (auto ok = load_one(l.path, r, why, c, out); !ok) return ok.error();
   }
+  if (feeds != nullptr) feeds->contribute(cat, current);
   cat.shrink_to_fit();
   out.entries = cat.entries().size();
   out.rules = cat.rules().size();

@@ -38,7 +38,12 @@ struct loaded_catalogue {
 // Loads every --list (or the embedded catalogue) into one catalogue, compiles
 // it, and maps its entries to statistics slots. The failure names the file
 // (and line) that failed.
-outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::registry& registry);
+// With `feeds`, each feed's rules follow the lists: those of `current` on a
+// reload, the seed files' at start (current null).
+class feed_runner;
+outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::registry& registry,
+                                         feed_runner* feeds = nullptr,
+                                         const dnsfilter::filter::snapshot_type* current = nullptr);
 
 // Reads --policy (if any) and applies the listener modes of --listen.
 outcome<std::shared_ptr<const dnsfilter::policy::policy_set>> load_policy(const config& c);

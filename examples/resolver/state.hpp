@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace resolver {
@@ -52,6 +53,10 @@ struct shared_state {
   std::atomic<std::int64_t> last_reload_ok{0};  // unix seconds
   std::atomic<bool> last_reload_failed{false};
   std::atomic<std::uint64_t> generation{1};  // of the catalogue served
+  // Taken by whoever builds on the served catalogue and stores the result: a
+  // reload of the lists (control thread) and a feed's transfer (feed thread).
+  std::mutex catalogue_writer;
+  class feed_runner* feeds = nullptr;  // the policy feeds (--feed), if any
 };
 
 }  // namespace resolver

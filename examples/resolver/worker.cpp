@@ -1,6 +1,7 @@
 // dnsfilter-resolver — a serving thread and the per-query flow.
 #include "worker.hpp"
 
+#include "feed.hpp"
 #include "log.hpp"
 #include "tcp_connection.hpp"
 #include "tcp_listener.hpp"
@@ -104,6 +105,11 @@ void worker::housekeeping() {
 worker::handled worker::handle(std::span<const std::byte> packet, const policy::ip_address& client,
                                std::uint16_t listener, sinkhole::transport via, std::span<std::byte> out,
                                const reply_source& from) {
+  // A NOTIFY (RFC 1996) is for the policy feeds: accepted from their
+  // primaries only, before the access list (primaries need not be clients).
+  if (state_.feeds != nullptr && packet.size() >= 12 && (std::to_integer<unsigned>(packet[2]) & 0xF8) == (4u << 3))
+    return {answer_notify(packet, client, out)};
+
   // Access control first: an outsider costs one table lookup and, if its
   // packet is a proper query, a REFUSED of the same size (no amplification).
   if (const auto allowed = state_.acl.lookup(client); !allowed || *allowed.value != access::allow) {
@@ -112,6 +118,16 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
     if (checked.what != sinkhole::admission::process) return {};
     const dnsfilter::wire::extended_error ede{dnsfilter::wire::ede_code::prohibited, "client not allowed"};
     auto answer = state_.responder.error_answer(checked.query, dnsfilter::wire::rcode::refused, out, ede, via);
+    return {answer ? *answer : std::span<const std::byte>{}};
+  }
+
+  // --feed-stale servfail: no answer from an incomplete policy.
+  if (state_.cfg.feed_stale == feed_staleness::servfail && state_.feeds != nullptr && !state_.feeds->ready()) {
+    const sinkhole::query_check checked = sinkhole::check_query(packet);
+    if (checked.what != sinkhole::admission::process) return {};
+    bump(counters_.rejected);
+    const dnsfilter::wire::extended_error ede{dnsfilter::wire::ede_code::not_ready, "policy not loaded yet"};
+    auto answer = state_.responder.error_answer(checked.query, dnsfilter::wire::rcode::servfail, out, ede, via);
     return {answer ? *answer : std::span<const std::byte>{}};
   }
 
@@ -199,6 +215,28 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
   bump(counters_.forwarded);
   forwarder_.start(std::move(request));
   return {{}, true};
+}
+
+std::span<const std::byte> worker::answer_notify(std::span<const std::byte> packet,
+                                                const dnsfilter::policy::ip_address& client, std::span<std::byte> out) {
+  // The answer echoes the header and the question: QR and AA set, NOERROR
+  // when a feed of the zone has the sender as a primary, REFUSED otherwise.
+  const auto m = dnsfilter::wire::message_view::parse(packet);
+  if (!m || m->header().qdcount != 1 || (std::to_integer<unsigned>(packet[2]) & 0x80) != 0) return {};
+  const dnsfilter::wire::question_view q = m->question();
+  const dnsfilter::wire::name zone = m->read_name_at(q.name_offset);
+  const bool accepted = state_.feeds->notify(client, zone);
+  // The first name of a message cannot be compressed, so the question is
+  // the octets from 12 to its end.
+  const std::size_t question_end = q.end;
+  if (question_end > out.size() || q.name_offset != 12) return {};
+  std::memmove(out.data(), packet.data(), question_end);
+  out[2] = std::byte{0x80 | (4u << 3) | 0x04};  // QR, NOTIFY, AA
+  out[3] = std::byte{static_cast<unsigned char>(accepted ? 0 : 5)};  // NOERROR or REFUSED
+  for (std::size_t i = 6; i < 12; ++i) out[i] = std::byte{0};  // no answer, authority or additional records
+  log(accepted ? log_level::info : log_level::warning, "NOTIFY for %s from %s: %s",
+               zone.to_string().c_str(), client.to_string().c_str(), accepted ? "refreshing" : "refused (not a primary)");
+  return out.first(question_end);
 }
 
 void worker::finish_forward(forward_request& request, const forward_result& result) {

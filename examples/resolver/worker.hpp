@@ -74,6 +74,8 @@ class worker {
 
   // One query from `client` on listener `listener`. `out` bounds the answer
   // (for UDP: --max-udp-payload octets).
+  std::span<const std::byte> answer_notify(std::span<const std::byte> packet,
+                                          const dnsfilter::policy::ip_address& client, std::span<std::byte> out);
   handled handle(std::span<const std::byte> packet, const dnsfilter::policy::ip_address& client,
                  std::uint16_t listener, dnsfilter::sinkhole::transport via, std::span<std::byte> out,
                  const reply_source& from);

@@ -37,4 +37,5 @@
 #include <dnsfilter/wire/impl/query.ipp>
 #include <dnsfilter/wire/impl/rdata.ipp>
 #include <dnsfilter/wire/impl/writer.ipp>
+#include <dnsfilter/xfr/impl/feed.ipp>
 #include <dnsfilter/xfr/impl/transfer.ipp>

@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include "zone_helpers.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -19,22 +21,10 @@ using dnsfilter::errc;
 
 namespace {
 
-const wire::name zone = wire::name::from_text("rpz.example").value();
+using test_zone::dn;
+using test_zone::soa;
+using test_zone::zone;
 constexpr std::uint16_t query_id = 0x4242;
-
-wire::name dn(const char* text) { return wire::name::from_text(text).value(); }
-
-wire::rdata::soa soa(std::uint32_t serial) {
-  wire::rdata::soa s;
-  s.mname = dn("ns.rpz.example");
-  s.rname = dn("hostmaster.rpz.example");
-  s.serial = serial;
-  s.refresh = 3600;
-  s.retry = 600;
-  s.expire = 86400;
-  s.minimum = 60;
-  return s;
-}
 
 // A record of the stream: an SOA of the zone, or a CNAME . trigger.
 struct rec {

@@ -1,0 +1,210 @@
+// The zone feed: AXFR and IXFR streams applied to a serving snapshot — a
+// full transfer makes a new base beside the other lists, an IXFR a delta of
+// the names it changes, a broken one changes nothing; entries and links of
+// docs/rpz.md give triggers their identifiers; the seed image round-trips
+// and a damaged one is refused.
+#include <dnsfilter/wire/message.hpp>
+#include <dnsfilter/wire/writer.hpp>
+#include <dnsfilter/xfr/feed.hpp>
+
+#include <doctest/doctest.h>
+
+#include "zone_helpers.hpp"
+
+#include <string>
+#include <vector>
+
+namespace wire = dnsfilter::wire;
+namespace xfr = dnsfilter::xfr;
+namespace match = dnsfilter::match;
+using dnsfilter::errc;
+
+namespace {
+
+using test_zone::soa;
+using test_zone::zone;
+constexpr std::uint16_t id = 7;
+
+wire::name dn(const std::string& text) { return test_zone::dn(text.c_str()); }
+
+// A record: an SOA (serial set), a CNAME trigger, or a TXT of docs/rpz.md.
+struct rec {
+  std::string owner;  // relative to the zone
+  std::uint32_t serial = 0;
+  std::string target = ".";              // CNAME target
+  std::vector<std::string> texts = {};  // TXT strings when not empty
+};
+
+std::vector<std::byte> message(const std::vector<rec>& records, wire::rr_type qtype) {
+  std::vector<std::byte> bytes(65535);
+  wire::message_writer w{bytes};
+  w.header().id = id;
+  w.header().qr = true;
+  w.header().aa = true;
+  REQUIRE(w.add_question(zone, qtype));
+  for (const rec& r : records) {
+    const auto owner = dn(r.owner.empty() ? "rpz.example" : r.owner + ".rpz.example");
+    if (r.serial != 0) {
+      REQUIRE(w.add_record(wire::section::answer, owner, wire::rr_type::soa, wire::rr_class::in, 3600, soa(r.serial)));
+    } else if (!r.texts.empty()) {
+      std::vector<std::byte> data;
+      for (const std::string& t : r.texts) {
+        data.push_back(static_cast<std::byte>(t.size()));
+        for (char c : t) data.push_back(static_cast<std::byte>(c));
+      }
+      REQUIRE(w.add_record(wire::section::answer, owner, wire::rr_type::txt, wire::rr_class::in, 3600,
+                           wire::rdata::txt{data}));
+    } else {
+      REQUIRE(w.add_record(wire::section::answer, owner, wire::rr_type::cname, wire::rr_class::in, 3600,
+                           wire::rdata::cname{r.target == "." ? wire::name{} : dn(r.target)}));
+    }
+  }
+  bytes.resize(w.finish().size());
+  return bytes;
+}
+
+// The serving snapshot before any transfer: a list with list.example, and the feed's (empty) source.
+std::shared_ptr<const xfr::zone_feed::snapshot_type> first_snapshot() {
+  match::catalogue cat;
+  const auto list = cat.add_source("list.txt");
+  cat.add_source("feed:rpz.example.");
+  match::entry e;
+  e.source = list;
+  cat.add_rule(dn("list.example"), cat.add_entry(e));
+  return dnsfilter::make_snapshot(std::move(cat));
+}
+
+// Runs one transfer (one message) through the feed; the commit's result.
+dnsfilter::result<std::shared_ptr<const xfr::zone_feed::snapshot_type>> transfer(
+    xfr::zone_feed& feed, std::shared_ptr<const xfr::zone_feed::snapshot_type> serving, const std::vector<rec>& records,
+    xfr::kind k, std::string* why = nullptr) {
+  const auto bytes = message(records, k == xfr::kind::axfr ? wire::rr_type::axfr : wire::rr_type::ixfr);
+  xfr::transfer_reader reader{zone, id, k, k == xfr::kind::ixfr ? feed.serial() : 0};
+  feed.start(std::move(serving));
+  const auto fed = reader.feed(wire::message_view::parse(bytes).value(), feed);
+  dnsfilter::diagnostic d;
+  auto made = feed.commit(fed ? reader.finish() : dnsfilter::result<xfr::transfer_result>{fed.error()}, &d);
+  if (why) *why = d.message;
+  return made;
+}
+
+std::string decide(const xfr::zone_feed::snapshot_type& s, const std::string& name) {
+  const auto r = s.lookup(dn(name), 0);
+  if (!r.hit()) return "miss";
+  const match::entry& e = s.entry_of(r);
+  return std::string(match::to_string(e.action)) + (e.id.empty() ? "" : " " + e.id);
+}
+
+xfr::feed_options options(std::size_t merge_threshold = 4096) {
+  return {.zone = zone, .source = 1, .merge_threshold = merge_threshold, .max_records = 0, .strict = true};
+}
+
+}  // namespace
+
+TEST_CASE("feed: AXFR makes a base of the other lists and the zone, with RPZ's scopes") {
+  xfr::zone_feed feed(options());
+  auto made = transfer(feed, first_snapshot(),
+                       {{"", 1}, {"a.example"}, {"*.b.example"}, {"pass.a.example", 0, "rpz-passthru."},
+                        {"drop.example", 0, "rpz-drop."}, {"", 1}},
+                       xfr::kind::axfr);
+  REQUIRE(made);
+  const auto& s = **made;
+  CHECK(feed.serial() == 1);
+  CHECK(decide(s, "list.example") == "sinkhole");
+  CHECK(decide(s, "a.example") == "nxdomain");
+  CHECK(decide(s, "x.a.example") == "miss");
+  CHECK(decide(s, "x.b.example") == "nxdomain");
+  CHECK(decide(s, "b.example") == "miss");
+  CHECK(decide(s, "pass.a.example") == "pass");
+  CHECK(decide(s, "drop.example") == "drop");
+  CHECK(s.layers().delta() == nullptr);
+}
+
+TEST_CASE("feed: IXFR changes only its names, exactly; a broken one changes nothing") {
+  xfr::zone_feed feed(options());
+  auto base = transfer(feed, first_snapshot(), {{"", 1}, {"a.example"}, {"kept.example"}, {"", 1}}, xfr::kind::axfr);
+  REQUIRE(base);
+  auto next = transfer(feed, *base,
+                       {{"", 2}, {"", 1}, {"a.example"}, {"", 2}, {"c.example"}, {"*.c.example", 0, "rpz-drop."}, {"", 2}},
+                       xfr::kind::ixfr);
+  REQUIRE(next);
+  const auto& s = **next;
+  CHECK(feed.serial() == 2);
+  CHECK(decide(s, "a.example") == "miss");
+  CHECK(decide(s, "c.example") == "nxdomain");
+  CHECK(decide(s, "x.c.example") == "drop");
+  CHECK(decide(s, "kept.example") == "nxdomain");
+  CHECK(decide(s, "list.example") == "sinkhole");
+  REQUIRE(s.layers().delta() != nullptr);
+  CHECK(s.layers().base() == (*base)->layers().base());  // the base is shared, not rebuilt
+
+  // Re-adding the deleted name in a later IXFR, over the first delta.
+  auto again = transfer(feed, *next, {{"", 3}, {"", 2}, {"", 3}, {"a.example", 0, "rpz-drop."}, {"", 3}}, xfr::kind::ixfr);
+  REQUIRE(again);
+  CHECK(decide(**again, "a.example") == "drop");
+  CHECK(decide(**again, "c.example") == "nxdomain");  // the earlier change is kept
+
+  // Deleting what the zone does not have: refused, serial unchanged.
+  std::string why;
+  auto broken = transfer(feed, *again, {{"", 4}, {"", 3}, {"nothere.example"}, {"", 4}, {"", 4}}, xfr::kind::ixfr, &why);
+  CHECK(!broken);
+  CHECK(why.find("nothere.example") != std::string::npos);
+  CHECK(feed.serial() == 3);
+}
+
+TEST_CASE("feed: past the merge threshold, flatten() folds the delta into a new base with the same answers") {
+  xfr::zone_feed feed(options(1));
+  auto base = transfer(feed, first_snapshot(), {{"", 1}, {"a.example"}, {"", 1}}, xfr::kind::axfr);
+  REQUIRE(base);
+  auto one = transfer(feed, *base, {{"", 2}, {"", 1}, {"", 2}, {"b.example"}, {"", 2}}, xfr::kind::ixfr);
+  REQUIRE(one);
+  CHECK(feed.flatten(**one) == nullptr);  // one changed name: not past 1
+  auto two = transfer(feed, *one, {{"", 3}, {"", 2}, {"a.example"}, {"", 3}, {"c.example"}, {"", 3}}, xfr::kind::ixfr);
+  REQUIRE(two);
+  const auto flat = feed.flatten(**two);
+  REQUIRE(flat);
+  CHECK(flat->layers().delta() == nullptr);
+  for (const char* n : {"a.example", "b.example", "c.example", "list.example", "x.b.example"})
+    CHECK(decide(*flat, n) == decide(**two, n));
+}
+
+TEST_CASE("feed: entries and links give triggers their identifier; the seed image round-trips") {
+  xfr::zone_feed feed(options());
+  auto made = transfer(feed, first_snapshot(),
+                       {{"", 5},
+                        {"xx-1.entry._dnsfilter", 0, "", {"id=XX-1", "category=backdoor"}},
+                        {"evil.example.link._dnsfilter", 0, "", {"xx-1"}},
+                        {"evil.example"},
+                        {"plain.example"},
+                        {"", 5}},
+                       xfr::kind::axfr);
+  REQUIRE(made);
+  CHECK(decide(**made, "evil.example") == "nxdomain XX-1");
+  CHECK(decide(**made, "plain.example") == "nxdomain");
+
+  const std::string image = feed.seed(**made);
+  xfr::zone_feed restarted(options());
+  match::catalogue cat;
+  cat.add_source("list.txt");
+  cat.add_source("feed:rpz.example.");
+  REQUIRE(restarted.load_seed(image, cat));
+  CHECK(restarted.serial() == 5);
+  const auto seeded = dnsfilter::make_snapshot(std::move(cat));
+  CHECK(decide(*seeded, "evil.example") == "nxdomain XX-1");
+  CHECK(decide(*seeded, "plain.example") == "nxdomain");
+
+  // Damaged, truncated, foreign images are refused with a reason.
+  dnsfilter::diagnostic why;
+  match::catalogue other;
+  other.add_source("a");
+  other.add_source("b");
+  std::string bad = image;
+  bad[bad.size() / 2] ^= 0x01;
+  CHECK(!restarted.load_seed(bad, other, &why));
+  CHECK(why.message.find("checksum") != std::string::npos);
+  CHECK(!restarted.load_seed(image.substr(0, image.size() - 3), other, &why));
+  CHECK(!restarted.load_seed("", other, &why));
+  xfr::zone_feed foreign({.zone = dn("other.example"), .source = 1});
+  CHECK(!foreign.load_seed(image, other, &why));
+  CHECK(why.message.find("zone") != std::string::npos);
+}
