@@ -31,6 +31,7 @@ packages=(
     bind9
     ldnsutils
     unbound
+    pdns-recursor
     dnsperf
     dnsdist
     publicsuffix
