@@ -391,6 +391,7 @@ void feed_runner::expire_if_stale(feed& f, clock_type::time_point now) {
   state_->catalogue.store(dnsfilter::make_snapshot(std::move(rest), &registry_));
   state_->generation.fetch_add(1);
   f.expired = true;
+  f.zone.forget();
   RESOLVER_LOG(warning, "feed %s: no refresh for the SOA expire (%u s): its rules are dropped (--feed-stale open)",
                f.cfg.zone.to_string().c_str(), f.zone.soa().expire);
 }

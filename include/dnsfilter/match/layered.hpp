@@ -142,20 +142,31 @@ class layered_catalogue {
     return found;
   }
 
-  // Calls f(rule, entry) for every rule of the merged view whose entry
-  // satisfies `keep(entry)`: the base's rules at unchanged names in index
-  // order, then the delta's.
+  // Calls f(index, name, rule, entry) for every rule of the merged view whose
+  // entry satisfies keep(entry), in the numbering above: the base's rules at
+  // unchanged names in index order, then the delta's.
   template <class Keep, class F>
   void for_each_rule(Keep&& keep, F&& f) const {
     const catalogue& b = base_->source();
-    for (const rule& r : b.rules()) {
-      const entry& e = b.entry_of(r);
-      if (keep(e) && !(delta_ && changes(b.name_of(r)))) f(b.name_of(r), r, e);
+    const auto rules = b.rules();
+    for (std::uint32_t i = 0; i < rules.size(); ++i) {
+      const entry& e = b.entry_of(rules[i]);
+      if (keep(e) && !(delta_ && changes(b.name_of(rules[i])))) f(i, b.name_of(rules[i]), rules[i], e);
     }
     if (!delta_) return;
     const catalogue& d = delta_->source();
-    for (const rule& r : d.rules())
-      if (keep(d.entry_of(r))) f(d.name_of(r), r, d.entry_of(r));
+    const auto added = d.rules();
+    for (std::uint32_t i = 0; i < added.size(); ++i)
+      if (keep(d.entry_of(added[i]))) f(base_rules() + i, d.name_of(added[i]), added[i], d.entry_of(added[i]));
+  }
+  // Rules in the numbering above (base and delta, hidden base rules included).
+  std::size_t rule_count() const noexcept {
+    return base_rules() + (delta_ ? delta_->source().rules().size() : 0);
+  }
+  // The entry of rule `index`, in the numbering above.
+  const entry& entry_of_rule(std::uint32_t index) const noexcept {
+    const rule& r = rule_at(index);
+    return entry_at(index < base_rules() ? r.entry : base_entries() + r.entry);
   }
 
   // The merged view as one plain catalogue, for a new base: the base's

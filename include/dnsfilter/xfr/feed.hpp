@@ -14,8 +14,10 @@
 // of the feed's source ("name": the name only, "*.name": the names below), so
 // an IXFR maps onto rules exactly.
 //
-// A full transfer (AXFR, or IXFR answered as AXFR) makes a new base: the
-// serving snapshot's rules of other sources plus the zone's. An incremental
+// A first full transfer (AXFR, or IXFR answered as AXFR) makes a new base:
+// the serving snapshot's rules of other sources plus the zone's. A later one
+// is compared with the zone being served, record by record, and only the
+// difference is applied, as for an IXFR. An incremental
 // one touches only the names it changes: their complete rules go into the
 // snapshot's delta (match/layered.hpp), in time proportional to the change
 // and the delta; once the delta holds more than `merge_threshold` names,
@@ -96,6 +98,14 @@ class zone_feed final : public transfer_handler {
   DNSFILTER_DECL result<void> load_seed(std::string_view image, match::catalogue& out, diagnostic* why = nullptr);
 
   bool has_zone() const noexcept { return has_zone_; }
+  // Forgets the zone (its rules were taken out of the serving snapshot): the
+  // next transfer must be a full one, and is staged whole.
+  void forget() noexcept {
+    has_zone_ = false;
+    serial_ = 0;
+    entries_.clear();
+    links_.clear();
+  }
   std::uint32_t serial() const noexcept { return serial_; }
   const wire::rdata::soa& soa() const noexcept { return soa_; }
   const feed_options& options() const noexcept { return options_; }
@@ -122,6 +132,7 @@ class zone_feed final : public transfer_handler {
   DNSFILTER_DECL const std::string* link_of(const link_key& k) const;
   DNSFILTER_DECL result<std::shared_ptr<const snapshot_type>> commit_full();
   DNSFILTER_DECL result<std::shared_ptr<const snapshot_type>> commit_incremental();
+  DNSFILTER_DECL result<std::shared_ptr<const snapshot_type>> commit_difference();
 
   feed_options options_;
   stats::registry* counters_;
@@ -136,6 +147,8 @@ class zone_feed final : public transfer_handler {
 
   // The transfer being read.
   bool full_ = false;
+  bool diffing_ = false;         // full: compared with the serving zone (has_zone_), not staged
+  std::vector<bool> seen_;       // diffing: the serving rules a record matched
   bool ended_ = false;
   std::string error_;
   wire::rdata::soa next_soa_;

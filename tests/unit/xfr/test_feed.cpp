@@ -208,3 +208,52 @@ TEST_CASE("feed: entries and links give triggers their identifier; the seed imag
   CHECK(!foreign.load_seed(image, other, &why));
   CHECK(why.message.find("zone") != std::string::npos);
 }
+
+TEST_CASE("feed: a later AXFR applies only its difference with the zone served, metadata included") {
+  xfr::zone_feed feed(options());
+  auto first = transfer(feed, first_snapshot(),
+                        {{"", 1},
+                         {"xx-1.entry._dnsfilter", 0, "", {"id=XX-1", "category=backdoor"}},
+                         {"evil.example.link._dnsfilter", 0, "", {"xx-1"}},
+                         {"evil.example"},
+                         {"a.example"},
+                         {"kept.example"},
+                         {"", 1}},
+                        xfr::kind::axfr);
+  REQUIRE(first);
+  // The same zone but a.example gone, b.example new and the entry's category changed.
+  auto second = transfer(feed, *first,
+                         {{"", 2},
+                          {"xx-1.entry._dnsfilter", 0, "", {"id=XX-1", "category=phishing"}},
+                          {"evil.example.link._dnsfilter", 0, "", {"xx-1"}},
+                          {"evil.example"},
+                          {"kept.example"},
+                          {"b.example", 0, "rpz-drop."},
+                          {"", 2}},
+                         xfr::kind::axfr);
+  REQUIRE(second);
+  const auto& s = **second;
+  CHECK(feed.serial() == 2);
+  CHECK(s.layers().base() == (*first)->layers().base());  // no second copy of the zone
+  CHECK(decide(s, "a.example") == "miss");
+  CHECK(decide(s, "b.example") == "drop");
+  CHECK(decide(s, "kept.example") == "nxdomain");
+  CHECK(decide(s, "list.example") == "sinkhole");
+  CHECK(s.entry_of(s.lookup(dn("evil.example"), 0)).category == "phishing");
+  // Only the changed names are in the delta.
+  CHECK(s.layers().delta_names() == 3);
+
+  // The same zone again: nothing changes, and the snapshot still answers alike.
+  auto third = transfer(feed, *second,
+                        {{"", 3},
+                         {"xx-1.entry._dnsfilter", 0, "", {"id=XX-1", "category=phishing"}},
+                         {"evil.example.link._dnsfilter", 0, "", {"xx-1"}},
+                         {"evil.example"},
+                         {"kept.example"},
+                         {"b.example", 0, "rpz-drop."},
+                         {"", 3}},
+                        xfr::kind::axfr);
+  REQUIRE(third);
+  for (const char* n : {"a.example", "b.example", "kept.example", "evil.example", "list.example"})
+    CHECK(decide(**third, n) == decide(s, n));
+}

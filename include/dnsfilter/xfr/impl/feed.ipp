@@ -114,6 +114,7 @@ inline bool same_entry(const match::entry& a, const match::entry& b) noexcept {
 DNSFILTER_DECL void zone_feed::start(std::shared_ptr<const snapshot_type> serving) {
   serving_ = std::move(serving);
   full_ = false;
+  diffing_ = false;
   ended_ = false;
   error_.clear();
   staged_ = match::catalogue{};
@@ -131,6 +132,14 @@ DNSFILTER_DECL void zone_feed::begin_full(const wire::rdata::soa& soa) {
   full_ = true;
   next_soa_ = soa;
   staged_ = match::catalogue{};
+  // With the zone already serving, a whole zone is compared with it record
+  // by record and only the difference is applied, as an IXFR's would be: a
+  // re-transfer of a zone that hardly changed costs no second copy.
+  diffing_ = has_zone_;
+  if (diffing_) {
+    seen_.assign(serving_->layers().rule_count(), false);
+    return;
+  }
   for (int a = 0; a <= static_cast<int>(match::action::pass); ++a) {
     match::entry e;
     e.action = static_cast<match::action>(a);
@@ -188,9 +197,25 @@ DNSFILTER_DECL void zone_feed::take(const record& r, bool add) {
     case item_kind::trigger:
       break;
   }
-  if (full_) {
-    staged_.add_rule(item->name, static_cast<std::uint32_t>(item->action),
-                     item->wildcard ? match::scope::subdomains_only : match::scope::name_only);
+  const match::scope scope = item->wildcard ? match::scope::subdomains_only : match::scope::name_only;
+  if (full_ && diffing_) {
+    // The first rule of this feed not yet matched with this scope and action is this record.
+    const auto& layers = serving_->layers();
+    bool matched = false;
+    layers.for_each_rule_at(item->name, [&](std::uint32_t index) {
+      if (matched || seen_[index]) return;
+      const match::entry& e = layers.entry_of_rule(index);
+      if (e.source != options_.source || e.action != item->action || layers.rule_at(index).scope() != scope) return;
+      seen_[index] = true;
+      matched = true;
+    });
+    if (!matched) {
+      auto [it, fresh] = pending_.try_emplace(detail::name_key(item->name));
+      if (fresh) it->second.name = item->name;
+      it->second.changes.push_back({item->wildcard, item->action, true});
+    }
+  } else if (full_) {
+    staged_.add_rule(item->name, static_cast<std::uint32_t>(item->action), scope);
   } else {
     auto [it, fresh] = pending_.try_emplace(detail::name_key(item->name));
     if (fresh) it->second.name = item->name;
@@ -231,7 +256,7 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
   if (!error_.empty()) return fail(errc::invalid_list_line, error_);
   if (!full_ && entries_changed_)
     return fail(errc::transfer_mismatch, "an IXFR changed an entry's metadata: a full transfer (AXFR) is needed");
-  auto made = full_ ? commit_full() : commit_incremental();
+  auto made = full_ ? (diffing_ ? commit_difference() : commit_full()) : commit_incremental();
   if (!made) return fail(made.error(), error_.empty() ? std::string(to_string(made.error())) : error_);
   has_zone_ = true;
   serial_ = next_soa_.serial;
@@ -272,6 +297,37 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
   return std::make_shared<const snapshot_type>(std::move(cat), counters_);
 }
 
+DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed::commit_difference() {
+  // The feed's rules no record matched are gone from the zone.
+  const std::uint16_t source = options_.source;
+  serving_->layers().for_each_rule(
+      [source](const match::entry& e) { return e.source == source; },
+      [&](std::uint32_t index, wire::name_view n, const match::rule& r, const match::entry& e) {
+        if (index < seen_.size() && seen_[index]) return;
+        auto [it, fresh] = pending_.try_emplace(detail::name_key(n));
+        if (fresh) it->second.name = wire::name(n);
+        if (r.covers_name()) it->second.changes.push_back({false, e.action, false});
+        if (r.covers_subdomains()) it->second.changes.push_back({true, e.action, false});
+      });
+  seen_.clear();
+  seen_.shrink_to_fit();
+  // Links that changed, and the names linked to entries whose metadata changed.
+  for (const auto& [k, key] : next_links_)
+    if (auto it = links_.find(k); it == links_.end() || it->second != key) link_changes_[k] = key;
+  for (const auto& [k, key] : links_)
+    if (!next_links_.count(k)) link_changes_[k] = std::string{};
+  for (const auto& [k, key] : next_links_) {
+    const auto now = next_entries_.find(key);
+    const auto before = entries_.find(key);
+    const bool same = now != next_entries_.end() && before != entries_.end() &&
+                      detail::same_entry(now->second, before->second);
+    if (!same) pending_.try_emplace(k.first).first->second.name = detail::key_name(k.first);
+  }
+  entries_ = std::move(next_entries_);
+  full_ = false;  // from here on, as an IXFR: entries come from entries_
+  return commit_incremental();
+}
+
 DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed::commit_incremental() {
   const auto& layers = serving_->layers();
   // Names whose links changed are changed names too.
@@ -301,8 +357,7 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
   std::vector<rule_copy> rules;
   auto rules_now = [&](wire::name_view n) {
     rules.clear();
-    layers.for_each_rule_at(n, [&](std::uint32_t r) { rules.push_back({layers.rule_at(r).scope(), layers.entry_at(
-        layers.rule_at(r).entry + (r < layers.base_rules() ? 0 : layers.base_entries()))}); });
+    layers.for_each_rule_at(n, [&](std::uint32_t r) { rules.push_back({layers.rule_at(r).scope(), layers.entry_of_rule(r)}); });
   };
   auto emit = [&](wire::name_view n) {
     if (rules.empty()) {
@@ -407,7 +462,7 @@ DNSFILTER_DECL std::string zone_feed::seed(const snapshot_type& current) const {
   std::uint32_t count = 0;
   const std::uint16_t source = options_.source;
   current.layers().for_each_rule([source](const match::entry& e) { return e.source == source; },
-                                 [&](wire::name_view n, const match::rule& r, const match::entry& e) {
+                                 [&](std::uint32_t, wire::name_view n, const match::rule& r, const match::entry& e) {
                                    std::string key;
                                    if (!e.id.empty()) {
                                      if (auto it = key_of_id.find(e.id); it != key_of_id.end()) key = it->second;
