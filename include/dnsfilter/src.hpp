@@ -37,4 +37,6 @@
 #include <dnsfilter/wire/impl/query.ipp>
 #include <dnsfilter/wire/impl/rdata.ipp>
 #include <dnsfilter/wire/impl/writer.ipp>
+#include <dnsfilter/xfr/impl/key_file.ipp>
 #include <dnsfilter/xfr/impl/transfer.ipp>
+#include <dnsfilter/xfr/impl/tsig.ipp>

@@ -1,4 +1,7 @@
-// dnsfilter — zone transfers: the queries and the reader of AXFR / IXFR streams.
+// dnsfilter — zone transfers: the queries and the reader of AXFR / IXFR
+// streams, TSIG signing and verification, TSIG key files.
 #pragma once
 
+#include <dnsfilter/xfr/key_file.hpp>
 #include <dnsfilter/xfr/transfer.hpp>
+#include <dnsfilter/xfr/tsig.hpp>
