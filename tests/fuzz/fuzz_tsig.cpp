@@ -70,16 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::memset(request_mac.bytes.data(), 0x11, 32);
   request_mac.size = 32;
   xfr::tsig_verifier verifier = answer ? xfr::tsig_verifier{key(), hmac, request_mac} : xfr::tsig_verifier{key(), hmac};
-  const auto* bytes = reinterpret_cast<const std::byte*>(data);
-  std::size_t pos = 1;
   bool failed = false, last_signed = false, signed_once = false;
-  while (pos + 2 <= size) {
-    const std::size_t length = std::size_t{data[pos]} << 8 | data[pos + 1];
-    pos += 2;
-    if (length > size - pos) break;
-    const auto parsed = wire::message_view::parse(std::span<const std::byte>(bytes + pos, length));
-    pos += length;
-    if (!parsed) continue;
+  dnsfilter_fuzz::for_each_framed(data, size, 1, [&](std::span<const std::byte> message) {
+    const auto parsed = wire::message_view::parse(message);
+    if (!parsed) return;
     const auto tsig = xfr::read_tsig(*parsed);
     if (tsig && !*tsig && !signed_once) {
       sign_and_verify(*parsed);
@@ -89,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!failed || !v, "verify succeeded after a failure");
     if (!v) {
       failed = true;
-      continue;
+      return;
     }
     check(static_cast<bool>(tsig), "verified a message whose TSIG record is malformed");
     last_signed = tsig->has_value();
@@ -97,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check((*tsig)->key_name == key().name, "verified a message signed with another key");
       check((*tsig)->offset < parsed->bytes().size(), "the TSIG record lies outside the message");
     }
-  }
+  });
   const auto finished = verifier.finish();
   if (failed) check(!finished, "finish() succeeded after a failure");
   if (finished) check(last_signed, "finish() succeeded on an unsigned last message");
