@@ -15,6 +15,7 @@ packages=(
     libboost-dev
     libboost-program-options-dev
     libxxhash-dev
+    libssl-dev
     robin-map-dev
     doctest-dev
     libbenchmark-dev

@@ -77,6 +77,31 @@ enum class errc : int {
   // A stream that breaks RFC 5936 / 1995 form: not starting with the zone's SOA,
   // data after the closing SOA, or ending before it.
   transfer_malformed,
+  // TSIG (xfr/tsig.hpp, RFC 8945): a message that must be signed carries no TSIG record.
+  tsig_missing,
+  // A TSIG record that breaks form: not last in the additional section, a second one,
+  // bad RDATA, class not ANY, or a MAC size the algorithm does not allow (FORMERR).
+  tsig_malformed,
+  // Signed with another key name or algorithm than the one expected (BADKEY).
+  tsig_bad_key,
+  // The MAC does not match the message: a wrong secret or a message changed (BADSIG).
+  tsig_bad_signature,
+  // Time Signed is further from our clock than the fudge allows (BADTIME).
+  tsig_bad_time,
+  // More than 99 unsigned messages in a row, or a stream whose last message is unsigned.
+  tsig_unsigned_tail,
+  // The peer refused our signature: it answered with TSIG error BADSIG.
+  tsig_peer_bad_signature,
+  // The peer does not know our key or algorithm: TSIG error BADKEY.
+  tsig_peer_bad_key,
+  // The peer says our clock is off: TSIG error BADTIME.
+  tsig_peer_bad_time,
+  // The peer refused our truncated MAC (BADTRUNC) or answered another TSIG error.
+  tsig_peer_error,
+  // The caller's HMAC could not compute a MAC (an algorithm it does not offer, say).
+  tsig_hmac_failed,
+  // A TSIG key file or -y argument that cannot be read (the diagnostic says where and why).
+  bad_key_file,
 };
 
 namespace detail {

@@ -38,4 +38,6 @@
 #include <dnsfilter/wire/impl/rdata.ipp>
 #include <dnsfilter/wire/impl/writer.ipp>
 #include <dnsfilter/xfr/impl/feed.ipp>
+#include <dnsfilter/xfr/impl/key_file.ipp>
 #include <dnsfilter/xfr/impl/transfer.ipp>
+#include <dnsfilter/xfr/impl/tsig.ipp>

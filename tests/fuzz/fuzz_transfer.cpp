@@ -86,25 +86,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                std::uint32_t{data[3]} << 8 | data[4];
   xfr::transfer_reader reader{zone, 0x4242, k, serial};
   order_checker handler;
-  const auto* bytes = reinterpret_cast<const std::byte*>(data);
-  std::size_t pos = 5;
   bool failed = false, done = false;
-  while (pos + 2 <= size) {
-    const std::size_t length = std::size_t{data[pos]} << 8 | data[pos + 1];
-    pos += 2;
-    if (length > size - pos) break;
-    const auto parsed = wire::message_view::parse(std::span<const std::byte>(bytes + pos, length));
-    pos += length;
-    if (!parsed) continue;  // the caller's parse refused it; the reader never sees it
+  dnsfilter_fuzz::for_each_framed(data, size, 5, [&](std::span<const std::byte> message) {
+    const auto parsed = wire::message_view::parse(message);
+    if (!parsed) return;  // the caller's parse refused it; the reader never sees it
     const auto r = reader.feed(*parsed, handler);
     check(!failed || !r, "feed succeeded after a failure");
     if (!r) {
       failed = true;
-      continue;
+      return;
     }
     check(*r == (handler.at == order_checker::phase::ended), "feed's result disagrees with end()");
     done = *r;
-  }
+  });
   const auto finished = reader.finish();
   if (failed) check(!finished, "finish() succeeded after a failure");
   else check(static_cast<bool>(finished) == done, "finish() disagrees with the stream");

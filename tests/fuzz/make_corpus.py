@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets (deterministic, stdlib only).
 
-    python3 tests/fuzz/make_corpus.py            # rewrites tests/fuzz/corpus/{message,name_text,transfer}/
+    python3 tests/fuzz/make_corpus.py            # rewrites tests/fuzz/corpus/{message,name_text,transfer,tsig,tsig_key_file}/
 
 corpus/message/    DNS messages: queries, responses, EDNS options, edge cases
 corpus/name_text/  domain names in presentation form
 corpus/transfer/   zone-transfer streams (fuzz_transfer's input: kind, serial, messages)
+corpus/tsig/       signed requests and answer streams (fuzz_tsig's input: mode, messages),
+                   signed with the tests' stand-in HMAC (tests/support/test_hmac.hpp)
+corpus/tsig_key_file/  TSIG key files in BIND's and Knot's forms, -y arguments
 Each file is named after what it holds; re-running the script gives the same
 bytes, so the committed files can be checked against it.
 """
@@ -226,6 +229,114 @@ def transfers():
     }
 
 
+TSIG = 250
+TSIG_KEY = "transfer.key"
+TSIG_SECRET = b"secret-secret-secret-secret-1234"
+TSIG_NOW = 1765000000
+TSIG_REQUEST_MAC = b"\x11" * 32  # the MAC fuzz_tsig's answer streams answer
+
+
+class StandInMac:
+    """tests/support/test_hmac.hpp in Python: keyed FNV-1a, NOT a MAC."""
+    SHA256 = 2  # tsig_algorithm::hmac_sha256
+
+    def __init__(self):
+        self.h = (14695981039346656037 ^ self.SHA256)
+        self.update(TSIG_SECRET)
+
+    def update(self, data):
+        for b in data:
+            self.h = ((self.h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+
+    def finish(self, size=32):
+        h, out = self.h, b""
+        for i in range(size):
+            h = ((h ^ i) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+            out += bytes([h >> 56])
+        return out
+
+
+def tsig_sign(message, prior=None, first=True, mac=None):
+    """Appends a TSIG record (hmac-sha256, fudge 300) as xfr::sign_request /
+    tsig_stream_signer do; `mac` is a running StandInMac holding the prior
+    MAC and unsigned messages. Returns (signed message, its MAC)."""
+    alg = name("hmac-sha256")
+    if mac is None:
+        mac = StandInMac()
+        if prior is not None:
+            mac.update(struct.pack("!H", len(prior)) + prior)
+    mac.update(message)
+    timers = struct.pack("!HIH", TSIG_NOW >> 32, TSIG_NOW & 0xFFFFFFFF, 300)
+    if first:
+        mac.update(name(TSIG_KEY) + struct.pack("!HI", 255, 0) + alg + timers + struct.pack("!HH", 0, 0))
+    else:
+        mac.update(timers)
+    digest = mac.finish()
+    qid = struct.unpack("!H", message[:2])[0]
+    rdata = alg + timers + struct.pack("!H", len(digest)) + digest + struct.pack("!HHH", qid, 0, 0)
+    arcount = struct.unpack("!H", message[10:12])[0] + 1
+    signed = message[:10] + struct.pack("!H", arcount) + message[12:] + rr(TSIG_KEY, TSIG, 0, rdata, rclass=255)
+    return signed, digest
+
+
+def tsig_answer_stream(unsigned_at):
+    """An AXFR answer of len(unsigned_at) messages; True marks one sent unsigned."""
+    count = len(unsigned_at)
+    out, prior, running = [], TSIG_REQUEST_MAC, None
+    for i, skip in enumerate(unsigned_at):
+        records = ([10] if i == 0 else []) + [f"t{i}.rpz.example"] + ([10] if i == count - 1 else [])
+        m = xfr_message(records, AXFR, with_question=(i == 0))
+        if skip:
+            if running is None:
+                running = StandInMac()
+                running.update(struct.pack("!H", len(prior)) + prior)
+            running.update(m)
+            out.append(m)
+        else:
+            signed, prior = tsig_sign(m, prior=prior, first=(i == 0), mac=running)
+            running = None
+            out.append(signed)
+    return out
+
+
+def tsig_stream(answer, messages):
+    out = bytes([1 if answer else 0])
+    for m in messages:
+        out += struct.pack("!H", len(m)) + m
+    return out
+
+
+def tsigs():
+    query = header(0x4242, 0, qd=1) + question(XFR_ZONE, AXFR)
+    signed_query, _ = tsig_sign(query)
+    tampered = bytearray(signed_query)
+    tampered[-10] ^= 1  # a MAC octet
+    return {
+        "request_signed": tsig_stream(False, [signed_query]),
+        "request_unsigned": tsig_stream(False, [query]),
+        "request_tampered": tsig_stream(False, [bytes(tampered)]),
+        "answer_one": tsig_stream(True, tsig_answer_stream([False])),
+        "answer_all_signed": tsig_stream(True, tsig_answer_stream([False, False, False])),
+        "answer_unsigned_between": tsig_stream(True, tsig_answer_stream([False, True, True, False])),
+        "answer_unsigned_last": tsig_stream(True, tsig_answer_stream([False, True])),
+    }
+
+
+def tsig_key_files():
+    secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ="
+    return {
+        "bind": f'key "transfer.key" {{\n\talgorithm hmac-sha256;\n\tsecret "{secret}";\n}};\n'.encode(),
+        "bind_comments": (f'# comment\n/* block\n comment */ key other. {{ secret "Zm9vYmFy"; // x\n'
+                          f'algorithm hmac-sha512; }};\n').encode(),
+        "knot": (f"# hmac-sha256:transfer.key:{secret}\nkey:\n  - id: transfer.key\n"
+                 f"    algorithm: hmac-sha256\n    secret: {secret}\n").encode(),
+        "knot_two_quoted": b'key:\n  - id: "a"\n    algorithm: hmac-sha1\n    secret: \'Zm9v\'\n'
+                           b"  - id: b\n    algorithm: hmac-sha384\n    secret: Zm9vYmFy\n",
+        "argument": f"hmac-sha256:transfer.key:{secret}".encode(),
+        "bad_base64": b'key k { algorithm hmac-sha256; secret "Zm9v!"; };\n',
+    }
+
+
 def write_dir(path, files):
     os.makedirs(path, exist_ok=True)
     for old in os.listdir(path):
@@ -240,6 +351,8 @@ def main():
     write_dir(os.path.join(root, "message"), messages())
     write_dir(os.path.join(root, "name_text"), name_texts())
     write_dir(os.path.join(root, "transfer"), transfers())
+    write_dir(os.path.join(root, "tsig"), tsigs())
+    write_dir(os.path.join(root, "tsig_key_file"), tsig_key_files())
 
 
 if __name__ == "__main__":

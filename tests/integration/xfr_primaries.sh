@@ -9,6 +9,14 @@
 # serve (refused, with where). From BIND also an IXFR it answers as AXFR (a
 # change too large for its max-ixfr-ratio).
 #
+# TSIG: each primary also serves signed.example to holders of a key made by
+# its own tool (keymgr -t, tsig-keygen), which dnsfilter-xfr reads from that
+# tool's file (-k): with the right key an AXFR of 3000 triggers over several
+# messages and an IXFR verify; a wrong secret is refused (the primary answers
+# NOTAUTH, BADSIG), an unknown key name too (BADKEY), and a transfer without
+# the key is refused. A cross build's dnsfilter-xfr has no OpenSSL, hence no
+# TSIG: those cases are skipped there.
+#
 # usage: xfr_primaries.sh PATH/TO/dnsfilter-xfr
 xfr="${1:?usage: xfr_primaries.sh DNSFILTER_XFR}"
 source "$(dirname "$0")/lib.sh"
@@ -56,10 +64,52 @@ transfers() {
         "$name: a zone it does not serve is refused, and the reader says where"
 }
 
+# Does this dnsfilter-xfr sign? (Not in cross builds: no OpenSSL there.)
+tsig=1
+if "$xfr" -y k:Zm9v 2>&1 | grep -q 'built without OpenSSL'; then
+    tsig=0
+    echo "skip - TSIG cases: this dnsfilter-xfr is built without OpenSSL"
+fi
+wrong_secret="$(printf 'not the secret of the primary' | base64)"
+
+# signed_transfers NAME PORT KEYFILE CHANGE: the TSIG checks on signed.example,
+# whose ACL asks for the key in KEYFILE; CHANGE lists new.example in it.
+signed_transfers() {
+    local name="$1" port="$2" keyfile="$3" change="$4"
+    ((tsig)) || return 0
+    q "$name-tsig-axfr.out" "$xfr" -k "$keyfile" 127.0.0.1 "$port" signed.example
+    expect "$work/$name-tsig-axfr.out" '^\+ c2-3000\.botnet\.example\.signed\.example\. CNAME$' "$name TSIG AXFR: the last of 3000 triggers"
+    expect "$work/$name-tsig-axfr.out" '^result full, ([2-9]|[1-9][0-9]+) messages' "$name TSIG AXFR: over several messages"
+    expect "$work/$name-tsig-axfr.out" '^tsig transfer\.key\. hmac-sha256, ([2-9]|[1-9][0-9]+) messages verified' \
+        "$name TSIG AXFR: every message verified with the key from $(basename "$keyfile")"
+
+    "$change"
+    q "$name-tsig-ixfr.out" "$xfr" -k "$keyfile" 127.0.0.1 "$port" signed.example "$serial"
+    expect "$work/$name-tsig-ixfr.out" '^\+ new\.example\.signed\.example\. CNAME$' "$name TSIG IXFR: the new name"
+    expect "$work/$name-tsig-ixfr.out" '^result incremental' "$name TSIG IXFR: incremental"
+    expect "$work/$name-tsig-ixfr.out" '^tsig transfer\.key\. hmac-sha256, [0-9]+ messages verified' "$name TSIG IXFR: verified"
+
+    q "$name-tsig-wrong.out" "$xfr" -y "hmac-sha256:transfer.key:$wrong_secret" 127.0.0.1 "$port" signed.example
+    expect "$work/$name-tsig-wrong.out" 'message 0: TSIG: the peer refused our signature \(BADSIG\).*answered NOTAUTH' \
+        "$name TSIG: a wrong secret is refused, and said so"
+    reject "$work/$name-tsig-wrong.out" '^\+ ' "$name TSIG: ... and no record is read"
+
+    q "$name-tsig-unknown.out" "$xfr" -y "hmac-sha256:stranger.key:$wrong_secret" 127.0.0.1 "$port" signed.example
+    expect "$work/$name-tsig-unknown.out" 'message 0: TSIG: the peer does not know our key or algorithm \(BADKEY\)' \
+        "$name TSIG: an unknown key is refused, and said so"
+
+    q "$name-tsig-missing.out" "$xfr" 127.0.0.1 "$port" signed.example
+    expect "$work/$name-tsig-missing.out" 'message 0, record 0: zone transfer refused by the primary' \
+        "$name TSIG: a transfer without the key is refused"
+    reject "$work/$name-tsig-missing.out" '^\+ ' "$name TSIG: ... and no record is read"
+}
+
 # ---- Knot DNS
 knot_port=$((20000 + RANDOM % 20000))
 mkdir -p "$work/knot"
 write_zone "$work/knot/rpz.example.zone" rpz.example 3000
+write_zone "$work/knot/signed.example.zone" signed.example 3000
+keymgr -t transfer.key hmac-sha256 >"$work/knot/transfer.key.yaml"
 cat >"$work/knot/knot.conf" <<CONF
 server:
     rundir: "$work/knot"
@@ -69,9 +119,14 @@ database:
 log:
   - target: stdout
     any: info
+$(cat "$work/knot/transfer.key.yaml")
 acl:
   - id: loopback
     address: 127.0.0.0/8
+    action: transfer
+  - id: signed
+    address: 127.0.0.0/8
+    key: transfer.key
     action: transfer
 template:
   - id: default
@@ -82,10 +137,15 @@ zone:
   - domain: rpz.example
     file: "$work/knot/rpz.example.zone"
     acl: loopback
+  - domain: signed.example
+    file: "$work/knot/signed.example.zone"
+    acl: signed
 CONF
 knot() { knotc -c "$work/knot/knot.conf" "$@"; }
 start knot knotd -c "$work/knot/knot.conf"
-for _ in $(seq 1 100); do knot zone-status rpz.example 2>/dev/null | grep -q "serial: $serial" && break; sleep 0.1; done
+for zone in rpz.example signed.example; do
+    for _ in $(seq 1 100); do knot zone-status "$zone" 2>/dev/null | grep -q "serial: $serial" && break; sleep 0.1; done
+done
 knot_change() {
     knot zone-begin rpz.example >/dev/null
     knot zone-set rpz.example new.example.rpz.example. 3600 CNAME . >/dev/null
@@ -93,13 +153,22 @@ knot_change() {
     knot zone-commit rpz.example >/dev/null
 }
 transfers knot "$knot_port" knot_change
+knot_signed_change() {
+    knot zone-begin signed.example >/dev/null
+    knot zone-set signed.example new.example.signed.example. 3600 CNAME . >/dev/null
+    knot zone-commit signed.example >/dev/null
+}
+signed_transfers knot "$knot_port" "$work/knot/transfer.key.yaml" knot_signed_change
 
 # ---- BIND 9
 bind_port=$((40000 + RANDOM % 20000))
 mkdir -p "$work/bind"
 write_zone "$work/bind/rpz.example.zone" rpz.example 3000
 write_zone "$work/bind/small.example.zone" small.example 0
+write_zone "$work/bind/signed.example.zone" signed.example 3000
+tsig-keygen -a hmac-sha256 transfer.key >"$work/bind/transfer.key.conf"
 cat >"$work/bind/named.conf" <<CONF
+include "$work/bind/transfer.key.conf";
 options {
   directory "$work/bind";
   pid-file "$work/bind/named.pid";
@@ -111,6 +180,8 @@ options {
 };
 zone "rpz.example" { type primary; file "$work/bind/rpz.example.zone"; allow-update { 127.0.0.1; }; };
 zone "small.example" { type primary; file "$work/bind/small.example.zone"; allow-update { 127.0.0.1; }; };
+zone "signed.example" { type primary; file "$work/bind/signed.example.zone"; allow-update { 127.0.0.1; };
+                        allow-transfer { key transfer.key; }; };
 CONF
 start bind named -g -u "$(id -un)" -c "$work/bind/named.conf"
 wait_for "$work/bind.log" 'all zones loaded' 10 || { echo "FAIL - named did not start:"; cat "$work/bind.log"; exit 1; }
@@ -121,6 +192,8 @@ bind_update() {
 }
 bind_change() { bind_update rpz.example; }
 transfers bind "$bind_port" bind_change
+bind_signed_change() { bind_update signed.example; }
+signed_transfers bind "$bind_port" "$work/bind/transfer.key.conf" bind_signed_change
 
 # A change as large as the zone: BIND answers the IXFR with the whole zone.
 bind_update small.example

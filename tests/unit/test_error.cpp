@@ -24,7 +24,10 @@ constexpr errc all_codes[] = {
     errc::bad_date,    errc::io_error,       errc::bad_stats_file, errc::write_failed,
     errc::invalid_argument,
     errc::not_regular_file, errc::transfer_refused, errc::transfer_mismatch, errc::transfer_out_of_zone,
-    errc::transfer_serial, errc::transfer_malformed,
+    errc::transfer_serial, errc::transfer_malformed, errc::tsig_missing, errc::tsig_malformed,
+    errc::tsig_bad_key, errc::tsig_bad_signature, errc::tsig_bad_time, errc::tsig_unsigned_tail,
+    errc::tsig_peer_bad_signature, errc::tsig_peer_bad_key, errc::tsig_peer_bad_time, errc::tsig_peer_error,
+    errc::tsig_hmac_failed, errc::bad_key_file,
 };
 
 }  // namespace

@@ -51,6 +51,15 @@ namespace library_wire {
 #include "library_wire.inc"
 }  // namespace library_wire
 
+#if DNSFILTER_TEST_OPENSSL
+// docs/library.md: a signed AXFR query with OpenSSL's HMAC (host builds with OpenSSL only).
+#include <optional>
+#include "openssl_hmac.hpp"  // first, so that the block's #include finds it done
+namespace library_tsig {
+#include "library_tsig.inc"
+}  // namespace library_tsig
+#endif
+
 namespace {
 
 namespace wire = dnsfilter::wire;
@@ -154,3 +163,21 @@ TEST_CASE("README docs/library.md example: load a list, compile it, publish it, 
   const dnsfilter_test::query_packet packet("A.c2.Evil.Example");
   run_library_match(path, wire::query_view::parse(packet.bytes), 1'748'736'000);  // 2025-06-01
 }
+
+#if DNSFILTER_TEST_OPENSSL
+TEST_CASE("docs/library.md: a signed AXFR query, verified by the primary's side") {
+  namespace xfr = dnsfilter::xfr;
+  dnsfilter::diagnostic error;
+  const auto key = xfr::parse_key_argument("hmac-sha256:transfer.key:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ=", error);
+  REQUIRE(key);
+  openssl_hmac hmac;
+  std::array<std::byte, 512> buf;
+  std::optional<xfr::tsig_verifier> verifier;
+  const auto zone = wire::name::from_text("rpz.example").value();
+  const auto query = library_tsig::signed_axfr(zone, *key, hmac, 1765000000, buf, verifier);
+  REQUIRE_FALSE(query.empty());
+  REQUIRE(verifier.has_value());
+  xfr::tsig_verifier primary{*key, hmac};
+  CHECK(primary.verify(wire::message_view::parse(query).value(), 1765000005));
+}
+#endif

@@ -1,13 +1,16 @@
 // dnsfilter — text helpers shared by the loaders of outside files (lists,
-// the policy file, the statistics file): lines, blanks, tokens, hex digits,
-// UTF-8, and the quoting of a bad token in a diagnostic.
+// the policy file, the statistics file, TSIG key files): lines, blanks,
+// tokens, hex digits, base64, UTF-8, and the quoting of a bad token in a
+// diagnostic.
 #pragma once
 
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/detail/bytes.hpp>
+#include <dnsfilter/result.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -63,6 +66,13 @@ inline int hex_value(char c) noexcept {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+// Decodes strict base64 (RFC 4648 §4, the alphabet with + and /) into `out`:
+// the text's length a multiple of 4, '=' only as one or two final padding
+// characters, the unused bits of the last group zero, no blanks or line
+// breaks. Returns the octets written; errc::bad_character for a text that
+// breaks these rules, errc::no_space when `out` is too small.
+DNSFILTER_DECL result<std::size_t> base64_decode(std::string_view text, std::span<std::byte> out) noexcept;
 
 // Decodes one UTF-8 sequence at text[i], advancing i; false when invalid
 // (overlong forms, surrogates and code points above U+10FFFF included).

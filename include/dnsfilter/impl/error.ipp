@@ -38,6 +38,18 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::transfer_out_of_zone: return "record outside the zone in a transfer";
     case errc::transfer_serial: return "zone transfer serials do not chain";
     case errc::transfer_malformed: return "malformed zone transfer";
+    case errc::tsig_missing: return "TSIG: the message is not signed";
+    case errc::tsig_malformed: return "TSIG: malformed TSIG record";
+    case errc::tsig_bad_key: return "TSIG: signed with another key or algorithm (BADKEY)";
+    case errc::tsig_bad_signature: return "TSIG: the signature does not match: wrong secret or altered message (BADSIG)";
+    case errc::tsig_bad_time: return "TSIG: the signing time is outside the fudge (BADTIME): check the clocks";
+    case errc::tsig_unsigned_tail: return "TSIG: too many unsigned messages, or the last message is unsigned";
+    case errc::tsig_peer_bad_signature: return "TSIG: the peer refused our signature (BADSIG): wrong secret?";
+    case errc::tsig_peer_bad_key: return "TSIG: the peer does not know our key or algorithm (BADKEY)";
+    case errc::tsig_peer_bad_time: return "TSIG: the peer says our clock is off (BADTIME)";
+    case errc::tsig_peer_error: return "TSIG: the peer answered with a TSIG error";
+    case errc::tsig_hmac_failed: return "TSIG: the HMAC could not be computed";
+    case errc::bad_key_file: return "invalid TSIG key file or key";
   }
   return "unknown dnsfilter error";
 }

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,4 +72,29 @@ TEST_CASE("text: a bad token is quoted printable and short; a bad line says why"
   CHECK(detail::line_defect("fine\tline", 100).empty());
   CHECK(detail::line_defect(std::string(11, 'a'), 10).find("exceeds the limit of 10") != std::string::npos);
   CHECK(detail::line_defect("a\x1b" "b", 100).find("control byte 0x1B at column 2") != std::string::npos);
+}
+
+TEST_CASE("text: strict base64") {
+  std::array<std::byte, 16> out{};
+  auto decoded = [&](std::string_view text) -> std::string {
+    const auto n = dnsfilter::detail::base64_decode(text, out);
+    if (!n) return "error";
+    return std::string(reinterpret_cast<const char*>(out.data()), *n);
+  };
+  CHECK(decoded("") == "");
+  CHECK(decoded("Zg==") == "f");
+  CHECK(decoded("Zm8=") == "fo");
+  CHECK(decoded("Zm9v") == "foo");
+  CHECK(decoded("Zm9vYmFy") == "foobar");
+  CHECK(decoded("+/+/") == "\xfb\xff\xbf");
+  CHECK(decoded("Zg=") == "error");      // length not a multiple of 4
+  CHECK(decoded("Zh==") == "error");     // unused bits set
+  CHECK(decoded("Zm9=") == "error");
+  CHECK(decoded("Z===") == "error");     // three pads
+  CHECK(decoded("====") == "error");
+  CHECK(decoded("Zg==Zg==") == "error"); // padding in the middle
+  CHECK(decoded("Zm 9") == "error");     // blanks
+  CHECK(decoded("Zm9-") == "error");     // the URL alphabet is another encoding
+  CHECK(decoded(std::string_view("Zm\0v", 4)) == "error");
+  CHECK(dnsfilter::detail::base64_decode("Zm9vYmFyZm9vYmFyZm9vYmFy", out).error() == dnsfilter::errc::no_space);
 }

@@ -83,4 +83,42 @@ DNSFILTER_DECL std::string_view strip_hash_comment(std::string_view text) noexce
   return text;
 }
 
+namespace base64 {
+// The value of a base64 digit, or -1.
+inline int digit(char c) noexcept {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+}  // namespace base64
+
+DNSFILTER_DECL result<std::size_t> base64_decode(std::string_view text, std::span<std::byte> out) noexcept {
+  if (text.size() % 4 != 0) return errc::bad_character;
+  std::size_t padding = 0;
+  if (!text.empty() && text.back() == '=') padding = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : 1;
+  const std::size_t size = text.size() / 4 * 3 - padding;
+  if (size > out.size()) return errc::no_space;
+  std::size_t written = 0;
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    const std::size_t digits = last ? 4 - padding : 4;
+    std::uint32_t group = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+      const int v = k < digits ? base64::digit(text[i + k]) : 0;
+      if (v < 0) return errc::bad_character;  // '=' in the middle included
+      group = group << 6 | static_cast<std::uint32_t>(v);
+    }
+    // A padded group must leave its unused bits zero: one text, one value.
+    if ((padding == 1 && last && (group & 0xFFu) != 0) || (padding == 2 && last && (group & 0xFFFFu) != 0))
+      return errc::bad_character;
+    const std::byte bytes[3] = {static_cast<std::byte>(group >> 16), static_cast<std::byte>(group >> 8),
+                                static_cast<std::byte>(group)};
+    for (std::size_t k = 0; k + 1 < digits; ++k) out[written++] = bytes[k];  // 4 digits: 3 octets, 3: 2, 2: 1
+  }
+  return written;
+}
+
 }  // namespace dnsfilter::detail
