@@ -243,6 +243,11 @@ outcome<feed_config> parse_feed(std::string_view text) {
       f.primaries.push_back({where->address, where->port, std::string(value)});
     } else if (key == "key") {
       f.key_file = std::string(value);
+      dnsfilter::diagnostic why;
+      auto keys = dnsfilter::xfr::load_key_file(f.key_file, why);
+      if (!keys) return bad_value("key=" + f.key_file + ": " + why.message);
+      if (keys->empty()) return bad_value("key=" + f.key_file + ": no key in the file");
+      f.key = keys->front();
     } else if (key == "seed") {
       f.seed = std::string(value);
     } else if (key == "max-size") {

@@ -62,6 +62,7 @@ struct feed_config {
   dnsfilter::wire::name zone;
   std::vector<upstream_config> primaries;  // in order of preference; NOTIFY is taken from these only
   std::string key_file;                    // TSIG key (BIND or Knot format); "" for none
+  std::optional<dnsfilter::xfr::tsig_key> key;  // read from key_file
   std::string seed;                        // seed file; "" for none
   std::size_t max_size = std::size_t{1} << 30;  // octets of one transfer
   std::chrono::milliseconds max_time{300000};   // one transfer, connection included

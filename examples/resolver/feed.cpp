@@ -5,6 +5,10 @@
 #include "random.hpp"
 #include "state.hpp"
 
+#if DNSFILTER_RESOLVER_OPENSSL
+#include "openssl_hmac.hpp"
+#endif
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,6 +22,7 @@
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <optional>
 
 namespace resolver {
 
@@ -283,12 +288,29 @@ bool feed_runner::transfer(feed& f, const upstream_config& primary, bool full, s
   std::array<std::byte, 2 + 512> query;
   const auto q = xfr::write_transfer_query(f.cfg.zone, k, id, serial, std::span<std::byte>(query).subspan(2));
   if (!q) return failed(std::string("cannot write the query: ") + dnsfilter::to_string(q.error()));
-  dnsfilter::detail::store_u16(query.data(), static_cast<std::uint16_t>(q->size()));
+  std::size_t query_size = q->size();
+  // TSIG: the query signed, every message of the answer verified, the
+  // transfer applied only when the stream ends on a verified message.
+#if DNSFILTER_RESOLVER_OPENSSL
+  openssl_hmac hmac;
+  xfr::tsig_mac request_mac;
+  std::optional<xfr::tsig_verifier> verifier;
+  if (f.cfg.key) {
+    const auto signed_size = xfr::sign_request(std::span<std::byte>(query).subspan(2), query_size, *f.cfg.key, hmac,
+                                               static_cast<std::uint64_t>(unix_now()), request_mac);
+    if (!signed_size) return failed(std::string("cannot sign the query: ") + dnsfilter::to_string(signed_size.error()));
+    query_size = *signed_size;
+    verifier.emplace(*f.cfg.key, hmac, request_mac);
+  }
+#else
+  if (f.cfg.key) return failed("this build has no OpenSSL: TSIG (key=) is not available");
+#endif
+  dnsfilter::detail::store_u16(query.data(), static_cast<std::uint16_t>(query_size));
 
   fd_guard sock{connect_before(primary, deadline)};
   if (sock.fd < 0) return failed(std::string("cannot connect: ") + std::strerror(errno));
   if (!wait_fd(sock.fd, POLLOUT, deadline) ||
-      ::send(sock.fd, query.data(), 2 + q->size(), MSG_NOSIGNAL) != static_cast<ssize_t>(2 + q->size()))
+      ::send(sock.fd, query.data(), 2 + query_size, MSG_NOSIGNAL) != static_cast<ssize_t>(2 + query_size))
     return failed(std::string("cannot send the query: ") + std::strerror(errno));
 
   xfr::transfer_reader reader{f.cfg.zone, id, k, serial};
@@ -307,6 +329,12 @@ bool feed_runner::transfer(feed& f, const upstream_config& primary, bool full, s
     if (!read_exactly(sock.fd, message.data(), size, deadline))
       return failed(clock_type::now() >= deadline ? "over max-time" : "the stream ended inside a message");
     const auto parsed = wire::message_view::parse(std::span<const std::byte>(message.data(), size));
+#if DNSFILTER_RESOLVER_OPENSSL
+    if (parsed && verifier) {
+      if (const auto v = verifier->verify(*parsed, static_cast<std::uint64_t>(unix_now())); !v)
+        return failed("message " + std::to_string(reader.messages()) + ": TSIG: " + dnsfilter::to_string(v.error()));
+    }
+#endif
     const auto fed = parsed ? reader.feed(*parsed, f.zone) : dnsfilter::result<bool>{parsed.error()};
     if (!fed)
       return failed("message " + std::to_string(reader.position().message) + ", record " +
@@ -315,6 +343,11 @@ bool feed_runner::transfer(feed& f, const upstream_config& primary, bool full, s
   }
   f.counters.bytes.fetch_add(bytes, std::memory_order_relaxed);
   const auto finished = reader.finish();
+#if DNSFILTER_RESOLVER_OPENSSL
+  if (verifier) {
+    if (const auto v = verifier->finish(); !v) return failed(std::string("TSIG: ") + dnsfilter::to_string(v.error()));
+  }
+#endif
 
   std::shared_ptr<const dnsfilter::filter::snapshot_type> next;
   {
