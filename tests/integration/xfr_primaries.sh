@@ -66,7 +66,8 @@ transfers() {
 
 # Does this dnsfilter-xfr sign? (Not in cross builds: no OpenSSL there.)
 tsig=1
-if "$xfr" -y k:Zm9v 2>&1 | grep -q 'built without OpenSSL'; then
+probe="$("$xfr" -y k:Zm9v 2>&1 || true)"  # exits 2 either way: usage, or no TSIG
+if [[ "$probe" == *'built without OpenSSL'* ]]; then
     tsig=0
     echo "skip - TSIG cases: this dnsfilter-xfr is built without OpenSSL"
 fi

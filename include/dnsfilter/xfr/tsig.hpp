@@ -147,7 +147,7 @@ DNSFILTER_DECL result<std::size_t> sign_response(std::span<std::byte> buffer, st
 class tsig_stream_signer {
  public:
   tsig_stream_signer(const tsig_key& key, tsig_hmac& hmac, const tsig_mac& request_mac) noexcept
-      : key_(&key), hmac_(&hmac), prior_(request_mac) {}
+      : key_(key), hmac_(&hmac), prior_(request_mac) {}
   // Appends the TSIG record to buffer[0, size), as sign_response() does.
   DNSFILTER_DECL result<std::size_t> sign(std::span<std::byte> buffer, std::size_t size, std::uint64_t now,
                                           std::uint16_t fudge = tsig_default_fudge) noexcept;
@@ -156,7 +156,7 @@ class tsig_stream_signer {
   const tsig_mac& last_mac() const noexcept { return prior_; }
 
  private:
-  const tsig_key* key_;
+  tsig_key key_;  // a copy: a temporary key cannot dangle
   tsig_hmac* hmac_;
   tsig_mac prior_;
   bool running_ = false;
@@ -172,14 +172,15 @@ class tsig_stream_signer {
 // within the record's fudge (tsig_bad_time); in an answer, a TSIG error from
 // the peer (tsig_peer_*). The first message must be signed (tsig_missing);
 // later ones may go unsigned, at most 99 in a row (tsig_unsigned_tail), and
-// their octets count in the next MAC. A failure is final.
+// their octets count in the next MAC. A failure is final. The key is
+// copied; the HMAC must outlive the verifier.
 class tsig_verifier {
  public:
   // The answer to a request we signed, whose MAC was `request_mac`.
   tsig_verifier(const tsig_key& key, tsig_hmac& hmac, const tsig_mac& request_mac) noexcept
-      : key_(&key), hmac_(&hmac), prior_(request_mac), answer_(true) {}
+      : key_(key), hmac_(&hmac), prior_(request_mac), answer_(true) {}
   // A request from a peer (a NOTIFY, a query).
-  tsig_verifier(const tsig_key& key, tsig_hmac& hmac) noexcept : key_(&key), hmac_(&hmac), answer_(false) {}
+  tsig_verifier(const tsig_key& key, tsig_hmac& hmac) noexcept : key_(key), hmac_(&hmac), answer_(false) {}
 
   // The next message. ok for a verified message and for an allowed unsigned one.
   DNSFILTER_DECL result<void> verify(const wire::message_view& m, std::uint64_t now) noexcept;
@@ -200,7 +201,7 @@ class tsig_verifier {
   }
   DNSFILTER_DECL errc verify_signed(const wire::message_view& m, const tsig_record& t, std::uint64_t now) noexcept;
 
-  const tsig_key* key_;
+  tsig_key key_;  // a copy: a temporary key cannot dangle
   tsig_hmac* hmac_;
   tsig_mac prior_;          // the request's MAC, then the last verified one
   bool answer_;

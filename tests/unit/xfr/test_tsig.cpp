@@ -455,7 +455,8 @@ TEST_CASE("tsig: known answers from dig and kdig (OpenSSL's HMAC)") {
     const auto t = xfr::read_tsig(m).value().value();
     xfr::tsig_verifier server{key, hmac};
     CHECK(server.verify(m, t.time_signed + 1));
-    xfr::tsig_verifier wrong{make_key(v.key_name, v.algorithm, "not-the-secret"), hmac};
+    const xfr::tsig_key wrong_key = make_key(v.key_name, v.algorithm, "not-the-secret");
+    xfr::tsig_verifier wrong{wrong_key, hmac};
     CHECK(wrong.verify(m, t.time_signed).error() == errc::tsig_bad_signature);
 
     // The message before signing, signed again at the same time: the same record.

@@ -256,7 +256,7 @@ DNSFILTER_DECL result<std::size_t> tsig_stream_signer::sign(std::span<std::byte>
                                                             std::uint64_t now, std::uint16_t fudge) noexcept {
   if (error_ != errc::ok) return error_;
   tsig_mac mac;
-  auto signed_size = detail::sign(buffer, size, *key_, *hmac_, now, &prior_, running_, messages_ == 0, mac,
+  auto signed_size = detail::sign(buffer, size, key_, *hmac_, now, &prior_, running_, messages_ == 0, mac,
                                   tsig_error::noerror, fudge);
   if (!signed_size) {
     error_ = signed_size.error();
@@ -273,7 +273,7 @@ DNSFILTER_DECL result<void> tsig_stream_signer::skip(std::span<const std::byte> 
   if (error_ != errc::ok) return error_;
   // The first message is always signed, and the last of any 100.
   if (messages_ == 0 || unsigned_run_ == tsig_max_unsigned_run) return errc::invalid_argument;
-  if (!running_ && !detail::begin_mac(*hmac_, *key_, &prior_)) {
+  if (!running_ && !detail::begin_mac(*hmac_, key_, &prior_)) {
     error_ = errc::tsig_hmac_failed;
     return error_;
   }
@@ -292,7 +292,7 @@ DNSFILTER_DECL result<void> tsig_verifier::verify(const wire::message_view& m, s
     // Unsigned: allowed only between signed messages of an answer stream.
     if (messages_ == 0 || !answer_) return fail(errc::tsig_missing);
     if (unsigned_run_ == tsig_max_unsigned_run) return fail(errc::tsig_unsigned_tail);
-    if (!running_ && !detail::begin_mac(*hmac_, *key_, &prior_)) return fail(errc::tsig_hmac_failed);
+    if (!running_ && !detail::begin_mac(*hmac_, key_, &prior_)) return fail(errc::tsig_hmac_failed);
     running_ = true;
     hmac_->update(m.bytes());
     ++unsigned_run_;
@@ -310,14 +310,14 @@ DNSFILTER_DECL errc tsig_verifier::verify_signed(const wire::message_view& m, co
   // An answer that carries a TSIG error is the peer's refusal, signed or not:
   // say what it refused.
   if (answer_ && t.error != 0) return detail::peer_error(t.error);
-  const wire::name_view algorithm = algorithm_name(key_->algorithm);
-  if (t.key_name != key_->name.view() || t.algorithm != algorithm) return errc::tsig_bad_key;
+  const wire::name_view algorithm = algorithm_name(key_.algorithm);
+  if (t.key_name != key_.name.view() || t.algorithm != algorithm) return errc::tsig_bad_key;
   // RFC 8945 §5.2.2.1: never longer than the HMAC, never shorter than the
   // larger of 10 octets and half of it.
-  const std::size_t digest = digest_size(key_->algorithm);
+  const std::size_t digest = digest_size(key_.algorithm);
   if (t.mac.size() > digest || t.mac.size() < std::max<std::size_t>(10, digest / 2)) return errc::tsig_malformed;
 
-  if (!running_ && !detail::begin_mac(*hmac_, *key_, answer_ || messages_ > 0 ? &prior_ : nullptr))
+  if (!running_ && !detail::begin_mac(*hmac_, key_, answer_ || messages_ > 0 ? &prior_ : nullptr))
     return errc::tsig_hmac_failed;
   running_ = false;
   // The message as it was before the TSIG record was added: the original ID,
@@ -329,7 +329,7 @@ DNSFILTER_DECL errc tsig_verifier::verify_signed(const wire::message_view& m, co
   hmac_->update(header);
   hmac_->update(m.bytes().subspan(wire::header_size, t.offset - wire::header_size));
   if (messages_ == 0) {
-    detail::digest_variables(*hmac_, key_->name, algorithm, t.time_signed, t.fudge, t.error, t.other);
+    detail::digest_variables(*hmac_, key_.name, algorithm, t.time_signed, t.fudge, t.error, t.other);
   } else {
     detail::digest_timers(*hmac_, t.time_signed, t.fudge);
   }
