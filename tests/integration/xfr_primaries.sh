@@ -60,29 +60,7 @@ transfers() {
 knot_port=$((20000 + RANDOM % 20000))
 mkdir -p "$work/knot"
 write_zone "$work/knot/rpz.example.zone" rpz.example 3000
-cat >"$work/knot/knot.conf" <<CONF
-server:
-    rundir: "$work/knot"
-    listen: 127.0.0.1@$knot_port
-database:
-    storage: "$work/knot"
-log:
-  - target: stdout
-    any: info
-acl:
-  - id: loopback
-    address: 127.0.0.0/8
-    action: transfer
-template:
-  - id: default
-    storage: "$work/knot"
-    journal-content: changes
-    zonefile-sync: -1
-zone:
-  - domain: rpz.example
-    file: "$work/knot/rpz.example.zone"
-    acl: loopback
-CONF
+knot_conf "$work/knot" "$knot_port"
 knot() { knotc -c "$work/knot/knot.conf" "$@"; }
 start knot knotd -c "$work/knot/knot.conf"
 for _ in $(seq 1 100); do knot zone-status rpz.example 2>/dev/null | grep -q "serial: $serial" && break; sleep 0.1; done
@@ -99,21 +77,7 @@ bind_port=$((40000 + RANDOM % 20000))
 mkdir -p "$work/bind"
 write_zone "$work/bind/rpz.example.zone" rpz.example 3000
 write_zone "$work/bind/small.example.zone" small.example 0
-cat >"$work/bind/named.conf" <<CONF
-options {
-  directory "$work/bind";
-  pid-file "$work/bind/named.pid";
-  listen-on port $bind_port { 127.0.0.1; };
-  listen-on-v6 { none; };
-  recursion no;
-  dnssec-validation no;
-  allow-transfer { 127.0.0.1; };
-};
-zone "rpz.example" { type primary; file "$work/bind/rpz.example.zone"; allow-update { 127.0.0.1; }; };
-zone "small.example" { type primary; file "$work/bind/small.example.zone"; allow-update { 127.0.0.1; }; };
-CONF
-start bind named -g -u "$(id -un)" -c "$work/bind/named.conf"
-wait_for "$work/bind.log" 'all zones loaded' 10 || { echo "FAIL - named did not start:"; cat "$work/bind.log"; exit 1; }
+start_named "$work/bind" "$bind_port" "" rpz.example small.example
 # nsupdate ZONE: lists new.example and removes old.example in ZONE.
 bind_update() {
     printf 'server 127.0.0.1 %s\nzone %s\nupdate add new.example.%s. 3600 CNAME .\nupdate delete old.example.%s. CNAME\nsend\n' \
