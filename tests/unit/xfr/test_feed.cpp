@@ -208,3 +208,39 @@ TEST_CASE("feed: entries and links give triggers their identifier; the seed imag
   CHECK(!foreign.load_seed(image, other, &why));
   CHECK(why.message.find("zone") != std::string::npos);
 }
+
+TEST_CASE("feed: a record repeated in an AXFR is one record of the zone; one IXFR deletion removes it") {
+  xfr::zone_feed feed(options());
+  auto base = transfer(feed, first_snapshot(),
+                       {{"", 1},
+                        {"dup.example"},
+                        {"kept.example"},
+                        {"DUP.example"},  // the same record: owners compare without case
+                        {"dup.example"},
+                        {"garden.example", 0, "a.garden.example."},  // two records, one action:
+                        {"garden.example", 0, "b.garden.example."},  // both are the zone's
+                        {"garden.example", 0, "A.Garden.Example."},  // the first again
+                        {"", 1}},
+                       xfr::kind::axfr);
+  REQUIRE(base);
+  CHECK(decide(**base, "dup.example") == "nxdomain");
+  CHECK(decide(**base, "garden.example") == "sinkhole");
+  auto next = transfer(feed, *base,
+                       {{"", 2}, {"", 1}, {"dup.example"}, {"garden.example", 0, "a.garden.example."}, {"", 2}, {"", 2}},
+                       xfr::kind::ixfr);
+  REQUIRE(next);
+  CHECK(decide(**next, "dup.example") == "miss");
+  CHECK(decide(**next, "garden.example") == "sinkhole");  // b.garden.example. is left
+  CHECK(decide(**next, "kept.example") == "nxdomain");
+  auto last = transfer(feed, *next, {{"", 3}, {"", 2}, {"garden.example", 0, "b.garden.example."}, {"", 3}, {"", 3}},
+                       xfr::kind::ixfr);
+  REQUIRE(last);
+  CHECK(decide(**last, "garden.example") == "miss");
+  // The seed holds the zone once too.
+  xfr::zone_feed restarted(options());
+  match::catalogue cat;
+  cat.add_source("list.txt");
+  cat.add_source("feed:rpz.example.");
+  REQUIRE(restarted.load_seed(feed.seed(**base), cat));
+  CHECK(cat.rules().size() == 4);  // dup, kept and two garden records
+}

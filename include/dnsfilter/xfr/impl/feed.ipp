@@ -15,6 +15,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace dnsfilter::xfr {
@@ -117,6 +118,7 @@ DNSFILTER_DECL void zone_feed::start(std::shared_ptr<const snapshot_type> servin
   ended_ = false;
   error_.clear();
   staged_ = match::catalogue{};
+  staged_ids_.clear();
   next_entries_.clear();
   next_links_.clear();
   pending_.clear();
@@ -131,6 +133,7 @@ DNSFILTER_DECL void zone_feed::begin_full(const wire::rdata::soa& soa) {
   full_ = true;
   next_soa_ = soa;
   staged_ = match::catalogue{};
+  staged_ids_.clear();
   for (int a = 0; a <= static_cast<int>(match::action::pass); ++a) {
     match::entry e;
     e.action = static_cast<match::action>(a);
@@ -191,12 +194,60 @@ DNSFILTER_DECL void zone_feed::take(const record& r, bool add) {
   if (full_) {
     staged_.add_rule(item->name, static_cast<std::uint32_t>(item->action),
                      item->wildcard ? match::scope::subdomains_only : match::scope::name_only);
+    staged_ids_.push_back(record_identity(r));
   } else {
     auto [it, fresh] = pending_.try_emplace(detail::name_key(item->name));
     if (fresh) it->second.name = item->name;
     it->second.changes.push_back({item->wildcard, item->action, add});
   }
   ++applied_;
+}
+
+DNSFILTER_DECL std::uint64_t zone_feed::record_identity(const record& r) const {
+  // The owner without case, the type, and the RDATA: a CNAME's target (read by
+  // take() into scratch_, decompressed) without case, an address's octets (the
+  // only trigger records). No allocation: this runs for every record of an AXFR.
+  std::array<std::byte, 2 * 255 + 2 + 16> bytes;
+  std::size_t n = 0;
+  auto put_name = [&](wire::name_view name) {
+    for (std::byte b : std::span<const std::byte>(name.data(), name.size()))
+      bytes[n++] = static_cast<std::byte>(dnsfilter::detail::ascii_lower(static_cast<std::uint8_t>(b)));
+  };
+  put_name(r.owner.view());
+  dnsfilter::detail::store_u16(bytes.data() + n, static_cast<std::uint16_t>(r.rr.type));
+  n += 2;
+  if (r.rr.type == wire::rr_type::cname) {
+    put_name(scratch_.target.view());
+  } else {
+    const auto rdata = r.message.bytes().subspan(r.rr.rdata_offset, std::min<std::size_t>(r.rr.rdata_length, 16));
+    std::copy(rdata.begin(), rdata.end(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+    n += rdata.size();
+  }
+  return XXH64(bytes.data(), n, 0);
+}
+
+DNSFILTER_DECL void zone_feed::drop_repeated_rules() {
+  std::vector<std::uint64_t> sorted = staged_ids_;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) return;  // the usual case
+  std::vector<std::uint64_t> repeated;  // sorted, once each
+  for (std::size_t i = 1; i < sorted.size(); ++i)
+    if (sorted[i] == sorted[i - 1] && (repeated.empty() || repeated.back() != sorted[i])) repeated.push_back(sorted[i]);
+  std::vector<bool> kept_once(repeated.size(), false);
+  match::catalogue kept;
+  for (const match::entry& e : staged_.entries()) kept.add_entry(e);
+  const auto rules = staged_.rules();
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const auto at = std::lower_bound(repeated.begin(), repeated.end(), staged_ids_[i]);
+    if (at != repeated.end() && *at == staged_ids_[i]) {
+      const auto k = static_cast<std::size_t>(at - repeated.begin());
+      if (kept_once[k]) continue;  // the same record again
+      kept_once[k] = true;
+    }
+    kept.add_rule(staged_.name_of(rules[i]), rules[i].entry, rules[i].scope());
+  }
+  staged_ = std::move(kept);
+  staged_ids_.clear();
 }
 
 DNSFILTER_DECL match::entry zone_feed::entry_for(const std::string& key, match::action a) const {
@@ -221,6 +272,7 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
   auto fail = [&](errc e, std::string message) -> result<std::shared_ptr<const snapshot_type>> {
     if (why) *why = {0, std::move(message)};
     staged_ = match::catalogue{};
+    staged_ids_.clear();
     pending_.clear();
     return e;
   };
@@ -240,6 +292,7 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
 }
 
 DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed::commit_full() {
+  drop_repeated_rules();
   // Links to entries: the zone's triggers move from the default entries.
   for (const auto& [k, key] : next_links_) {
     if (!next_entries_.count(key)) {
