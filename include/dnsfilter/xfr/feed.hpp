@@ -23,7 +23,8 @@
 // off the serving threads). Whatever fails — a transfer error, a bad record
 // in strict mode, an IXFR that changes an entry's metadata (it needs a full
 // transfer), too many records — commit() says why and the serving snapshot
-// stays as it was. A record a full transfer repeats is one record of the zone
+// stays as it was; so does a full transfer older than the zone (serial
+// arithmetic, RFC 1982). A record a full transfer repeats is one record of the zone
 // (a zone is a set of records, RFC 2181 §5): it makes one rule.
 #pragma once
 

@@ -244,3 +244,30 @@ TEST_CASE("feed: a record repeated in an AXFR is one record of the zone; one IXF
   REQUIRE(restarted.load_seed(feed.seed(**base), cat));
   CHECK(cat.rules().size() == 4);  // dup, kept and two garden records
 }
+
+TEST_CASE("feed: a zone older than the one served is refused; the same serial again is taken") {
+  xfr::zone_feed feed(options());
+  auto base = transfer(feed, first_snapshot(), {{"", 5}, {"new.example"}, {"", 5}}, xfr::kind::axfr);
+  REQUIRE(base);
+  std::string why;
+  auto older = transfer(feed, *base, {{"", 4}, {"old.example"}, {"", 4}}, xfr::kind::axfr, &why);
+  CHECK(!older);
+  CHECK(older.error() == errc::transfer_serial);
+  CHECK(why.find("older") != std::string::npos);
+  CHECK(feed.serial() == 5);
+  // An IXFR answered with the older zone (RFC 1995 §4) likewise.
+  auto as_axfr = transfer(feed, *base, {{"", 4}, {"old.example"}, {"", 4}}, xfr::kind::ixfr, &why);
+  CHECK(!as_axfr);
+  CHECK(feed.serial() == 5);
+  auto again = transfer(feed, *base, {{"", 5}, {"again.example"}, {"", 5}}, xfr::kind::axfr);
+  REQUIRE(again);
+  CHECK(decide(**again, "again.example") == "nxdomain");
+  CHECK(decide(**again, "new.example") == "miss");
+  // Serial arithmetic (RFC 1982): past 2^32 the serial wraps and is newer.
+  xfr::zone_feed wraps(options());
+  auto high = transfer(wraps, first_snapshot(), {{"", 0xFFFFFFF0u}, {"a.example"}, {"", 0xFFFFFFF0u}}, xfr::kind::axfr);
+  REQUIRE(high);
+  auto wrapped = transfer(wraps, *high, {{"", 3}, {"b.example"}, {"", 3}}, xfr::kind::axfr);
+  REQUIRE(wrapped);
+  CHECK(wraps.serial() == 3);
+}

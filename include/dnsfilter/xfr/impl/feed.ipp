@@ -281,6 +281,13 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
   if (*finished == transfer_result::up_to_date) return serving_;
   if (!ended_) return fail(errc::transfer_malformed, "the transfer did not end");
   if (!error_.empty()) return fail(errc::invalid_list_line, error_);
+  // A whole zone older than the one we have: its primary went backwards (a
+  // restore, a serial typed wrong). Like a secondary, keep ours and say so;
+  // the reader refuses the single-SOA reply of such a primary alike.
+  if (full_ && has_zone_ && serial_newer(serial_, next_soa_.serial))
+    return fail(errc::transfer_serial, "the primary's serial " + std::to_string(next_soa_.serial) +
+                                           " is older than ours (" + std::to_string(serial_) +
+                                           "): the zone went backwards; the policy stays");
   if (!full_ && entries_changed_)
     return fail(errc::transfer_mismatch, "an IXFR changed an entry's metadata: a full transfer (AXFR) is needed");
   auto made = full_ ? commit_full() : commit_incremental();
