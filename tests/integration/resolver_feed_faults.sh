@@ -189,6 +189,7 @@ for ((i = 1; i <= 10; i++)); do knot_change "load-$i.stub.example"; sleep 0.3; d
 wait "$perf_pid" || true
 check "load: dnsperf ran (queries sent)" grep -qE 'Queries sent: +[1-9][0-9]{3,}' "$work/dnsperf.out"
 expect "$work/dnsperf.out" 'Queries lost: +0 ' "load: no query lost while 10 IXFRs applied"
+reject "$work/dnsperf.out" 'SERVFAIL' "load: ... and no SERVFAIL"
 check "load: the last change is served" until_rcode load-10.stub.example NXDOMAIN "$r6_port"
 check "load: ... and the first" test "$(rcode load-1.stub.example "$r6_port")" = NXDOMAIN
 check "load: 10 more serials" test "$(serial_of "$r6_metrics")" = "$((load_serial + 10))"
