@@ -52,10 +52,12 @@ namespace {
 
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-// Waits for `fd` to be ready for `events` until `deadline`.
+// Waits for `fd` to be ready for `events` until `deadline`; false on time-out
+// only once the deadline has passed (the wait rounds up to whole milliseconds,
+// so the caller can tell a time-out from a closed connection by the clock).
 bool wait_fd(int fd, short events, clock_type::time_point deadline) {
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()).count();
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now()).count();
     if (left <= 0) return false;
     pollfd p{fd, events, 0};
     const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60000)));

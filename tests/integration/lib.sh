@@ -104,6 +104,64 @@ EOF
     echo "FAIL - unbound did not start:"; cat "$work/$name.log"; exit 1
 }
 
+# knot_conf DIR PORT [NOTIFY_PORT [STORAGE]]: DIR/knot.conf for Knot DNS on
+# 127.0.0.1@PORT serving DIR/rpz.example.zone to loopback, with a journal of
+# changes (IXFR) in STORAGE (default DIR); with NOTIFY_PORT, it sends NOTIFY to
+# 127.0.0.1@NOTIFY_PORT.
+knot_conf() {
+    local dir="$1" port="$2" notify="${3:-}" storage="${4:-$1}" remote=""
+    [[ -z "$notify" ]] || remote=$'remote:\n  - id: resolver\n    address: 127.0.0.1@'"$notify"$'\n'
+    cat >"$dir/knot.conf" <<CONF
+server:
+    rundir: "$dir"
+    listen: 127.0.0.1@$port
+database:
+    storage: "$storage"
+log:
+  - target: stdout
+    any: info
+${remote}acl:
+  - id: loopback
+    address: 127.0.0.0/8
+    action: transfer
+template:
+  - id: default
+    storage: "$storage"
+    journal-content: changes
+    zonefile-sync: -1
+zone:
+  - domain: rpz.example
+    file: "$dir/rpz.example.zone"
+    acl: loopback
+CONF
+    [[ -z "$notify" ]] || printf '    notify: resolver\n' >>"$dir/knot.conf"
+}
+
+# start_named DIR PORT OPTIONS ZONE...: BIND 9 on 127.0.0.1 port PORT, primary
+# for each ZONE (file DIR/ZONE.zone, dynamic updates from 127.0.0.1), the extra
+# OPTIONS lines in its options block; waits for its zones (log: $work/bind.log).
+start_named() {
+    local dir="$1" port="$2" options="$3" z; shift 3
+    {
+        cat <<CONF
+options {
+  directory "$dir";
+  pid-file "$dir/named.pid";
+  listen-on port $port { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion no;
+  dnssec-validation no;
+  allow-transfer { 127.0.0.1; };
+${options}};
+CONF
+        for z in "$@"; do
+            printf 'zone "%s" { type primary; file "%s/%s.zone"; allow-update { 127.0.0.1; }; };\n' "$z" "$dir" "$z"
+        done
+    } >"$dir/named.conf"
+    start bind named -g -u "$(id -un)" -c "$dir/named.conf"
+    wait_for "$work/bind.log" 'all zones loaded' 10 || { echo "FAIL - named did not start:"; cat "$work/bind.log"; exit 1; }
+}
+
 # start_resolver NAME ARGS...: dnsfilter-resolver on a port of its choosing
 # (listener 0), metrics likewise; sets NAME_port, NAME_metrics, and NAME_port1..
 # for further listeners given as --listen 127.0.0.1:0,...

@@ -25,33 +25,7 @@ mkdir -p "$work/knot"
     printf 'old.stub.example CNAME .\n*.evil.stub.example CNAME .\nkept.stub.example CNAME .\n'
     for ((i = 1; i <= 2000; i++)); do printf 'c2-%04d.botnet.stub.example CNAME .\n' "$i"; done
 } >"$work/knot/rpz.example.zone"
-cat >"$work/knot/knot.conf" <<CONF
-server:
-    rundir: "$work/knot"
-    listen: 127.0.0.1@$knot_port
-database:
-    storage: "$work/knot"
-log:
-  - target: stdout
-    any: info
-remote:
-  - id: resolver
-    address: 127.0.0.1@$notify_port
-acl:
-  - id: loopback
-    address: 127.0.0.0/8
-    action: transfer
-template:
-  - id: default
-    storage: "$work/knot"
-    journal-content: changes
-    zonefile-sync: -1
-zone:
-  - domain: rpz.example
-    file: "$work/knot/rpz.example.zone"
-    acl: loopback
-    notify: resolver
-CONF
+knot_conf "$work/knot" "$knot_port" "$notify_port"
 knot() { knotc -c "$work/knot/knot.conf" "$@"; }
 start knot knotd -c "$work/knot/knot.conf"
 for _ in $(seq 1 100); do knot zone-status rpz.example 2>/dev/null | grep -q "serial: $serial" && break; sleep 0.1; done

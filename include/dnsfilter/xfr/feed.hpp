@@ -25,7 +25,9 @@
 // off the serving threads). Whatever fails — a transfer error, a bad record
 // in strict mode, an IXFR that changes an entry's metadata (it needs a full
 // transfer), too many records — commit() says why and the serving snapshot
-// stays as it was.
+// stays as it was; so does a full transfer older than the zone (serial
+// arithmetic, RFC 1982). A record a full transfer repeats is one record of the zone
+// (a zone is a set of records, RFC 2181 §5): it makes one rule.
 #pragma once
 
 #include <dnsfilter/config.hpp>
@@ -119,6 +121,7 @@ class zone_feed final : public transfer_handler {
     bool wildcard = false;
     match::action action = match::action::sinkhole;
     bool add = true;
+    std::uint64_t identity = 0;  // a full transfer's addition: record_identity()
   };
   struct name_changes {
     wire::name name;
@@ -130,6 +133,8 @@ class zone_feed final : public transfer_handler {
   DNSFILTER_DECL void invalid(std::string why);
   DNSFILTER_DECL match::entry entry_for(const std::string& key, match::action a) const;
   DNSFILTER_DECL const std::string* link_of(const link_key& k) const;
+  DNSFILTER_DECL std::uint64_t record_identity(const record& r) const;
+  DNSFILTER_DECL void drop_repeated_rules();
   DNSFILTER_DECL result<std::shared_ptr<const snapshot_type>> commit_full();
   DNSFILTER_DECL result<std::shared_ptr<const snapshot_type>> commit_incremental();
   DNSFILTER_DECL result<std::shared_ptr<const snapshot_type>> commit_difference();
@@ -153,7 +158,7 @@ class zone_feed final : public transfer_handler {
   std::string error_;
   wire::rdata::soa next_soa_;
   match::catalogue staged_;                              // full: the zone's rules, default entries
-  std::vector<std::pair<std::size_t, link_key>> staged_links_;  // full: rule index → its trigger
+  std::vector<std::uint64_t> staged_ids_;  // full: per staged rule, a hash of its record (owner, type, RDATA)
   std::map<std::string, match::entry> next_entries_;
   std::map<link_key, std::string> next_links_;
   std::map<std::string, name_changes> pending_;  // incremental: per trigger name (lower-cased wire)

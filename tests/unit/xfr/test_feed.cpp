@@ -257,3 +257,84 @@ TEST_CASE("feed: a later AXFR applies only its difference with the zone served, 
   for (const char* n : {"a.example", "b.example", "kept.example", "evil.example", "list.example"})
     CHECK(decide(**third, n) == decide(s, n));
 }
+
+TEST_CASE("feed: a record repeated in an AXFR is one record of the zone; one IXFR deletion removes it") {
+  xfr::zone_feed feed(options());
+  auto base = transfer(feed, first_snapshot(),
+                       {{"", 1},
+                        {"dup.example"},
+                        {"kept.example"},
+                        {"DUP.example"},  // the same record: owners compare without case
+                        {"dup.example"},
+                        {"garden.example", 0, "a.garden.example."},  // two records, one action:
+                        {"garden.example", 0, "b.garden.example."},  // both are the zone's
+                        {"garden.example", 0, "A.Garden.Example."},  // the first again
+                        {"", 1}},
+                       xfr::kind::axfr);
+  REQUIRE(base);
+  CHECK(decide(**base, "dup.example") == "nxdomain");
+  CHECK(decide(**base, "garden.example") == "sinkhole");
+  auto next = transfer(feed, *base,
+                       {{"", 2}, {"", 1}, {"dup.example"}, {"garden.example", 0, "a.garden.example."}, {"", 2}, {"", 2}},
+                       xfr::kind::ixfr);
+  REQUIRE(next);
+  CHECK(decide(**next, "dup.example") == "miss");
+  CHECK(decide(**next, "garden.example") == "sinkhole");  // b.garden.example. is left
+  CHECK(decide(**next, "kept.example") == "nxdomain");
+  auto last = transfer(feed, *next, {{"", 3}, {"", 2}, {"garden.example", 0, "b.garden.example."}, {"", 3}, {"", 3}},
+                       xfr::kind::ixfr);
+  REQUIRE(last);
+  CHECK(decide(**last, "garden.example") == "miss");
+  // The seed holds the zone once too.
+  xfr::zone_feed restarted(options());
+  match::catalogue cat;
+  cat.add_source("list.txt");
+  cat.add_source("feed:rpz.example.");
+  REQUIRE(restarted.load_seed(feed.seed(**base), cat));
+  CHECK(cat.rules().size() == 4);  // dup, kept and two garden records
+}
+
+TEST_CASE("feed: a zone older than the one served is refused; the same serial again is taken") {
+  xfr::zone_feed feed(options());
+  auto base = transfer(feed, first_snapshot(), {{"", 5}, {"new.example"}, {"", 5}}, xfr::kind::axfr);
+  REQUIRE(base);
+  std::string why;
+  auto older = transfer(feed, *base, {{"", 4}, {"old.example"}, {"", 4}}, xfr::kind::axfr, &why);
+  CHECK(!older);
+  CHECK(older.error() == errc::transfer_serial);
+  CHECK(why.find("older") != std::string::npos);
+  CHECK(feed.serial() == 5);
+  // An IXFR answered with the older zone (RFC 1995 §4) likewise.
+  auto as_axfr = transfer(feed, *base, {{"", 4}, {"old.example"}, {"", 4}}, xfr::kind::ixfr, &why);
+  CHECK(!as_axfr);
+  CHECK(feed.serial() == 5);
+  auto again = transfer(feed, *base, {{"", 5}, {"again.example"}, {"", 5}}, xfr::kind::axfr);
+  REQUIRE(again);
+  CHECK(decide(**again, "again.example") == "nxdomain");
+  CHECK(decide(**again, "new.example") == "miss");
+  // Serial arithmetic (RFC 1982): past 2^32 the serial wraps and is newer.
+  xfr::zone_feed wraps(options());
+  auto high = transfer(wraps, first_snapshot(), {{"", 0xFFFFFFF0u}, {"a.example"}, {"", 0xFFFFFFF0u}}, xfr::kind::axfr);
+  REQUIRE(high);
+  auto wrapped = transfer(wraps, *high, {{"", 3}, {"b.example"}, {"", 3}}, xfr::kind::axfr);
+  REQUIRE(wrapped);
+  CHECK(wraps.serial() == 3);
+}
+
+TEST_CASE("feed: a record repeated in a later AXFR (compared with the zone served) is still one record") {
+  xfr::zone_feed feed(options());
+  auto base = transfer(feed, first_snapshot(), {{"", 1}, {"dup.example"}, {"", 1}}, xfr::kind::axfr);
+  REQUIRE(base);
+  // Again, with dup.example twice (it matches the rule served) and new.example twice (it does not).
+  auto again = transfer(feed, *base,
+                        {{"", 2}, {"dup.example"}, {"new.example"}, {"DUP.example"}, {"new.example"}, {"", 2}},
+                        xfr::kind::axfr);
+  REQUIRE(again);
+  CHECK(decide(**again, "new.example") == "nxdomain");
+  // One deletion each removes them: neither was taken twice.
+  auto next = transfer(feed, *again, {{"", 3}, {"", 2}, {"dup.example"}, {"new.example"}, {"", 3}, {"", 3}},
+                       xfr::kind::ixfr);
+  REQUIRE(next);
+  CHECK(decide(**next, "dup.example") == "miss");
+  CHECK(decide(**next, "new.example") == "miss");
+}

@@ -15,6 +15,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace dnsfilter::xfr {
@@ -118,6 +119,7 @@ DNSFILTER_DECL void zone_feed::start(std::shared_ptr<const snapshot_type> servin
   ended_ = false;
   error_.clear();
   staged_ = match::catalogue{};
+  staged_ids_.clear();
   next_entries_.clear();
   next_links_.clear();
   pending_.clear();
@@ -132,6 +134,7 @@ DNSFILTER_DECL void zone_feed::begin_full(const wire::rdata::soa& soa) {
   full_ = true;
   next_soa_ = soa;
   staged_ = match::catalogue{};
+  staged_ids_.clear();
   // With the zone already serving, a whole zone is compared with it record
   // by record and only the difference is applied, as an IXFR's would be: a
   // re-transfer of a zone that hardly changed costs no second copy.
@@ -209,19 +212,71 @@ DNSFILTER_DECL void zone_feed::take(const record& r, bool add) {
       seen_[index] = true;
       matched = true;
     });
+    // Every record's identity, and an added one's with it, so that a record
+    // the stream repeats is taken once (commit_difference).
+    const std::uint64_t identity = record_identity(r);
+    staged_ids_.push_back(identity);
     if (!matched) {
       auto [it, fresh] = pending_.try_emplace(detail::name_key(item->name));
       if (fresh) it->second.name = item->name;
-      it->second.changes.push_back({item->wildcard, item->action, true});
+      it->second.changes.push_back({item->wildcard, item->action, true, identity});
     }
   } else if (full_) {
     staged_.add_rule(item->name, static_cast<std::uint32_t>(item->action), scope);
+    staged_ids_.push_back(record_identity(r));
   } else {
     auto [it, fresh] = pending_.try_emplace(detail::name_key(item->name));
     if (fresh) it->second.name = item->name;
     it->second.changes.push_back({item->wildcard, item->action, add});
   }
   ++applied_;
+}
+
+DNSFILTER_DECL std::uint64_t zone_feed::record_identity(const record& r) const {
+  // The owner without case, the type, and the RDATA: a CNAME's target (read by
+  // take() into scratch_, decompressed) without case, an address's octets (the
+  // only trigger records). No allocation: this runs for every record of an AXFR.
+  std::array<std::byte, 2 * 255 + 2 + 16> bytes;
+  std::size_t n = 0;
+  auto put_name = [&](wire::name_view name) {
+    for (std::byte b : std::span<const std::byte>(name.data(), name.size()))
+      bytes[n++] = static_cast<std::byte>(dnsfilter::detail::ascii_lower(static_cast<std::uint8_t>(b)));
+  };
+  put_name(r.owner.view());
+  dnsfilter::detail::store_u16(bytes.data() + n, static_cast<std::uint16_t>(r.rr.type));
+  n += 2;
+  if (r.rr.type == wire::rr_type::cname) {
+    put_name(scratch_.target.view());
+  } else {
+    const auto rdata = r.message.bytes().subspan(r.rr.rdata_offset, std::min<std::size_t>(r.rr.rdata_length, 16));
+    std::copy(rdata.begin(), rdata.end(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+    n += rdata.size();
+  }
+  return XXH64(bytes.data(), n, 0);
+}
+
+DNSFILTER_DECL void zone_feed::drop_repeated_rules() {
+  std::vector<std::uint64_t> sorted = staged_ids_;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) return;  // the usual case
+  std::vector<std::uint64_t> repeated;  // sorted, once each
+  for (std::size_t i = 1; i < sorted.size(); ++i)
+    if (sorted[i] == sorted[i - 1] && (repeated.empty() || repeated.back() != sorted[i])) repeated.push_back(sorted[i]);
+  std::vector<bool> kept_once(repeated.size(), false);
+  match::catalogue kept;
+  for (const match::entry& e : staged_.entries()) kept.add_entry(e);
+  const auto rules = staged_.rules();
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const auto at = std::lower_bound(repeated.begin(), repeated.end(), staged_ids_[i]);
+    if (at != repeated.end() && *at == staged_ids_[i]) {
+      const auto k = static_cast<std::size_t>(at - repeated.begin());
+      if (kept_once[k]) continue;  // the same record again
+      kept_once[k] = true;
+    }
+    kept.add_rule(staged_.name_of(rules[i]), rules[i].entry, rules[i].scope());
+  }
+  staged_ = std::move(kept);
+  staged_ids_.clear();
 }
 
 DNSFILTER_DECL match::entry zone_feed::entry_for(const std::string& key, match::action a) const {
@@ -246,6 +301,7 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
   auto fail = [&](errc e, std::string message) -> result<std::shared_ptr<const snapshot_type>> {
     if (why) *why = {0, std::move(message)};
     staged_ = match::catalogue{};
+    staged_ids_.clear();
     pending_.clear();
     return e;
   };
@@ -254,6 +310,13 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
   if (*finished == transfer_result::up_to_date) return serving_;
   if (!ended_) return fail(errc::transfer_malformed, "the transfer did not end");
   if (!error_.empty()) return fail(errc::invalid_list_line, error_);
+  // A whole zone older than the one we have: its primary went backwards (a
+  // restore, a serial typed wrong). Like a secondary, keep ours and say so;
+  // the reader refuses the single-SOA reply of such a primary alike.
+  if (full_ && has_zone_ && serial_newer(serial_, next_soa_.serial))
+    return fail(errc::transfer_serial, "the primary's serial " + std::to_string(next_soa_.serial) +
+                                           " is older than ours (" + std::to_string(serial_) +
+                                           "): the zone went backwards; the policy stays");
   if (!full_ && entries_changed_)
     return fail(errc::transfer_mismatch, "an IXFR changed an entry's metadata: a full transfer (AXFR) is needed");
   auto made = full_ ? (diffing_ ? commit_difference() : commit_full()) : commit_incremental();
@@ -265,6 +328,7 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
 }
 
 DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed::commit_full() {
+  drop_repeated_rules();
   // Links to entries: the zone's triggers move from the default entries.
   for (const auto& [k, key] : next_links_) {
     if (!next_entries_.count(key)) {
@@ -298,6 +362,32 @@ DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed
 }
 
 DNSFILTER_DECL result<std::shared_ptr<const zone_feed::snapshot_type>> zone_feed::commit_difference() {
+  // A record the stream repeats is one record of the zone: if one of its
+  // copies matched a rule served, its additions are spurious; if none did,
+  // one addition stays. (k copies, j of them additions: k - j matched.)
+  std::sort(staged_ids_.begin(), staged_ids_.end());
+  if (std::adjacent_find(staged_ids_.begin(), staged_ids_.end()) != staged_ids_.end()) {
+    std::map<std::uint64_t, std::size_t> additions;
+    for (const auto& [key, changed] : pending_)
+      for (const change& c : changed.changes)
+        if (c.add) ++additions[c.identity];
+    std::map<std::uint64_t, std::size_t> keep;  // additions to keep, per identity
+    for (const auto& [identity, j] : additions) {
+      const auto range = std::equal_range(staged_ids_.begin(), staged_ids_.end(), identity);
+      const auto k = static_cast<std::size_t>(range.second - range.first);
+      keep[identity] = k > j ? 0 : 1;  // some copy matched: none; else one
+    }
+    for (auto& [key, changed] : pending_)
+      std::erase_if(changed.changes, [&](const change& c) {
+        if (!c.add) return false;
+        std::size_t& left = keep[c.identity];
+        if (left == 0) return true;
+        --left;
+        return false;
+      });
+  }
+  staged_ids_.clear();
+  staged_ids_.shrink_to_fit();
   // The feed's rules no record matched are gone from the zone.
   const std::uint16_t source = options_.source;
   serving_->layers().for_each_rule(
