@@ -60,7 +60,7 @@ int run(config& c) {
 
   shared_state state(c, std::move(first->snapshot), std::move(*policies), std::move(*access), registry);
   state.query_log = query_log.writer();  // the filters log; the registry only counts
-  state.feeds = &feeds;
+  if (!feeds.empty()) state.feeds = &feeds;  // without feeds, a NOTIFY is not implemented (NOTIMP)
   state.last_reload_ok.store(std::time(nullptr));
   log_configuration(c, state);
   if (c.check_only) {
