@@ -6,6 +6,7 @@
 corpus/message/    DNS messages: queries, responses, EDNS options, edge cases
 corpus/name_text/  domain names in presentation form
 corpus/transfer/   zone-transfer streams (fuzz_transfer's input: kind, serial, messages)
+corpus/feed/       two transfers in a row (fuzz_feed's input: mode, messages)
 corpus/tsig/       signed requests and answer streams (fuzz_tsig's input: mode, messages),
                    signed with the tests' stand-in HMAC (tests/support/test_hmac.hpp)
 corpus/tsig_key_file/  TSIG key files in BIND's and Knot's forms, -y arguments
@@ -229,6 +230,27 @@ def transfers():
     }
 
 
+def feeds():
+    """fuzz_feed's input: a mode byte (bit 0: the second transfer is IXFR),
+    then the messages of an AXFR and of a second transfer, framed."""
+    def stream(ixfr, messages):
+        out = bytes([1 if ixfr else 0])
+        for m in messages:
+            out += struct.pack("!H", len(m)) + m
+        return out
+    axfr = xfr_message([10, "a.rpz.example", "*.w.rpz.example", "kept.rpz.example",
+                        ("xx-1.entry._dnsfilter.rpz.example", TXT, txt("id=XX-1", "category=backdoor")),
+                        ("kept.link._dnsfilter.rpz.example", TXT, txt("xx-1")), 10], AXFR)
+    return {
+        "axfr_then_ixfr": stream(True, [axfr, xfr_message(
+            [12, 10, "a.rpz.example", 11, "new.rpz.example", 11, 12, "*.w.rpz.example", 12], IXFR)]),
+        "axfr_then_axfr": stream(False, [axfr, xfr_message(
+            [11, "kept.rpz.example", "b.rpz.example", "b.rpz.example",
+             ("xx-1.entry._dnsfilter.rpz.example", TXT, txt("id=XX-1", "category=phishing")), 11], AXFR)]),
+        "axfr_then_bad_ixfr": stream(True, [axfr, xfr_message([11, 10, "missing.rpz.example", 11, 11], IXFR)]),
+    }
+
+
 TSIG = 250
 TSIG_KEY = "transfer.key"
 TSIG_SECRET = b"secret-secret-secret-secret-1234"
@@ -351,6 +373,7 @@ def main():
     write_dir(os.path.join(root, "message"), messages())
     write_dir(os.path.join(root, "name_text"), name_texts())
     write_dir(os.path.join(root, "transfer"), transfers())
+    write_dir(os.path.join(root, "feed"), feeds())
     write_dir(os.path.join(root, "tsig"), tsigs())
     write_dir(os.path.join(root, "tsig_key_file"), tsig_key_files())
 
