@@ -432,6 +432,28 @@ DNSFILTER_DECL std::shared_ptr<const zone_feed::snapshot_type> zone_feed::flatte
 
 DNSFILTER_DECL std::string zone_feed::seed(const snapshot_type& current) const {
   std::string out;
+  seed(current, [&out](std::string_view part) {
+    out.append(part);
+    return true;
+  });
+  return out;
+}
+
+DNSFILTER_DECL bool zone_feed::seed(const snapshot_type& current,
+                                    const std::function<bool(std::string_view)>& sink) const {
+  // The image is built in a buffer that goes to the sink (and into the
+  // checksum) whenever it holds a piece: no copy of the whole image.
+  constexpr std::size_t piece = std::size_t{1} << 16;
+  std::string out;
+  out.reserve(piece + 1024);
+  XXH64_state_t checksum;
+  XXH64_reset(&checksum, 0);
+  bool ok = true;
+  auto pass_on = [&] {
+    XXH64_update(&checksum, out.data(), out.size());
+    ok = ok && sink(std::string_view(out));
+    out.clear();
+  };
   detail::seed_writer w(out);
   out.append(detail::seed_magic);
   w.u32(detail::seed_version);
@@ -449,33 +471,41 @@ DNSFILTER_DECL std::string zone_feed::seed(const snapshot_type& current) const {
     w.u64(static_cast<std::uint64_t>(e.start));
     w.u64(static_cast<std::uint64_t>(e.end));
     key_of_id.emplace(e.id, key);
+    if (out.size() >= piece) pass_on();
   }
   w.u32(static_cast<std::uint32_t>(links_.size()));
   for (const auto& [k, key] : links_) {
     w.name(detail::key_name(k.first));
     w.u8(k.second ? 1 : 0);
     w.text(key);
+    if (out.size() >= piece) pass_on();
   }
-  // The rules: the count goes in front, so it is patched in afterwards.
-  const std::size_t count_at = out.size();
-  w.u32(0);
-  std::uint32_t count = 0;
+  // The rules, their count in front: counted first, in a pass of its own.
   const std::uint16_t source = options_.source;
-  current.layers().for_each_rule([source](const match::entry& e) { return e.source == source; },
-                                 [&](std::uint32_t, wire::name_view n, const match::rule& r, const match::entry& e) {
-                                   std::string key;
-                                   if (!e.id.empty()) {
-                                     if (auto it = key_of_id.find(e.id); it != key_of_id.end()) key = it->second;
-                                   }
-                                   w.text(key);
-                                   w.u8(static_cast<std::uint8_t>(e.action));
-                                   w.u8(static_cast<std::uint8_t>(r.scope()));
-                                   w.name(n);
-                                   ++count;
-                                 });
-  for (int i = 0; i < 4; ++i) out[count_at + i] = static_cast<char>(count >> (8 * i));
-  w.u64(XXH64(out.data(), out.size(), 0));
-  return out;
+  auto mine = [source](const match::entry& e) { return e.source == source; };
+  std::uint32_t count = 0;
+  current.layers().for_each_rule(mine, [&](std::uint32_t, wire::name_view, const match::rule&, const match::entry&) {
+    ++count;
+  });
+  w.u32(count);
+  std::string key;
+  current.layers().for_each_rule(mine, [&](std::uint32_t, wire::name_view n, const match::rule& r,
+                                           const match::entry& e) {
+    if (!ok) return;
+    key.clear();
+    if (!e.id.empty()) {
+      if (auto it = key_of_id.find(e.id); it != key_of_id.end()) key = it->second;
+    }
+    w.text(key);
+    w.u8(static_cast<std::uint8_t>(e.action));
+    w.u8(static_cast<std::uint8_t>(r.scope()));
+    w.name(n);
+    if (out.size() >= piece) pass_on();
+  });
+  pass_on();
+  if (!ok) return false;
+  w.u64(XXH64_digest(&checksum));
+  return sink(std::string_view(out));
 }
 
 DNSFILTER_DECL result<void> zone_feed::load_seed(std::string_view image, match::catalogue& out, diagnostic* why) {
