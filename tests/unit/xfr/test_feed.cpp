@@ -11,6 +11,8 @@
 
 #include "zone_helpers.hpp"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -253,6 +255,30 @@ TEST_CASE("feed: the seed image streamed in pieces is the same image, and a fail
   CHECK(decide(*seeded, "name-1.example") == "nxdomain");
   CHECK(decide(*seeded, "name-3.example") == "miss");
   CHECK(decide(*seeded, "x.name-3.example") == "nxdomain");
+
+  // A rule the checks refuse in an image whose checksum is right (a bad
+  // action in the last rule): the catalogue is left as it was.
+  std::string crafted = joined.substr(0, joined.size() - 8);
+  const std::string last = std::string(1, '\x0a') + "name-19999" + std::string(1, '\x07') + "example" + std::string(1, '\0');
+  const auto at = crafted.rfind(last);
+  REQUIRE(at != std::string::npos);
+  REQUIRE(at >= 3);
+  crafted[at - 3] = 9;  // before the name: its length, the scope, the action
+  const std::uint64_t sum = XXH64(crafted.data(), crafted.size(), 0);
+  for (int i = 0; i < 8; ++i) crafted.push_back(static_cast<char>(sum >> (8 * i)));
+  match::catalogue kept;
+  kept.add_source("list.txt");
+  const auto kept_source = kept.add_source("feed:rpz.example.");
+  match::entry k;
+  k.source = kept_source;
+  kept.add_rule(dn("kept.example"), kept.add_entry(k));
+  dnsfilter::diagnostic why;
+  xfr::zone_feed again(options());
+  CHECK(!again.load_seed(crafted, kept, &why));
+  CHECK(why.message.find("bad rule 19999") != std::string::npos);
+  CHECK(kept.rules().size() == 1);
+  CHECK(kept.entries().size() == 1);
+  CHECK(!again.has_zone());
 }
 
 TEST_CASE("feed: a later AXFR applies only its difference with the zone served, metadata included") {

@@ -15,6 +15,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace dnsfilter::xfr {
@@ -82,14 +83,21 @@ class seed_reader {
     pos_ += n;
     return s;
   }
-  bool name(wire::name& out) {
+  // The name validated in place: a view into the image, no copy.
+  bool name(wire::name_view& out) {
     const std::uint8_t n = u8();
     if (!ok_ || n > in_.size() - pos_) return fail(), false;
-    auto parsed = wire::name::from_wire(
+    auto parsed = wire::name_view::from_wire(
         std::span<const std::byte>(reinterpret_cast<const std::byte*>(in_.data() + pos_), n));
     pos_ += n;
     if (!parsed || parsed->size() != n) return fail(), false;
     out = *parsed;
+    return true;
+  }
+  bool name(wire::name& out) {
+    wire::name_view v;
+    if (!name(v)) return false;
+    out = wire::name(v);
     return true;
   }
   std::size_t remaining() const noexcept { return in_.size() - pos_; }
@@ -549,30 +557,64 @@ DNSFILTER_DECL result<void> zone_feed::load_seed(std::string_view image, match::
   }
   if (!in.ok()) return fail("malformed header");
   if (options_.source >= out.sources().size()) return fail("the catalogue has no source for the feed");
-  // The rules, their entries made per (key, action) as the zone's are.
-  match::catalogue staged;
-  std::map<std::pair<std::string, match::action>, std::uint32_t> made;
+  // The rules, in two passes over the image: the first checks every rule, so
+  // that a bad image leaves `out` as it was; the second adds them straight
+  // into `out`, sized exactly (no staged copy appended, no name copied but
+  // into the arena), their entries made per (key, action) as the zone's are.
+  struct seed_rule {
+    std::string_view key;
+    std::uint8_t action = 0;
+    std::uint8_t scope = 0;
+    wire::name_view name;
+  };
+  auto next_rule = [](detail::seed_reader& r, seed_rule& rule) {
+    rule.key = r.text();
+    rule.action = r.u8();
+    rule.scope = r.u8();
+    return r.name(rule.name);
+  };
   const std::uint32_t count = in.u32();
-  staged.reserve(std::min<std::size_t>(count, in.remaining() / 4), in.remaining());
+  const detail::seed_reader rules_start = in;
+  std::size_t name_bytes = 0;
+  seed_rule rule;
   for (std::uint32_t i = 0; in.ok() && i < count; ++i) {
-    const std::string key(in.text());
-    const std::uint8_t action = in.u8();
-    const std::uint8_t scope = in.u8();
-    wire::name name;
-    if (!in.name(name)) break;
-    if (action > static_cast<std::uint8_t>(match::action::pass) || scope > 2) return fail("bad rule " + std::to_string(i));
-    if (!key.empty() && !entries.count(key)) return fail("rule " + std::to_string(i) + " names an unknown entry");
-    auto [it, fresh] = made.try_emplace({key, static_cast<match::action>(action)}, 0);
-    if (fresh) {
-      match::entry e;
-      if (!key.empty()) e = entries[key];
-      e.action = static_cast<match::action>(action);
-      it->second = staged.add_entry(std::move(e));
-    }
-    staged.add_rule(name, it->second, static_cast<match::scope>(scope));
+    if (!next_rule(in, rule)) break;
+    if (rule.action > static_cast<std::uint8_t>(match::action::pass) || rule.scope > 2)
+      return fail("bad rule " + std::to_string(i));
+    if (!rule.key.empty() && !entries.count(std::string(rule.key)))
+      return fail("rule " + std::to_string(i) + " names an unknown entry");
+    name_bytes += rule.name.size();
   }
   if (!in.ok() || in.remaining() != 0) return fail("malformed rules");
-  out.append(std::move(staged), options_.source);
+
+  constexpr std::uint32_t none = 0xFFFFFFFFu;
+  std::array<std::uint32_t, static_cast<std::size_t>(match::action::pass) + 1> plain;  // no key: per action
+  plain.fill(none);
+  std::map<std::pair<std::string, match::action>, std::uint32_t> made;
+  auto entry_index = [&](std::string_view key, match::action a) {
+    auto make = [&] {
+      match::entry e;
+      if (!key.empty()) e = entries.find(std::string(key))->second;
+      e.action = a;
+      e.source = options_.source;
+      return out.add_entry(std::move(e));
+    };
+    if (key.empty()) {
+      std::uint32_t& index = plain[static_cast<std::size_t>(a)];
+      if (index == none) index = make();
+      return index;
+    }
+    auto [it, fresh] = made.try_emplace({std::string(key), a}, 0);
+    if (fresh) it->second = make();
+    return it->second;
+  };
+  out.reserve(count, name_bytes);
+  detail::seed_reader rules = rules_start;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    next_rule(rules, rule);
+    out.add_rule(rule.name, entry_index(rule.key, static_cast<match::action>(rule.action)),
+                 static_cast<match::scope>(rule.scope));
+  }
   entries_ = std::move(entries);
   links_ = std::move(links);
   has_zone_ = true;
