@@ -11,7 +11,9 @@
 #   bash bench/compare_feeds.sh [BUILD_DIR]       (default: build/release)
 #
 # Per server, in this order:
-#   1. FEED_STARTS times: the time from just before the process starts until the fixed blocked probe
+#   1. FEED_STARTS times (dnsfilter's seed file removed before each: a full AXFR
+#      every time; Knot's AXFR read raw on the server CPU just before, the floor):
+#      the time from just before the process starts until the fixed blocked probe
 #      (blocked-probe.feedbench.example, a trigger of the zone) is answered
 #      NXDOMAIN, polled every 50 ms (one UDP query per poll from bench/feed_probe.py:
 #      a dig per poll would cost more CPU than the poll interval); VmRSS 2 s later
@@ -243,6 +245,8 @@ raw=()              # raw lines
 ran=()
 next_unset=1        # the next line of list.txt an IXFR round removes
 server_pid=""; server_wrapper=""
+fresh_start_removes=""  # a file measure() removes before each start (dnsfilter's seed)
+floors=()               # Knot's AXFR read raw, once before each start of every server (s)
 start_server() {  # NAME COMMAND...: starts it on the server CPU; sets server_pid, server_wrapper
     local name="$1"; shift
     timeout 3600 taskset -c "$server_cpu" "$@" >"$work/$name.log" 2>&1 &
@@ -281,6 +285,12 @@ measure() {
     ran+=("$name")
     for ((s = 1; s <= starts; s++)); do
         ((s == 1)) || { stop_server; sleep 1; }
+        # Every start loads by a full transfer: a seed file the previous start
+        # wrote would make it a cold start from the seed (measured apart).
+        [[ -z "$fresh_start_removes" ]] || rm -f "$fresh_start_removes"
+        # The floor, interleaved with the starts: Knot sending the whole zone to
+        # a reader on the server CPU that does not interpret it.
+        floors+=("$(taskset -c "$server_cpu" python3 "$probe_py" axfr "$knot_port" "$zone" | cut -d' ' -f1 || true)")
         log "$name: start $s of ${starts}, waiting for the first policy answer ..."
         t0="$(date +%s%N)"
         start_server "$name" "$@"
@@ -402,19 +412,24 @@ measure() {
 }
 
 # ---------------------------------------------------------------------------
-# dnsfilter-resolver's slot. The lead fills in whatever the --feed
-# implementation needs beyond this; the measurements are the peers' (measure).
+# dnsfilter-resolver's slot: the measurements are the peers' (measure), every
+# start a full AXFR (the seed removed), then a cold start from the seed.
 run_dnsfilter() {
-    if [[ ! -x "$resolver" ]] || ! "$resolver" --help 2>&1 | grep -q -- --feed; then
+    # The help captured whole: with pipefail, grep -q closing the pipe early
+    # kills the writer (SIGPIPE) and would make the check fail at random.
+    local help=""
+    [[ -x "$resolver" ]] && help="$("$resolver" --help 2>&1 || true)"
+    if [[ "$help" != *--feed* ]]; then
         log "dnsfilter: SKIPPED — ${resolver} does not accept --feed yet"
         res[skip,dnsfilter]="pending (no --feed)"
         return 0
     fi
     local p="${port[dnsfilter]}" seed="$work/${zone}.seed" t0 cold
-    rm -f "$seed"
+    fresh_start_removes="$seed"
     local -a cmd=("$resolver" --listen "127.0.0.1:$p" --upstream "127.0.0.1:${backend_port}" --threads 1 --metrics none
                   --feed "${zone} primary=127.0.0.1:${knot_port} seed=${seed}")
-    measure dnsfilter "${cmd[@]}" || return 1
+    measure dnsfilter "${cmd[@]}" || { fresh_start_removes=""; return 1; }
+    fresh_start_removes=""
     stop_server
     # 4. Cold start from the seed file, the primary down.
     [[ -s "$seed" ]] || log "dnsfilter: no seed file at ${seed} after the run"
@@ -499,6 +514,7 @@ version() {
 echo
 echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), servers on CPU ${server_cpu}, knotd/probes/dnsperf on CPU ${client_cpu};"
 echo "load average at start ${load_at_start}, at the end $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows as noise);"
+((${#floors[@]} > 0)) && echo "Knot sends the whole zone by AXFR (read raw on the server CPU, not interpreted: the floor under every first policy answer) in $(median "${floors[@]}") s, median of ${#floors[@]} (each: ${floors[*]});"
 echo "${triggers} triggers from $(knotd --version | head -1); ${rounds} IXFR rounds of 1000 changes, dnsperf $(dnsperf -h 2>&1 | grep -o 'Version [0-9.]*' | cut -d' ' -f2) at ${qps} q/s for ${window} s; $(date -u +%F)"
 echo
 cols=()

@@ -12,15 +12,23 @@
       poll: a dig per poll costs more than the 10 ms between polls.
       With --primary-serial PORT ZONE SERIAL (before --run), each poll also asks
       127.0.0.1:PORT for ZONE's SOA until its serial is SERIAL or later, and the
-      line printed has a second figure: when the primary first served it (empty
-      when it was not seen), so what the server took can be told from what the
-      primary took to commit.
+      line printed has a second figure: when the primary first served it, so
+      what the server took can be told from what the primary took to commit.
+      When the server's answer comes before the primary's SOA reply of the same
+      poll, the second figure is the first (the server had the serial from the
+      primary, so the primary served it within that poll).
 
   feed_probe.py watch PORT NAME INTERVAL STOPFILE
       Asks "NAME A" every INTERVAL seconds, one query at a time (each waits up to
       2 s for its answer), until STOPFILE exists; prints "RCODE=COUNT ...
       timeouts=N slowest_ms=MS": what was served while something else happened
       (a policy gap shows as another rcode, a pause in serving as slowest_ms).
+
+  feed_probe.py axfr PORT ZONE
+      Asks 127.0.0.1:PORT for ZONE's SOA, then transfers the zone (AXFR over
+      TCP) and reads the stream without interpreting it, until the message that
+      ends with that SOA; prints "SECONDS MESSAGES OCTETS": what the primary
+      takes to send the zone, the floor under any server's first policy answer.
 
   feed_probe.py rss PID INTERVAL STOPFILE
       Samples VmRSS of PID from /proc every INTERVAL seconds until STOPFILE
@@ -134,7 +142,13 @@ def poll(argv):
                     rid, flags = struct.unpack("!HH", reply[:4])
                     # Any of our queries: a late answer still says what the server served then.
                     if rid in sent and flags & 0x8000 and flags & 0xF == rcode:
-                        print(f"{time.time() - since:.3f} {ready_at}".rstrip())
+                        now = f"{time.time() - since:.3f}"
+                        # The server's answer came before the primary's SOA reply
+                        # of the same poll: the primary served the serial by then
+                        # (the server had it from there), so within this poll.
+                        if psock is not None and not ready_at:
+                            ready_at = now
+                        print(f"{now} {ready_at}".rstrip())
                         return 0
             left = tick_end - time.time()
             if left > 0:
@@ -181,6 +195,43 @@ def watch(argv):
     return 0
 
 
+def axfr(argv):
+    port, zone = int(argv[0]), argv[1]
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.connect(("127.0.0.1", port))
+    udp.settimeout(5)
+    udp.send(query(random.randrange(65536), zone, 6))
+    reply = udp.recv(4096)
+    if soa_serial(reply) is None:
+        sys.exit("feed_probe.py axfr: no SOA")
+    tail = reply[-20:]  # the SOA's RDATA ends with serial, refresh, retry, expire, minimum
+    start = time.time()
+    tcp = socket.create_connection(("127.0.0.1", port), timeout=60)
+    q = query(random.randrange(65536), zone, 252)
+    tcp.sendall(struct.pack("!H", len(q)) + q)
+    buf = bytearray()
+    messages = octets = 0
+    pos = 0
+    while True:
+        while len(buf) - pos < 2 or len(buf) - pos < 2 + struct.unpack_from("!H", buf, pos)[0]:
+            data = tcp.recv(1 << 20)
+            if not data:
+                sys.exit("feed_probe.py axfr: the stream ended early")
+            del buf[:pos]
+            pos = 0
+            buf += data
+        size = struct.unpack_from("!H", buf, pos)[0]
+        message = bytes(buf[pos + 2:pos + 2 + size])
+        pos += 2 + size
+        messages += 1
+        octets += size
+        # The first message begins with the SOA; the last one ends with it.
+        if message.endswith(tail) and (messages > 1 or message.count(tail) > 1):
+            break
+    print(f"{time.time() - start:.3f} {messages} {octets}")
+    return 0
+
+
 def status_kb(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -205,6 +256,6 @@ def rss(argv):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in ("poll", "watch", "rss"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("poll", "watch", "rss", "axfr"):
         sys.exit(__doc__)
-    sys.exit({"poll": poll, "watch": watch, "rss": rss}[sys.argv[1]](sys.argv[2:]))
+    sys.exit({"poll": poll, "watch": watch, "rss": rss, "axfr": axfr}[sys.argv[1]](sys.argv[2:]))

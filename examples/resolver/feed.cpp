@@ -390,16 +390,19 @@ bool feed_runner::transfer(feed& f, const upstream_config& primary, bool full, s
 
 void feed_runner::write_seed(feed& f) {
   if (f.cfg.seed.empty()) return;
-  const std::string image = f.zone.seed(*state_->catalogue.load());
   const std::string tmp = f.cfg.seed + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  bool ok = fd >= 0;
-  for (std::size_t done = 0; ok && done < image.size();) {
-    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
+  // Written as it is made, piece by piece: no copy of the image in memory
+  // beside the policy (a re-transfer's peak would be the image's size higher).
+  bool ok = fd >= 0 && f.zone.seed(*state_->catalogue.load(), [fd](std::string_view part) {
+    for (std::size_t done = 0; done < part.size();) {
+      const ssize_t n = ::write(fd, part.data() + done, part.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  });
   ok = ok && ::fsync(fd) == 0;
   if (fd >= 0) ::close(fd);
   ok = ok && ::rename(tmp.c_str(), f.cfg.seed.c_str()) == 0;

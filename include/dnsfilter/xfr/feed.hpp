@@ -38,9 +38,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -94,6 +96,11 @@ class zone_feed final : public transfer_handler {
   // The feed's rules, entries and links as a seed file image (docs/resolver.md,
   // "Policy feeds"): versioned, checksummed, byte-order independent.
   DNSFILTER_DECL std::string seed(const snapshot_type& current) const;
+  // The same image handed to `sink` in consecutive pieces of about 64 KiB, so
+  // that a writer holds no copy of the whole image (26 MB for a million
+  // triggers) beside the policy. A sink that returns false stops the writing;
+  // seed() then returns false.
+  DNSFILTER_DECL bool seed(const snapshot_type& current, const std::function<bool(std::string_view)>& sink) const;
   // Loads a seed image into `out` (source `options.source` must exist in it)
   // and takes its serial, links and entries; refuses a truncated, corrupt,
   // foreign-zone or other-version image.

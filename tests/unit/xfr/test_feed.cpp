@@ -11,7 +11,11 @@
 
 #include "zone_helpers.hpp"
 
+#include <xxhash.h>
+
+#include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wire = dnsfilter::wire;
@@ -207,6 +211,74 @@ TEST_CASE("feed: entries and links give triggers their identifier; the seed imag
   xfr::zone_feed foreign({.zone = dn("other.example"), .source = 1});
   CHECK(!foreign.load_seed(image, other, &why));
   CHECK(why.message.find("zone") != std::string::npos);
+}
+
+TEST_CASE("feed: the seed image streamed in pieces is the same image, and a failing sink stops it") {
+  // Enough rules for several pieces: a writer holds one piece, not the image.
+  match::catalogue cat;
+  cat.add_source("list.txt");
+  const auto source = cat.add_source("feed:rpz.example.");
+  match::entry e;
+  e.source = source;
+  e.action = match::action::nxdomain;
+  const auto entry = cat.add_entry(e);
+  for (int i = 0; i < 20000; ++i)
+    cat.add_rule(dn("name-" + std::to_string(i) + ".example"), entry,
+                 i % 3 == 0 ? match::scope::subdomains_only : match::scope::name_only);
+  const auto snap = dnsfilter::make_snapshot(std::move(cat));
+  xfr::zone_feed feed(options());
+
+  const std::string whole = feed.seed(*snap);
+  std::string joined;
+  std::size_t pieces = 0, largest = 0;
+  CHECK(feed.seed(*snap, [&](std::string_view part) {
+    joined.append(part);
+    ++pieces;
+    largest = std::max(largest, part.size());
+    return true;
+  }));
+  CHECK(joined == whole);
+  CHECK(pieces > 4);
+  CHECK(largest < (std::size_t{1} << 16) + 512);
+
+  std::size_t calls = 0;
+  CHECK(!feed.seed(*snap, [&](std::string_view) { return ++calls < 2; }));
+  CHECK(calls == 2);  // no piece after the failing one
+
+  xfr::zone_feed restarted(options());
+  match::catalogue loaded;
+  loaded.add_source("list.txt");
+  loaded.add_source("feed:rpz.example.");
+  REQUIRE(restarted.load_seed(joined, loaded));
+  CHECK(loaded.rules().size() == 20000);
+  const auto seeded = dnsfilter::make_snapshot(std::move(loaded));
+  CHECK(decide(*seeded, "name-1.example") == "nxdomain");
+  CHECK(decide(*seeded, "name-3.example") == "miss");
+  CHECK(decide(*seeded, "x.name-3.example") == "nxdomain");
+
+  // A rule the checks refuse in an image whose checksum is right (a bad
+  // action in the last rule): the catalogue is left as it was.
+  std::string crafted = joined.substr(0, joined.size() - 8);
+  const std::string last = std::string(1, '\x0a') + "name-19999" + std::string(1, '\x07') + "example" + std::string(1, '\0');
+  const auto at = crafted.rfind(last);
+  REQUIRE(at != std::string::npos);
+  REQUIRE(at >= 3);
+  crafted[at - 3] = 9;  // before the name: its length, the scope, the action
+  const std::uint64_t sum = XXH64(crafted.data(), crafted.size(), 0);
+  for (int i = 0; i < 8; ++i) crafted.push_back(static_cast<char>(sum >> (8 * i)));
+  match::catalogue kept;
+  kept.add_source("list.txt");
+  const auto kept_source = kept.add_source("feed:rpz.example.");
+  match::entry k;
+  k.source = kept_source;
+  kept.add_rule(dn("kept.example"), kept.add_entry(k));
+  dnsfilter::diagnostic why;
+  xfr::zone_feed again(options());
+  CHECK(!again.load_seed(crafted, kept, &why));
+  CHECK(why.message.find("bad rule 19999") != std::string::npos);
+  CHECK(kept.rules().size() == 1);
+  CHECK(kept.entries().size() == 1);
+  CHECK(!again.has_zone());
 }
 
 TEST_CASE("feed: a later AXFR applies only its difference with the zone served, metadata included") {

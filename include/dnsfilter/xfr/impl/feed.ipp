@@ -83,14 +83,21 @@ class seed_reader {
     pos_ += n;
     return s;
   }
-  bool name(wire::name& out) {
+  // The name validated in place: a view into the image, no copy.
+  bool name(wire::name_view& out) {
     const std::uint8_t n = u8();
     if (!ok_ || n > in_.size() - pos_) return fail(), false;
-    auto parsed = wire::name::from_wire(
+    auto parsed = wire::name_view::from_wire(
         std::span<const std::byte>(reinterpret_cast<const std::byte*>(in_.data() + pos_), n));
     pos_ += n;
     if (!parsed || parsed->size() != n) return fail(), false;
     out = *parsed;
+    return true;
+  }
+  bool name(wire::name& out) {
+    wire::name_view v;
+    if (!name(v)) return false;
+    out = wire::name(v);
     return true;
   }
   std::size_t remaining() const noexcept { return in_.size() - pos_; }
@@ -522,6 +529,28 @@ DNSFILTER_DECL std::shared_ptr<const zone_feed::snapshot_type> zone_feed::flatte
 
 DNSFILTER_DECL std::string zone_feed::seed(const snapshot_type& current) const {
   std::string out;
+  seed(current, [&out](std::string_view part) {
+    out.append(part);
+    return true;
+  });
+  return out;
+}
+
+DNSFILTER_DECL bool zone_feed::seed(const snapshot_type& current,
+                                    const std::function<bool(std::string_view)>& sink) const {
+  // The image is built in a buffer that goes to the sink (and into the
+  // checksum) whenever it holds a piece: no copy of the whole image.
+  constexpr std::size_t piece = std::size_t{1} << 16;
+  std::string out;
+  out.reserve(piece + 1024);
+  XXH64_state_t checksum;
+  XXH64_reset(&checksum, 0);
+  bool ok = true;
+  auto pass_on = [&] {
+    XXH64_update(&checksum, out.data(), out.size());
+    ok = ok && sink(std::string_view(out));
+    out.clear();
+  };
   detail::seed_writer w(out);
   out.append(detail::seed_magic);
   w.u32(detail::seed_version);
@@ -539,33 +568,41 @@ DNSFILTER_DECL std::string zone_feed::seed(const snapshot_type& current) const {
     w.u64(static_cast<std::uint64_t>(e.start));
     w.u64(static_cast<std::uint64_t>(e.end));
     key_of_id.emplace(e.id, key);
+    if (out.size() >= piece) pass_on();
   }
   w.u32(static_cast<std::uint32_t>(links_.size()));
   for (const auto& [k, key] : links_) {
     w.name(detail::key_name(k.first));
     w.u8(k.second ? 1 : 0);
     w.text(key);
+    if (out.size() >= piece) pass_on();
   }
-  // The rules: the count goes in front, so it is patched in afterwards.
-  const std::size_t count_at = out.size();
-  w.u32(0);
-  std::uint32_t count = 0;
+  // The rules, their count in front: counted first, in a pass of its own.
   const std::uint16_t source = options_.source;
-  current.layers().for_each_rule([source](const match::entry& e) { return e.source == source; },
-                                 [&](std::uint32_t, wire::name_view n, const match::rule& r, const match::entry& e) {
-                                   std::string key;
-                                   if (!e.id.empty()) {
-                                     if (auto it = key_of_id.find(e.id); it != key_of_id.end()) key = it->second;
-                                   }
-                                   w.text(key);
-                                   w.u8(static_cast<std::uint8_t>(e.action));
-                                   w.u8(static_cast<std::uint8_t>(r.scope()));
-                                   w.name(n);
-                                   ++count;
-                                 });
-  for (int i = 0; i < 4; ++i) out[count_at + i] = static_cast<char>(count >> (8 * i));
-  w.u64(XXH64(out.data(), out.size(), 0));
-  return out;
+  auto mine = [source](const match::entry& e) { return e.source == source; };
+  std::uint32_t count = 0;
+  current.layers().for_each_rule(mine, [&](std::uint32_t, wire::name_view, const match::rule&, const match::entry&) {
+    ++count;
+  });
+  w.u32(count);
+  std::string key;
+  current.layers().for_each_rule(mine, [&](std::uint32_t, wire::name_view n, const match::rule& r,
+                                           const match::entry& e) {
+    if (!ok) return;
+    key.clear();
+    if (!e.id.empty()) {
+      if (auto it = key_of_id.find(e.id); it != key_of_id.end()) key = it->second;
+    }
+    w.text(key);
+    w.u8(static_cast<std::uint8_t>(e.action));
+    w.u8(static_cast<std::uint8_t>(r.scope()));
+    w.name(n);
+    if (out.size() >= piece) pass_on();
+  });
+  pass_on();
+  if (!ok) return false;
+  w.u64(XXH64_digest(&checksum));
+  return sink(std::string_view(out));
 }
 
 DNSFILTER_DECL result<void> zone_feed::load_seed(std::string_view image, match::catalogue& out, diagnostic* why) {
@@ -609,30 +646,64 @@ DNSFILTER_DECL result<void> zone_feed::load_seed(std::string_view image, match::
   }
   if (!in.ok()) return fail("malformed header");
   if (options_.source >= out.sources().size()) return fail("the catalogue has no source for the feed");
-  // The rules, their entries made per (key, action) as the zone's are.
-  match::catalogue staged;
-  std::map<std::pair<std::string, match::action>, std::uint32_t> made;
+  // The rules, in two passes over the image: the first checks every rule, so
+  // that a bad image leaves `out` as it was; the second adds them straight
+  // into `out`, sized exactly (no staged copy appended, no name copied but
+  // into the arena), their entries made per (key, action) as the zone's are.
+  struct seed_rule {
+    std::string_view key;
+    std::uint8_t action = 0;
+    std::uint8_t scope = 0;
+    wire::name_view name;
+  };
+  auto next_rule = [](detail::seed_reader& r, seed_rule& rule) {
+    rule.key = r.text();
+    rule.action = r.u8();
+    rule.scope = r.u8();
+    return r.name(rule.name);
+  };
   const std::uint32_t count = in.u32();
-  staged.reserve(std::min<std::size_t>(count, in.remaining() / 4), in.remaining());
+  const detail::seed_reader rules_start = in;
+  std::size_t name_bytes = 0;
+  seed_rule rule;
   for (std::uint32_t i = 0; in.ok() && i < count; ++i) {
-    const std::string key(in.text());
-    const std::uint8_t action = in.u8();
-    const std::uint8_t scope = in.u8();
-    wire::name name;
-    if (!in.name(name)) break;
-    if (action > static_cast<std::uint8_t>(match::action::pass) || scope > 2) return fail("bad rule " + std::to_string(i));
-    if (!key.empty() && !entries.count(key)) return fail("rule " + std::to_string(i) + " names an unknown entry");
-    auto [it, fresh] = made.try_emplace({key, static_cast<match::action>(action)}, 0);
-    if (fresh) {
-      match::entry e;
-      if (!key.empty()) e = entries[key];
-      e.action = static_cast<match::action>(action);
-      it->second = staged.add_entry(std::move(e));
-    }
-    staged.add_rule(name, it->second, static_cast<match::scope>(scope));
+    if (!next_rule(in, rule)) break;
+    if (rule.action > static_cast<std::uint8_t>(match::action::pass) || rule.scope > 2)
+      return fail("bad rule " + std::to_string(i));
+    if (!rule.key.empty() && !entries.count(std::string(rule.key)))
+      return fail("rule " + std::to_string(i) + " names an unknown entry");
+    name_bytes += rule.name.size();
   }
   if (!in.ok() || in.remaining() != 0) return fail("malformed rules");
-  out.append(std::move(staged), options_.source);
+
+  constexpr std::uint32_t none = 0xFFFFFFFFu;
+  std::array<std::uint32_t, static_cast<std::size_t>(match::action::pass) + 1> plain;  // no key: per action
+  plain.fill(none);
+  std::map<std::pair<std::string, match::action>, std::uint32_t> made;
+  auto entry_index = [&](std::string_view key, match::action a) {
+    auto make = [&] {
+      match::entry e;
+      if (!key.empty()) e = entries.find(std::string(key))->second;
+      e.action = a;
+      e.source = options_.source;
+      return out.add_entry(std::move(e));
+    };
+    if (key.empty()) {
+      std::uint32_t& index = plain[static_cast<std::size_t>(a)];
+      if (index == none) index = make();
+      return index;
+    }
+    auto [it, fresh] = made.try_emplace({std::string(key), a}, 0);
+    if (fresh) it->second = make();
+    return it->second;
+  };
+  out.reserve(count, name_bytes);
+  detail::seed_reader rules = rules_start;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    next_rule(rules, rule);
+    out.add_rule(rule.name, entry_index(rule.key, static_cast<match::action>(rule.action)),
+                 static_cast<match::scope>(rule.scope));
+  }
   entries_ = std::move(entries);
   links_ = std::move(links);
   has_zone_ = true;
