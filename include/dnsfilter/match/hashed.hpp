@@ -16,21 +16,7 @@
 #include <dnsfilter/match/matcher.hpp>
 #include <dnsfilter/wire/name.hpp>
 
-// XXH3 inlined into this header: for the short inputs DNS names are, the
-// inlined code is markedly faster than a call into libxxhash. xxhash.h allows
-// an XXH_INLINE_ALL include after an ordinary one (it renames its inline
-// symbols XXH_INLINE_*), and an ordinary include after this one is a no-op
-// that resolves to the same inline functions, so users may include it freely.
-// The macro is only defined around this include when the user did not.
-#if !defined(XXH_INLINE_ALL)
-#define XXH_INLINE_ALL
-#define DNSFILTER_UNDEF_XXH_INLINE_ALL
-#endif
-#include <xxhash.h>
-#if defined(DNSFILTER_UNDEF_XXH_INLINE_ALL)
-#undef XXH_INLINE_ALL
-#undef DNSFILTER_UNDEF_XXH_INLINE_ALL
-#endif
+#include <dnsfilter/detail/xxhash.hpp>  // XXH3, inlined
 
 #include <algorithm>
 #include <array>

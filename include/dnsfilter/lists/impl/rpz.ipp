@@ -5,7 +5,7 @@
 #include <dnsfilter/lists/hosts.hpp>
 #include <dnsfilter/lists/rpz.hpp>
 
-#include <xxhash.h>
+#include <dnsfilter/detail/xxhash.hpp>
 
 #include <algorithm>
 #include <array>

@@ -4,15 +4,7 @@
 #include <dnsfilter/detail/bytes.hpp>
 #include <dnsfilter/xfr/feed.hpp>
 
-#if !defined(XXH_INLINE_ALL)
-#define XXH_INLINE_ALL
-#define DNSFILTER_UNDEF_XXH_INLINE_ALL
-#endif
-#include <xxhash.h>
-#if defined(DNSFILTER_UNDEF_XXH_INLINE_ALL)
-#undef XXH_INLINE_ALL
-#undef DNSFILTER_UNDEF_XXH_INLINE_ALL
-#endif
+#include <dnsfilter/detail/xxhash.hpp>
 
 #include <algorithm>
 #include <array>
