@@ -37,6 +37,8 @@ packages=(
     dnsdist
     publicsuffix
     webext-ublock-origin-firefox
+    chromium
+    tidy
 )
 
 missing=()

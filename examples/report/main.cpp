@@ -3,250 +3,214 @@
 // operator's catalogue of reputation entries (TSV/CSV, see lists/catalogue.hpp).
 //
 //   dnsfilter-report --stats FILE --from YYYY-MM --to YYYY-MM [--out DIR]
-//                    [--scale auto|log|linear] [FORMAT:]CATALOGUE...
+//                    [--lang en|ja] [--share percent|fraction] [--volumes]
+//                    [--as-of DATE] [--scale auto|log|linear] [FORMAT:]CATALOGUE...
 //
 // Writes into DIR (default "."):
 //   report.md    the report: the entries active in the period (identifier,
 //                FQDN count, behaviour, start, end) and the monthly share of
-//                affected queries, with the chart below
+//                filtered queries, with the chart below
+//   report.html  the same as one self-contained HTML page (inline style, the
+//                chart as inline SVG, no script, nothing loaded from elsewhere)
 //   entries.csv  the entries table (RFC 4180)
-//   monthly.csv  month, queries, filtered, share
+//   monthly.csv  month, [queries, filtered,] share, status
 //   share.svg    the monthly share as a chart (log axis when every month with
 //                data has a share above zero, unless --scale says otherwise)
 //
+// As the operator publishes it, by default: the share of a month is filtered
+// queries / all queries, opted-out clients excluded from both, as a percentage
+// with 15 decimal places, computed exactly from the counts and rounded half up
+// ("0.000011987958742%"); --share fraction prints the fraction with 15
+// significant digits instead (printf "%#.15g", trailing zeros kept). The
+// counts themselves are published only with --volumes. --lang ja writes the
+// headings in Japanese and dates as YYYY/MM/DD; English (YYYY-MM-DD) is the
+// default. A month without data shows "n/a".
+//
 // An entry is active in the period when its [start, end) meets the period's
 // first instant to its last; entries without an identifier (plain lists) are
-// not reputation entries and are left out. The share of a month is filtered
-// queries / all queries, opted-out clients excluded from both, printed with
-// 15 significant digits (printf "%#.15g": '#' keeps trailing zeros, so 0.125
-// prints as 0.125000000000000); a month without data shows "n/a".
+// not reputation entries and are left out. Several catalogues may be given:
+// an entry removed from today's catalogue keeps its row when an older
+// catalogue that still has it is given too; an identifier in several
+// catalogues takes its row from the last one. Counted keys that no catalogue
+// describes are named on stderr.
+//
+// A month that was not over when the counts were taken is partial and marked
+// so ("(partial)", 「集計中」) in every output, never shown as complete. The
+// counts are as of --as-of (YYYY-MM-DD, YYYY/MM/DD or YYYY-MM-DDTHH:MM:SSZ),
+// by default the statistics file's modification time: the resolver replaces
+// the file each time it writes it.
 //
 // Exit status: 0 on success, 1 when an input cannot be read or an output
 // cannot be written, 2 on a usage error.
+#include "render.hpp"
+
 #include <dnsfilter/lists.hpp>
 #include <dnsfilter/stats.hpp>
 
 #include <algorithm>
-#include <array>
-#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sys/stat.h>
 
 namespace {
 
 namespace lists = dnsfilter::lists;
 namespace match = dnsfilter::match;
 namespace stats = dnsfilter::stats;
+using report::table;
 
 int usage() {
   std::fputs(
-      "usage: dnsfilter-report --stats FILE --from YYYY-MM --to YYYY-MM [--out DIR] [--scale auto|log|linear] "
-      "[FORMAT:]CATALOGUE...\n",
+      "usage: dnsfilter-report --stats FILE --from YYYY-MM --to YYYY-MM [--out DIR] [--lang en|ja]\n"
+      "                        [--share percent|fraction] [--volumes] [--as-of DATE] [--scale auto|log|linear]\n"
+      "                        [FORMAT:]CATALOGUE...\n",
       stderr);
   return 2;
 }
 
-// printf into a std::string (the SVG is mostly numbers in fixed text).
-template <class... Args>
-std::string printf_string(const char* fmt, Args... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, fmt, args...);
-  return buf;
-}
+enum class share_form { percent, fraction };
 
-// 15 significant digits, trailing zeros kept.
-std::string share_text(double share) { return printf_string("%#.15g", share); }
-
-// ---- tables: one set of rows, written as Markdown and as CSV ----------------
-
-struct table {
-  std::vector<std::string> header;
-  std::string alignment;  // per column: 'l' or 'r'
-  std::vector<std::vector<std::string>> rows;
+// The report's words and date form in one language.
+struct language {
+  std::string code;
+  char date_separator;
+  std::string period_between, title_before, title_after, chart_before, chart_after;
+  std::string months_are, counted_once, percent_note, fraction_note, as_of_before, as_of_after;
+  std::string entries_heading, no_entries, monthly_heading;
+  std::vector<std::string> entry_columns, monthly_columns;  // monthly: month, queries, filtered, share, status
+  std::string period_row, no_data, partial_mark, complete, partial, x_axis, y_axis, log_note;
+  std::string chart_no_data, chart_partial;  // the chart's tooltips and legend
 };
 
-// The entity of a character that HTML and XML read as markup; nullptr for others.
-const char* entity_of(char c) {
-  switch (c) {
-    case '&': return "&amp;";
-    case '<': return "&lt;";
-    case '>': return "&gt;";
-    case '"': return "&quot;";
-    default: return nullptr;
-  }
+language english() {
+  return {.code = "en",
+          .date_separator = '-',
+          .period_between = " to ",
+          .title_before = "Transparency report, ",
+          .title_after = "",
+          .chart_before = "Share of affected queries, ",
+          .chart_after = "",
+          .months_are = "Months are calendar months of UTC",
+          .counted_once = ". Every query our resolvers answered is counted once, except the queries of customers "
+                          "who opted out of filtering, which are counted in neither number.",
+          .percent_note = " The share is filtered queries / all queries, as a percentage with 15 decimal places.",
+          .fraction_note = " The share is filtered queries / all queries, with 15 significant digits.",
+          .as_of_before = "Counted until ",
+          .as_of_after = "; a month marked (partial) was not over then, and its figures are not final.",
+          .entries_heading = "Reputation entries active in the period",
+          .no_entries = "No entry was active in the period.",
+          .monthly_heading = "Share of affected queries by month",
+          .entry_columns = {"Identifier", "FQDNs", "Behaviour", "Start", "End"},
+          .monthly_columns = {"Month", "Queries", "Filtered", "Share", "Status"},
+          .period_row = "Period",
+          .no_data = "n/a",
+          .partial_mark = " (partial)",
+          .complete = "complete",
+          .partial = "partial",
+          .x_axis = "Month",
+          .y_axis = "Share of affected queries",
+          .log_note = " (log scale)",
+          .chart_no_data = "no data",
+          .chart_partial = "partial month"};
 }
 
-// Text safe in a Markdown table cell: HTML as entities, and the characters that
-// would end the cell or start markup escaped.
-std::string markdown_cell(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (const char* entity = entity_of(c)) out += entity;
-    else if (c == '\n' || c == '\r') out += ' ';
-    else if (std::string_view("|\\*_`[]#").find(c) != std::string_view::npos) out.append({'\\', c});
-    else out += c;
-  }
-  return out;
+// The seeds' headings; the text as a Japanese operator would publish it.
+language japanese() {
+  return {.code = "ja",
+          .date_separator = '/',
+          .period_between = "〜",
+          .title_before = "透明性レポート（",
+          .title_after = "）",
+          .chart_before = "月別のフィルタリング率（",
+          .chart_after = "）",
+          .months_are = "月は UTC",
+          .counted_once = " の暦月です。当社のリゾルバが応答したクエリはすべて1回ずつ数えていますが、"
+                          "フィルタリングを希望されなかった（オプトアウトした）お客様のクエリはどちらの数にも"
+                          "含めていません。",
+          .percent_note = "フィルタリング率は、フィルタリングしたクエリ数を全クエリ数で割った値を百分率で表し、"
+                          "小数点以下15桁まで示しています。",
+          .fraction_note = "フィルタリング率は、フィルタリングしたクエリ数を全クエリ数で割った値で、"
+                           "有効数字15桁で示しています。",
+          .as_of_before = "集計時点は ",
+          .as_of_after = " です。「集計中」の月はその時点で終わっておらず、数値は確定していません。",
+          .entries_heading = "期間中にフィルタリングの対象としたエントリ",
+          .no_entries = "期間中に対象としたエントリはありません。",
+          .monthly_heading = "月別のフィルタリング率",
+          .entry_columns = {"識別子", "FQDN数", "挙動", "開始日", "終了日"},
+          .monthly_columns = {"月", "全クエリ数", "フィルタリング数", "フィルタリング率", "状態"},
+          .period_row = "期間全体",
+          .no_data = "データなし",
+          .partial_mark = "（集計中）",
+          .complete = "確定",
+          .partial = "集計中",
+          .x_axis = "月",
+          .y_axis = "フィルタリング率",
+          .log_note = "（対数目盛）",
+          .chart_no_data = "データなし",
+          .chart_partial = "集計中の月"};
 }
 
-std::string markdown(const table& t) {
-  std::string out = "|";
-  for (const auto& h : t.header) out += " " + markdown_cell(h) + " |";
-  out += "\n|";
-  for (char a : t.alignment) out += a == 'r' ? "---:|" : "---|";
-  out += '\n';
-  for (const auto& row : t.rows) {
-    out += '|';
-    for (const auto& cell : row) out += " " + markdown_cell(cell) + " |";
-    out += '\n';
+// The next decimal digit of a fraction r / q (r < q): 10 r = digit q + r',
+// computed without overflow for any q below 2^64.
+unsigned next_digit(std::uint64_t& r, std::uint64_t q) {
+  std::uint64_t acc = 0;
+  unsigned digit = 0;
+  for (int i = 0; i < 10; ++i) {
+    if (acc >= q - r) acc -= q - r, ++digit;  // acc + r >= q
+    else acc += r;
   }
-  return out;
+  r = acc;
+  return digit;
 }
 
-// RFC 4180: a field with a comma, a quote or a line break is quoted. A text
-// field that a spreadsheet would take for a formula (it starts with =, +, -,
-// @, a tab or a carriage return: catalogue text comes from list authors) gets
-// a leading apostrophe, so it is shown, never evaluated. No number this tool
-// writes starts with one of those characters.
-std::string csv_field(std::string_view text) {
-  const bool formula = !text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos;
-  if (!formula && text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = formula ? "\"'" : "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
+// filtered / queries as a percentage with 15 decimal places, exact and rounded
+// half up: "0.000011987958742%". queries > 0 and filtered <= queries.
+std::string percent_text(std::uint64_t filtered, std::uint64_t queries) {
+  if (filtered >= queries) return "100.000000000000000%";
+  std::uint64_t r = filtered;
+  std::string digits;  // of the fraction: 2 before the percent's point, 15 after
+  for (int i = 0; i < 17; ++i) digits += static_cast<char>('0' + next_digit(r, queries));
+  bool carry = r >= queries - r;  // the rest is at least one half
+  for (std::size_t i = digits.size(); carry && i-- > 0;) {
+    carry = digits[i] == '9';
+    digits[i] = carry ? '0' : static_cast<char>(digits[i] + 1);
   }
-  return out + '"';
+  std::string whole = carry ? "100" : std::to_string((digits[0] - '0') * 10 + (digits[1] - '0'));
+  return whole + "." + digits.substr(2) + "%";
 }
 
-std::string csv(const table& t) {
-  std::string out;
-  const auto line = [&](const std::vector<std::string>& fields) {
-    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
-    out += "\r\n";
-  };
-  line(t.header);
-  for (const auto& row : t.rows) line(row);
-  return out;
+std::string share_text(const stats::month_counts& c, share_form form) {
+  if (form == share_form::percent) return percent_text(c.filtered, c.queries());
+  return report::printf_string("%#.15g", c.share());
 }
 
-// ---- the chart ---------------------------------------------------------------
-
-std::string xml_text(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (const char* entity = entity_of(c)) out += entity;
-    else out += c;
-  }
-  return out;
+std::string month_label(stats::month_index m, const language& lang) {
+  std::string text = stats::to_text(m).data();
+  std::replace(text.begin(), text.end(), '-', lang.date_separator);
+  return text;
 }
 
-struct month_point {
-  stats::month_index month;
-  bool has_data;
-  double share;
-};
+std::string date_label(match::timestamp t, const language& lang) {
+  std::string text = lists::format_date(t);
+  std::replace(text.begin(), text.end(), '-', lang.date_separator);
+  return text;
+}
 
-enum class scale { automatic, log, linear };
-
-// A hand-written SVG line chart of the monthly share: months on x, the share
-// on y (decades on a log axis, 1-2-5 steps on a linear one), labelled ticks,
-// the line broken at months without data, a marker with a tooltip per month.
-std::string svg_chart(const std::vector<month_point>& points, scale requested, const std::string& title) {
-  constexpr double width = 760, height = 380, left = 100, right = 24, top = 48, bottom = 70;
-  constexpr double plot_w = width - left - right, plot_h = height - top - bottom;
-  double lo = 0, hi = 0;
-  bool any_zero = false, any_positive = false;
-  for (const auto& p : points) {
-    if (!p.has_data) continue;
-    if (p.share <= 0) {
-      any_zero = true;
-    } else {
-      lo = any_positive ? std::min(lo, p.share) : p.share;
-      any_positive = true;
-    }
-    hi = std::max(hi, p.share);
-  }
-  // A zero share has no place on a log axis: automatic falls back to linear.
-  const bool log = requested == scale::log || (requested == scale::automatic && any_positive && !any_zero);
-  std::vector<std::pair<double, std::string>> ticks;  // position in axis units, label
-  double axis_min = 0, axis_max = 1;
-  if (log) {
-    if (!any_positive) lo = hi = 1e-7;
-    axis_min = std::floor(std::log10(lo));
-    axis_max = std::ceil(std::log10(hi));
-    if (axis_max - axis_min < 2) --axis_min, ++axis_max;  // a few decades in view
-    for (double d = axis_min; d <= axis_max; ++d) ticks.emplace_back(d, printf_string("%g", std::pow(10.0, d)));
-  } else {
-    const double raw = hi > 0 ? hi / 4 : 1e-7;  // about four steps
-    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-    const double r = raw / magnitude;
-    const double step = magnitude * (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10);
-    axis_max = step * std::ceil(std::max(hi, step) / step);
-    for (int i = 0; i * step <= axis_max * (1 + 1e-9); ++i) ticks.emplace_back(i * step, printf_string("%g", i * step));
-  }
-  const auto y_axis = [&](double v) { return top + plot_h * (1 - (v - axis_min) / (axis_max - axis_min)); };
-  const auto y_of = [&](double share) { return y_axis(log ? (share > 0 ? std::log10(share) : axis_min) : share); };
-  // Each month in the middle of its own band, so no marker sits on the y axis.
-  const auto x_of = [&](std::size_t i) {
-    return left + plot_w * (static_cast<double>(i) + 0.5) / static_cast<double>(points.size());
-  };
-
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += printf_string(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-      "font-family=\"sans-serif\" font-size=\"12\">\n",
-      width, height, width, height);
-  out += "<title>" + xml_text(title) + "</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  out += printf_string("<text x=\"%.1f\" y=\"28\" font-size=\"15\" text-anchor=\"middle\">", width / 2) +
-         xml_text(title) + "</text>\n";
-  for (const auto& [v, label] : ticks) {
-    out += printf_string("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ccc\"/>\n", left, y_axis(v),
-                         left + plot_w, y_axis(v));
-    out += printf_string("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", left - 8, y_axis(v) + 4) + xml_text(label) +
-           "</text>\n";
-  }
-  // At most 12 month labels fit the width: a longer period labels every k-th month.
-  const std::size_t label_every = (points.size() + 11) / 12;
-  for (std::size_t i = 0; i < points.size(); i += label_every)
-    out += printf_string("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x_of(i), top + plot_h + 20,
-                         stats::to_text(points[i].month).data());
-  out += printf_string("<path d=\"M%.1f %.1f V%.1f H%.1f\" fill=\"none\" stroke=\"black\"/>\n", left, top, top + plot_h,
-                       left + plot_w);
-  out += printf_string("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">Month</text>\n", left + plot_w / 2,
-                       height - 18);
-  out += printf_string("<text transform=\"translate(18 %.1f) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
-                       top + plot_h / 2, log ? "Share of affected queries (log scale)" : "Share of affected queries");
-  std::string path;
-  bool pen_down = false;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    if (!points[i].has_data || (log && points[i].share <= 0)) {
-      pen_down = false;
-      continue;
-    }
-    path += printf_string(pen_down ? " L%.1f %.1f" : " M%.1f %.1f", x_of(i), y_of(points[i].share));
-    pen_down = true;
-  }
-  if (!path.empty()) out += "<path d=\"" + path.substr(1) + "\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2\"/>\n";
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    if (!points[i].has_data) {  // a grey cross on the x axis
-      out += printf_string("<path d=\"M%.1f %.1f l6 6 m0 -6 l-6 6\" stroke=\"#888\"><title>%s: no data</title></path>\n",
-                           x_of(i) - 3, top + plot_h - 10, stats::to_text(points[i].month).data());
-      continue;
-    }
-    // On a log axis a zero share sits on the bottom line, as a hollow marker.
-    const bool hollow = log && points[i].share <= 0;
-    out += printf_string("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#1f5fa8\"><title>%s: %s</title></circle>\n",
-                         x_of(i), y_of(points[i].share), hollow ? "white" : "#1f5fa8",
-                         stats::to_text(points[i].month).data(), share_text(points[i].share).c_str());
-  }
-  if (std::any_of(points.begin(), points.end(), [](const month_point& p) { return !p.has_data; }))
-    out += printf_string("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#888\">\u00d7 no data</text>\n",
-                         left + plot_w, height - 18);
-  out += "</svg>\n";
-  return out;
+// The time the counts were taken, in UTC: "2025-04-20T00:00:00Z", or
+// "2025/04/20 00:00:00 UTC" in the slash date form.
+std::string as_of_label(match::timestamp t, const language& lang) {
+  std::string text = stats::format_rfc3339(t).data();
+  if (lang.date_separator == '-') return text;
+  std::replace(text.begin(), text.end(), '-', lang.date_separator);
+  text[10] = ' ';
+  text.pop_back();  // the 'Z'
+  return text + " UTC";
 }
 
 bool write_text(const std::string& path, const std::string& text) {
@@ -256,13 +220,44 @@ bool write_text(const std::string& path, const std::string& text) {
   return std::fclose(f) == 0 && ok;
 }
 
+// The rows of the entries table: one per identifier active in the period, the
+// last catalogue's row for an identifier in several, by start date then id.
+table entries_table(const std::vector<match::catalogue>& catalogues, match::timestamp period_start,
+                    match::timestamp period_end, const language& lang, std::set<std::string>& described) {
+  std::map<std::string, std::vector<std::string>> latest;  // id → the last catalogue's row
+  std::map<std::string, match::timestamp> start_of;
+  for (const auto& cat : catalogues) {
+    std::vector<std::size_t> fqdns(cat.entries().size());
+    for (const auto& r : cat.rules()) ++fqdns[r.entry];
+    for (std::size_t i = 0; i < cat.entries().size(); ++i) {
+      const auto& e = cat.entries()[i];
+      if (e.id.empty()) continue;
+      described.insert(e.id);
+      latest.erase(e.id);
+      if (e.start >= period_end || (e.end != match::until_forever && e.end <= period_start)) continue;
+      latest[e.id] = {e.id, std::to_string(fqdns[i]), e.category, date_label(e.start, lang), date_label(e.end, lang)};
+      start_of[e.id] = e.start;
+    }
+  }
+  std::vector<std::string> ids;
+  for (const auto& [id, row] : latest) ids.push_back(id);
+  std::stable_sort(ids.begin(), ids.end(), [&](const std::string& a, const std::string& b) { return start_of[a] < start_of[b]; });
+  table t{lang.entry_columns, "lrlll", {}};
+  for (const auto& id : ids) t.rows.push_back(latest[id]);
+  return t;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string stats_path, out_dir = ".";
-  std::vector<lists::list_argument> catalogues;
+  std::vector<lists::list_argument> catalogue_args;
   stats::month_index from = 0, to = 0;
-  scale chart_scale = scale::automatic;
+  report::scale chart_scale = report::scale::automatic;
+  share_form form = share_form::percent;
+  bool volumes = false, as_of_given = false;
+  match::timestamp as_of = 0;
+  language lang = english();
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -274,12 +269,29 @@ int main(int argc, char** argv) {
       auto m = stats::parse_month(argv[++i]);
       if (!m) return std::fprintf(stderr, "dnsfilter-report: bad month %s (expected YYYY-MM)\n", argv[i]), 2;
       (arg == "--from" ? from : to) = *m;
+    } else if (arg == "--as-of" && has_value) {
+      auto t = lists::parse_utc_time(argv[++i]);
+      if (!t) return std::fprintf(stderr, "dnsfilter-report: bad --as-of %s (expected YYYY-MM-DD[THH:MM:SSZ])\n", argv[i]), 2;
+      as_of = *t;
+      as_of_given = true;
     } else if (arg == "--scale" && has_value) {
       const std::string_view s = argv[++i];
-      if (s == "auto") chart_scale = scale::automatic;
-      else if (s == "log") chart_scale = scale::log;
-      else if (s == "linear") chart_scale = scale::linear;
+      if (s == "auto") chart_scale = report::scale::automatic;
+      else if (s == "log") chart_scale = report::scale::log;
+      else if (s == "linear") chart_scale = report::scale::linear;
       else return usage();
+    } else if (arg == "--share" && has_value) {
+      const std::string_view s = argv[++i];
+      if (s == "percent") form = share_form::percent;
+      else if (s == "fraction") form = share_form::fraction;
+      else return usage();
+    } else if (arg == "--lang" && has_value) {
+      const std::string_view s = argv[++i];
+      if (s == "en") lang = english();
+      else if (s == "ja") lang = japanese();
+      else return std::fprintf(stderr, "dnsfilter-report: unknown --lang %s (en or ja)\n", argv[i]), 2;
+    } else if (arg == "--volumes") {
+      volumes = true;
     } else if (arg == "-h" || arg == "--help") {
       return usage(), 0;
     } else if (!arg.empty() && arg[0] == '-') {
@@ -288,85 +300,124 @@ int main(int argc, char** argv) {
       lists::diagnostic why;
       auto catalogue = lists::parse_list_argument(arg, &why);
       if (!catalogue) return std::fprintf(stderr, "dnsfilter-report: %s\n", why.message.c_str()), 2;
-      catalogues.push_back(std::move(*catalogue));
+      catalogue_args.push_back(std::move(*catalogue));
     }
   }
-  if (stats_path.empty() || from == 0 || to == 0 || catalogues.empty()) return usage();
+  if (stats_path.empty() || from == 0 || to == 0 || catalogue_args.empty()) return usage();
   if (to < from) return std::fputs("dnsfilter-report: --to comes before --from\n", stderr), 2;
 
   lists::diagnostic why;
   auto counts = stats::read_totals(stats_path, &why);
   if (!counts) return std::fprintf(stderr, "%s\n", lists::to_string(stats_path, why).c_str()), 1;
+  if (!as_of_given) {
+    struct ::stat st {};
+    if (::stat(stats_path.c_str(), &st) != 0)
+      return std::fprintf(stderr, "dnsfilter-report: cannot stat %s\n", stats_path.c_str()), 1;
+    as_of = st.st_mtime;
+  }
 
-  match::catalogue cat;
-  for (const auto& [format, path] : catalogues) {
-    auto report = lists::load_file(path, format, cat, {}, &why);
-    if (!report) return std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str()), 1;
-    for (const auto& d : report->diagnostics) std::fprintf(stderr, "%s\n", lists::to_string(path, d).c_str());
+  std::vector<match::catalogue> catalogues(catalogue_args.size());
+  for (std::size_t i = 0; i < catalogue_args.size(); ++i) {
+    const auto& [format, path] = catalogue_args[i];
+    auto loaded = lists::load_file(path, format, catalogues[i], {}, &why);
+    if (!loaded) return std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str()), 1;
+    for (const auto& d : loaded->diagnostics) std::fprintf(stderr, "%s\n", lists::to_string(path, d).c_str());
   }
 
   const stats::zone zone = counts->zone;
   const match::timestamp period_start = zone.start_of(from), period_end = zone.start_of(to + 1);
-  const std::string period = std::string(stats::to_text(from).data()) + " to " + stats::to_text(to).data();
+  const std::string period = month_label(from, lang) + lang.period_between + month_label(to, lang);
 
-  // The entries table.
-  std::vector<std::size_t> fqdns(cat.entries().size());
-  for (const auto& r : cat.rules()) ++fqdns[r.entry];
-  std::vector<std::size_t> active;
-  for (std::size_t i = 0; i < cat.entries().size(); ++i) {
-    const auto& e = cat.entries()[i];
-    if (!e.id.empty() && e.start < period_end && (e.end == match::until_forever || e.end > period_start))
-      active.push_back(i);
-  }
-  std::sort(active.begin(), active.end(), [&](std::size_t a, std::size_t b) {
-    const auto &ea = cat.entries()[a], &eb = cat.entries()[b];
-    return ea.start != eb.start ? ea.start < eb.start : ea.id < eb.id;
-  });
-  table entries{{"Identifier", "FQDNs", "Behaviour", "Start", "End"}, "lrlll", {}};
-  for (std::size_t i : active) {
-    const auto& e = cat.entries()[i];
-    entries.rows.push_back({e.id, std::to_string(fqdns[i]), e.category, lists::format_date(e.start), lists::format_date(e.end)});
-  }
+  std::set<std::string> described;
+  const table entries = entries_table(catalogues, period_start, period_end, lang, described);
 
-  // The monthly table and the chart's points.
-  table monthly{{"Month", "Queries", "Filtered", "Share"}, "lrrr", {}};
-  std::vector<month_point> points;
+  // The monthly table and the chart's points. A month is complete once its
+  // last second is counted: as_of at or after the start of the next month.
+  table monthly{{lang.monthly_columns[0]}, "l", {}};
+  if (volumes) monthly.header.insert(monthly.header.end(), {lang.monthly_columns[1], lang.monthly_columns[2]});
+  monthly.header.push_back(lang.monthly_columns[3]);
+  monthly.alignment.append(monthly.header.size() - 1, 'r');
+  std::vector<report::month_point> points;
+  std::vector<bool> partial_rows;
   stats::month_counts period_sum;
+  std::set<std::string> undescribed;
+  const auto add_row = [&](table& t, std::string label, const stats::month_counts& c, bool has_data) {
+    std::vector<std::string> row{std::move(label)};
+    if (volumes) row.insert(row.end(), {std::to_string(c.queries()), std::to_string(c.filtered)});
+    row.push_back(has_data ? share_text(c, form) : lang.no_data);
+    t.rows.push_back(std::move(row));
+  };
   for (stats::month_index m = from; m <= to; ++m) {
     const auto it = counts->months.find(m);
     const bool has_data = it != counts->months.end() && it->second.queries() > 0;
+    const bool partial = as_of < zone.start_of(m + 1);
     const stats::month_counts empty;
     const auto& c = has_data ? it->second : empty;
     period_sum.passed += c.passed;
     period_sum.filtered += c.filtered;
-    monthly.rows.push_back({stats::to_text(m).data(), std::to_string(c.queries()), std::to_string(c.filtered),
-                            has_data ? share_text(c.share()) : "n/a"});
-    points.push_back({m, has_data, c.share()});
+    for (const auto& [key, n] : c.by_entry)
+      if (n != 0 && !described.contains(key)) undescribed.insert(key);
+    const std::string label = month_label(m, lang);
+    add_row(monthly, partial ? label + lang.partial_mark : label, c, has_data);
+    partial_rows.push_back(partial);
+    points.push_back({label, has_data, partial, c.share(), has_data ? share_text(c, form) : lang.no_data});
+    if (partial) points.back().tooltip += lang.partial_mark;
   }
-  table monthly_md = monthly;
-  monthly_md.rows.push_back({"Period", std::to_string(period_sum.queries()), std::to_string(period_sum.filtered),
-                             period_sum.queries() > 0 ? share_text(period_sum.share()) : "n/a"});
+  const bool any_partial = std::find(partial_rows.begin(), partial_rows.end(), true) != partial_rows.end();
+  table monthly_with_period = monthly;
+  add_row(monthly_with_period, any_partial ? lang.period_row + lang.partial_mark : lang.period_row, period_sum,
+          period_sum.queries() > 0);
+  // The CSV keeps the month plain and says whether it is final in a column of its own.
+  table monthly_csv = monthly;
+  monthly_csv.header.push_back(lang.monthly_columns[4]);
+  for (std::size_t i = 0; i < monthly_csv.rows.size(); ++i) {
+    monthly_csv.rows[i][0] = month_label(from + static_cast<stats::month_index>(i), lang);
+    monthly_csv.rows[i].push_back(partial_rows[i] ? lang.partial : lang.complete);
+  }
+  if (!undescribed.empty()) {
+    std::string keys;
+    for (const auto& k : undescribed) keys += (keys.empty() ? "" : ", ") + k;
+    std::fprintf(stderr,
+                 "dnsfilter-report: note: counted in the period but in no catalogue given (a list's name, or an entry "
+                 "removed from the catalogue: give a catalogue that has it to keep its row): %s\n",
+                 keys.c_str());
+  }
 
-  const std::string title = "Share of affected queries, " + period;
-  std::string md = "# Transparency report, " + period + "\n\n";
-  md += "Months are calendar months of UTC" + std::string(zone.text().data()) +
-        ". Every query our resolvers answered is counted once, except the queries of customers who opted out "
-        "of filtering, which are counted in neither number. The share is filtered queries / all queries, "
-        "with 15 significant digits.\n\n";
-  md += "## Reputation entries active in the period\n\n";
-  md += entries.rows.empty() ? "No entry was active in the period.\n" : markdown(entries);
-  md += "\n## Share of affected queries by month\n\n" + markdown(monthly_md);
-  md += "\n![" + title + "](share.svg)\n";
+  const std::string title = lang.title_before + period + lang.title_after;
+  std::vector<std::string> paragraphs{lang.months_are + zone.text().data() + lang.counted_once +
+                                      (form == share_form::percent ? lang.percent_note : lang.fraction_note)};
+  if (any_partial) paragraphs.push_back(lang.as_of_before + as_of_label(as_of, lang) + lang.as_of_after);
+  const report::chart_words words{lang.chart_before + period + lang.chart_after, lang.x_axis, lang.y_axis,
+                                  lang.log_note, lang.chart_no_data, lang.chart_partial,
+                                  form == share_form::percent};
+  const std::string chart = report::svg_chart(points, chart_scale, words);
 
-  const std::pair<const char*, std::string> outputs[] = {{"report.md", md},
-                                                         {"entries.csv", csv(entries)},
-                                                         {"monthly.csv", csv(monthly)},
-                                                         {"share.svg", svg_chart(points, chart_scale, title)}};
+  std::string md = "# " + title + "\n\n";
+  for (const auto& p : paragraphs) md += p + "\n\n";
+  md += "## " + lang.entries_heading + "\n\n";
+  md += entries.rows.empty() ? lang.no_entries + "\n" : report::markdown(entries);
+  md += "\n## " + lang.monthly_heading + "\n\n" + report::markdown(monthly_with_period);
+  md += "\n![" + words.title + "](share.svg)\n";
+
+  report::html_page page{lang.code, title, paragraphs, lang.entries_heading,
+                         entries.rows.empty() ? "<p>" + report::xml_text(lang.no_entries) + "</p>\n"
+                                              : report::html_table(entries, "entries"),
+                         lang.monthly_heading, report::html_table(monthly_with_period, "monthly", 1), chart};
+
+  const std::pair<const char*, std::string> outputs[] = {
+      {"report.md", md},
+      {"report.html", report::html(page)},
+      {"entries.csv", report::csv(entries)},
+      {"monthly.csv", report::csv(monthly_csv)},
+      {"share.svg", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart}};
   for (const auto& [name, text] : outputs) {
     const std::string path = out_dir + "/" + name;
     if (!write_text(path, text)) return std::fprintf(stderr, "dnsfilter-report: cannot write %s\n", path.c_str()), 1;
   }
-  std::fprintf(stderr, "dnsfilter-report: %s: %zu entries active, %zu months; wrote %s/{report.md,entries.csv,monthly.csv,share.svg}\n",
-               period.c_str(), entries.rows.size(), points.size(), out_dir.c_str());
+  std::fprintf(stderr,
+               "dnsfilter-report: %s: %zu entries active, %zu months%s; wrote "
+               "%s/{report.md,report.html,entries.csv,monthly.csv,share.svg}\n",
+               period.c_str(), entries.rows.size(), points.size(), any_partial ? " (some partial)" : "",
+               out_dir.c_str());
   return 0;
 }

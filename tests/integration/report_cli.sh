@@ -2,8 +2,11 @@
 # dnsfilter-report end to end: tests/data/stats/sample.stats (written by the
 # library: tests/unit/stats/test_totals.cpp checks it byte for byte) and catalogue.tsv give the
 # transparency report for 2026-01..2026-06. Checks the entries in the period,
-# the shares with 15 significant digits, Markdown and CSV escaping, a
-# well-formed SVG, and the errors for a bad statistics file and bad arguments.
+# the shares (15 significant digits, or a percentage with 15 decimal places),
+# Markdown and CSV escaping, a well-formed SVG; seed 001's published form
+# (seed001*: Japanese and English, byte for byte against the golden files),
+# partial months, a removed entry's row; and the errors for a bad statistics
+# file and bad arguments. report_html.sh checks report.html in a browser.
 #
 # usage: report_cli.sh PATH/TO/dnsfilter-report PATH/TO/tests/data/stats
 set -euo pipefail
@@ -26,7 +29,10 @@ expect_not() {  # expect_not FILE PATTERN DESCRIPTION
     if grep -qE -- "$2" "$1"; then fail "$3: /$2/ found in $1"; else echo "ok   - $3"; fi
 }
 
-"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --out "$work" "$data/catalogue.tsv" 2>"$work/err" ||
+# The counts published with the share as a fraction (--share fraction --volumes);
+# the seeds' own form (the defaults) is checked further down.
+full=(--share fraction --volumes --as-of 2026-07-01)
+"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 "${full[@]}" --out "$work" "$data/catalogue.tsv" 2>"$work/err" ||
     fail "the report of the sample failed: $(cat "$work/err")"
 md="$work/report.md"
 expect "$md" '^# Transparency report, 2026-01 to 2026-06$' "the title names the period"
@@ -48,8 +54,8 @@ if grep -oE '[0-9]\.[0-9]+e-[0-9]+' "$md" | grep -vqE '^[0-9]\.[0-9]{14}e-[0-9]+
     fail "a share without 15 significant digits"; else echo "ok   - every share has 15 significant digits"; fi
 
 csv="$work/monthly.csv"
-expect "$csv" $'^Month,Queries,Filtered,Share\r$' "monthly.csv header (CRLF, RFC 4180)"
-expect "$csv" $'^2026-03,1300000002,131,1\\.00769230614201e-07\r$' "monthly.csv row"
+expect "$csv" $'^Month,Queries,Filtered,Share,Status\r$' "monthly.csv header (CRLF, RFC 4180)"
+expect "$csv" $'^2026-03,1300000002,131,1\\.00769230614201e-07,complete\r$' "monthly.csv row"
 [ "$(wc -l <"$csv")" -eq 7 ] && echo "ok   - monthly.csv has a row per month" || fail "monthly.csv rows: $(wc -l <"$csv")"
 expect "$work/entries.csv" $'^XX-20260110-0002,3,"backdoor, remote shell",2026-01-10,2026-04-01\r$' \
     "entries.csv quotes a field with a comma"
@@ -58,7 +64,7 @@ expect "$work/entries.csv" $'^XX-20260110-0002,3,"backdoor, remote shell",2026-0
   printf 'XX-20260201-0009\t=HYPERLINK("http://x.example","y")\t2026-02-01\t\tf.example\n'
   printf 'XX-20260201-0010\t@SUM(1+1)\t2026-02-01\t\tg.example\n'; } >"$work/formula.tsv"
 mkdir -p "$work/formula"
-"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --out "$work/formula" "$work/formula.tsv" 2>/dev/null ||
+"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 "${full[@]}" --out "$work/formula" "$work/formula.tsv" 2>/dev/null ||
     fail "the report with formula-like text failed"
 expect "$work/formula/entries.csv" $'^XX-20260201-0009,1,"\'=HYPERLINK\\(""http://x\\.example"",""y""\\)",2026-02-01,\r$' \
     "entries.csv defuses a cell that starts with ="
@@ -72,15 +78,77 @@ expect "$svg" '\(log scale\)' "shares near 1e-7 get a log axis"
 expect "$svg" '>1e-07</text>' "a labelled decade tick"
 expect "$svg" '<title>2026-01: 1\.23120000821210e-07</title>' "a marker per month with its share"
 expect "$svg" '<title>2026-06: no data</title>' "the month without data is marked"
-"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --scale linear --out "$work" "$data/catalogue.tsv" 2>/dev/null
+"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 "${full[@]}" --scale linear --out "$work" "$data/catalogue.tsv" 2>/dev/null
 expect_not "$work/share.svg" 'log scale' "--scale linear gives a linear axis"
 well_formed "$work/share.svg" "the linear chart is well-formed XML"
+
+# The seeds' published form, by default: the share as a percentage with 15
+# decimal places, no counts.
+mkdir -p "$work/default"
+"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --as-of 2026-07-01 --out "$work/default" \
+    "$data/catalogue.tsv" 2>/dev/null || fail "the report with the defaults failed"
+expect "$work/default/report.md" '^\| Month \| Share \|$' "by default only the share is published"
+expect "$work/default/report.md" '^\| 2026-01 \| 0\.000012312000082% \|$' "January as a percentage, 15 decimal places"
+expect "$work/default/report.md" '^\| Period \| 0\.000009545140647% \|$' "the period as a percentage (rounded half up)"
+expect "$work/default/monthly.csv" $'^2026-01,0\\.000012312000082%,complete\r$' "monthly.csv follows --share and --volumes"
+expect "$work/default/share.svg" '>0\.00001%</text>' "the chart's ticks are percentages too"
+
+# Seed 001's published form, byte for byte: JST months, YYYY/MM/DD dates, the
+# Japanese headings, an entry removed from today's catalogue kept from the
+# catalogue of February, a month still being counted marked as such.
+seed=("$data/seed001.stats" --from 2025-01 --to 2025-04 --as-of 2025-04-20)
+seed_catalogues=("$data/seed001-catalogue-2025-02.tsv" "$data/seed001-catalogue.tsv")
+for lang in ja en; do
+    mkdir -p "$work/seed-$lang"
+    "$bin" --stats "${seed[@]}" --lang "$lang" --out "$work/seed-$lang" "${seed_catalogues[@]}" 2>"$work/err" ||
+        fail "the seed 001 report ($lang) failed: $(cat "$work/err")"
+    if diff -u "$data/seed001-report.$lang.md" "$work/seed-$lang/report.md" >"$work/diff"; then
+        echo "ok   - seed 001 ($lang): report.md equals seed001-report.$lang.md byte for byte"
+    else fail "seed 001 ($lang): report.md differs from the golden file:"; sed 's/^/       /' "$work/diff"; fi
+done
+expect "$work/seed-ja/report.md" '^\| 2025/01 \| 0\.000011987958742% \|$' "seed 001: the published January figure"
+expect "$work/seed-ja/monthly.csv" $'^2025/04,0\\.000005117102980%,\xe9\x9b\x86\xe8\xa8\x88\xe4\xb8\xad\r$' \
+    "seed 001: the partial month is 集計中 in monthly.csv"
+expect "$work/seed-ja/share.svg" '<title>2025/04: 0\.000005117102980%（集計中）</title>' "seed 001: the chart marks the partial month"
+expect "$work/seed-en/share.svg" 'partial month</text>' "the chart's legend names a partial month"
+# Without February's catalogue the removed entry has no row, and stderr names it.
+mkdir -p "$work/seed-current"
+"$bin" --stats "${seed[@]}" --out "$work/seed-current" "$data/seed001-catalogue.tsv" 2>"$work/err" ||
+    fail "the seed 001 report with today's catalogue failed"
+expect_not "$work/seed-current/report.md" 'XX-20250109-0001' "an entry in no catalogue given has no row"
+expect "$work/err" 'in no catalogue given .*: XX-20250109-0001$' "the counted entry no catalogue describes is named"
+expect "$work/seed-current/report.md" '^\| XX-20250110-0002 \| 2 \| バックドア \| 2025-01-10 \| 2025-04-01 \|$' \
+    "the last catalogue's row wins (today's end date)"
+# The default time of the counts is the file's modification time.
+cp "$data/seed001.stats" "$work/mtime.stats"
+touch -d '2025-05-01T00:00:00Z' "$work/mtime.stats"
+"$bin" --stats "$work/mtime.stats" --from 2025-01 --to 2025-04 --out "$work/seed-current" "${seed_catalogues[@]}" 2>/dev/null
+expect_not "$work/seed-current/report.md" 'partial' "a file written after the period ends: every month complete"
+touch -d '2025-04-30T14:59:59Z' "$work/mtime.stats"  # one second before May in UTC+09:00
+"$bin" --stats "$work/mtime.stats" --from 2025-01 --to 2025-04 --out "$work/seed-current" "${seed_catalogues[@]}" 2>/dev/null
+expect "$work/seed-current/report.md" '^\| 2025-04 \(partial\) \|' "a file written before the month's last second: partial"
 
 # Errors: a damaged statistics file, a period backwards, missing arguments.
 head -n 20 "$data/sample.stats" >"$work/truncated.stats"
 if "$bin" --stats "$work/truncated.stats" --from 2026-01 --to 2026-06 --out "$work" "$data/catalogue.tsv" 2>"$work/err"; then
     fail "a truncated statistics file was accepted"; else
     expect "$work/err" 'truncated\.stats:20: the file ends without its .end. line' "a truncated file: file:line: reason"; fi
+# A later version and hand edits are refused with the file, the line and the reason.
+printf 'dnsfilter-stats 2\nzone +09:00\nnode a epoch 1 sequence 1\nend 1\n' >"$work/future.stats"
+sed 's/^month 2025-02 passed 1101234500 filtered 132/month 2025-02 passed 1101234500 filtered 133/' \
+    "$data/seed001.stats" >"$work/edited.stats"
+{ head -n 2 "$data/seed001.stats"; echo '# numbers checked by hand'; tail -n +3 "$data/seed001.stats"; } >"$work/noted.stats"
+for bad in "future.stats:1: unsupported version '2'" \
+           "edited.stats:15: counts of month 2025-02 do not add up: filtered is not the sum" \
+           "noted.stats:3: unknown record '#'"; do
+    file="${bad%%:*}"
+    if "$bin" --stats "$work/$file" "${seed[@]:1}" --out "$work" "$data/seed001-catalogue.tsv" 2>"$work/err"; then
+        fail "$file was accepted"
+    else expect "$work/err" "$(printf '%s' "$bad" | sed 's/[.]/\\./g')" "$file refused: ${bad#*: }"; fi
+done
+status=0
+"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --lang fr "$data/catalogue.tsv" 2>/dev/null || status=$?
+[ "$status" -eq 2 ] && echo "ok   - an unknown --lang is a usage error" || fail "--lang fr: status $status"
 status=0
 "$bin" --stats "$data/sample.stats" --from 2026-06 --to 2026-01 "$data/catalogue.tsv" 2>/dev/null || status=$?
 [ "$status" -eq 2 ] && echo "ok   - --to before --from is a usage error" || fail "--to before --from: status $status"

@@ -25,7 +25,12 @@
 // covers itself and its subdomains; "=name" covers the name alone and
 // "*.name" only the names below it (as in a Response Policy Zone). The end date may be empty
 // or "-" (open). Invalid rows: a missing identifier, one seen before, a date
-// that is not YYYY-MM-DD, end <= start, no usable FQDN. A bad FQDN next to good
+// that is neither YYYY-MM-DD nor YYYY/MM/DD, end <= start, no usable FQDN.
+//
+// Dates: the start date is the first day filtered and the end date the first
+// day lifted: an entry filters in [start, end), so "2025/01/10 to 2025/03/01"
+// filters until 2025-02-28 23:59:59 and no longer from 2025-03-01 00:00:00.
+// A catalogue that means the last day filtered writes the day after it. A bad FQDN next to good
 // ones is a warning: the row loads with the good ones (strict mode fails).
 #pragma once
 
@@ -38,16 +43,17 @@ namespace dnsfilter::lists {
 DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::catalogue& out,
                                                   const load_options& options, diagnostic* failure = nullptr);
 
-// "2025-01-09" → seconds at 2025-01-09T00:00:00Z (years 0001 to 9999, the
-// proleptic Gregorian calendar); errc::bad_date otherwise.
+// "2025-01-09" or "2025/01/09" → seconds at 2025-01-09T00:00:00Z (years 0001
+// to 9999, the proleptic Gregorian calendar); errc::bad_date otherwise.
 DNSFILTER_DECL result<match::timestamp> parse_date(std::string_view text) noexcept;
 
 // The UTC date of `t` as "YYYY-MM-DD"; "" for since_always and until_forever
 // (an open bound).
 DNSFILTER_DECL std::string format_date(match::timestamp t);
 
-// "2025-01-09" (00:00 UTC) or "2025-01-09T12:30:00Z" → seconds; errc::bad_date
-// otherwise (hours 00-23, minutes and seconds 00-59, the 'Z' required).
+// "2025-01-09" or "2025/01/09" (00:00 UTC), or "2025-01-09T12:30:00Z" →
+// seconds; errc::bad_date otherwise (hours 00-23, minutes and seconds 00-59,
+// the 'Z' required).
 DNSFILTER_DECL result<match::timestamp> parse_utc_time(std::string_view text) noexcept;
 
 // `t` as parse_utc_time reads it: "YYYY-MM-DD" at midnight UTC, else

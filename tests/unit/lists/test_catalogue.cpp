@@ -1,6 +1,7 @@
 // The operator's catalogue (TSV/CSV): rows to entries, header detection and
 // column mapping, CSV quoting, dates, invalid rows; parse_date/format_date.
 #include <dnsfilter/lists/catalogue.hpp>
+#include <dnsfilter/match/hashed.hpp>
 
 #include "lists_helpers.hpp"
 
@@ -14,7 +15,13 @@ TEST_CASE("dates: parse and format") {
   CHECK(lists::parse_date("1969-12-31").value() == -86400);
   CHECK(lists::parse_date("0001-01-01").has_value());
   CHECK(lists::parse_date("9999-12-31").has_value());
-  for (std::string_view bad : {"", "2025-1-09", "2025-01-9", "2025/01/09", "2025-13-01", "2025-00-10", "2025-01-00",
+  // The seeds' form, YYYY/MM/DD, reads as the ISO form; one separator throughout.
+  CHECK(lists::parse_date("2025/01/09").value() == 1736380800);
+  CHECK(lists::parse_date("2000/02/29").value() == 951782400);
+  for (std::string_view bad : {"2025/01-09", "2025-01/09", "2025/1/09", "2025/02/30", "2025.01.09", "2025/01/09 "}) {
+    CHECK_MESSAGE(lists::parse_date(bad).error() == errc::bad_date, bad);
+  }
+  for (std::string_view bad : {"", "2025-1-09", "2025-01-9", "2025/13/01", "2025-13-01", "2025-00-10", "2025-01-00",
                                "2025-02-29", "1900-02-29", "2025-04-31", "0000-01-01", "20250109", "2025-01-09T00",
                                " 2025-01-09", "2025-0a-09"}) {
     CHECK_MESSAGE(lists::parse_date(bad).error() == errc::bad_date, bad);
@@ -56,6 +63,30 @@ TEST_CASE("catalogue: TSV with a header") {
   CHECK(e0.end == match::until_forever);
   CHECK(e1.end == lists::parse_date("2025-03-01").value());
   CHECK(cat.sources()[0].name == "operator.tsv");
+}
+
+TEST_CASE("catalogue: the seeds' YYYY/MM/DD dates; the end date is the first day lifted") {
+  match::catalogue cat;
+  load_ok(lists::load_catalogue,
+          "identifier\tbehaviour\tstart\tend\tfqdns\n"
+          "XX-20250110-0002\tbackdoor\t2025/01/10\t2025/03/01\ta.example\n"
+          "XX-20250111-0003\tDDoS\t2025-01-11\t2025/02/01\tb.example\n",
+          cat, {});
+  REQUIRE(cat.entries().size() == 2);
+  const auto& e = cat.entries()[0];
+  CHECK(e.start == lists::parse_date("2025-01-10").value());
+  CHECK(e.end == lists::parse_date("2025-03-01").value());
+  CHECK(cat.entries()[1].end == lists::parse_date("2025-02-01").value());
+  // Filtering applies in [start, end): the first second of the start day is
+  // filtered, the last second before the end day too, the end day is not.
+  const match::suffix_hash_matcher m(cat);
+  const auto name = dnsfilter::wire::name::from_text("www.a.example").value();
+  const auto hit = [&](match::timestamp t) { return m.lookup(name, t).entry == 0; };
+  CHECK_FALSE(hit(e.start - 1));
+  CHECK(hit(e.start));
+  CHECK(hit(e.end - 1));  // 2025-02-28T23:59:59Z
+  CHECK_FALSE(hit(e.end));  // 2025-03-01T00:00:00Z
+  CHECK(lists::format_utc_time(e.end - 1) == "2025-02-28T23:59:59Z");
 }
 
 TEST_CASE("catalogue: CSV without a header, quoting, CRLF") {
@@ -125,7 +156,8 @@ TEST_CASE("times: UTC date or date and time") {
   CHECK(lists::parse_utc_time("2025-01-09").value() == 1736380800);
   CHECK(lists::parse_utc_time("2025-01-09T00:00:00Z").value() == 1736380800);
   CHECK(lists::parse_utc_time("2025-01-09T23:59:59Z").value() == 1736380800 + 86399);
-  for (std::string_view bad : {"2025-01-09T24:00:00Z", "2025-01-09T12:60:00Z", "2025-01-09T12:00:60Z",
+  CHECK(lists::parse_utc_time("2025/01/09").value() == 1736380800);
+  for (std::string_view bad : {"2025/01/09T00:00:00Z", "2025-01-09T24:00:00Z", "2025-01-09T12:60:00Z", "2025-01-09T12:00:60Z",
                                "2025-01-09T12:00:00", "2025-01-09 12:00:00Z", "2025-01-09T1:00:00Z",
                                "2025-01-09T12:00:00+09:00", "2025-02-30T00:00:00Z", "2025-01-09Z"}) {
     CHECK_MESSAGE(lists::parse_utc_time(bad).error() == errc::bad_date, bad);

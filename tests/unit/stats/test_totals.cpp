@@ -98,15 +98,62 @@ TEST_CASE("stats: written atomically, read back, merged on load") {
   CHECK(stats::write_totals(dir.path + "/missing/stats", t).error() == errc::write_failed);
 }
 
+namespace {
+
+// A statistics file's text that parse_totals must refuse, at `line`, with a
+// reason that contains `message`.
+struct bad_case {
+  std::string text;
+  std::size_t line;
+  const char* message;  // a part of the reason
+};
+
+void check_refused(const bad_case& c) {
+  CAPTURE(c.text);
+  lists::diagnostic why;
+  const auto r = stats::parse_totals(c.text, &why);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error() == errc::bad_stats_file);
+  CHECK(why.line == c.line);
+  CHECK_MESSAGE(why.message.find(c.message) != std::string::npos, why.message);
+}
+
+}  // namespace
+
+TEST_CASE("stats: a file edited by hand or written by a later version is refused with its line") {
+  const std::string head = "dnsfilter-stats 1\nzone +00:00\n";
+  const std::string month = "month 2026-01 passed 10 filtered 2 opted-out 1\n";
+  const bad_case cases[] = {
+      // A later version is refused on its first line, whatever follows.
+      {"dnsfilter-stats 2\nzone +09:00\nnode a epoch 1 sequence 2\nend 1\n", 1, "unsupported version '2'"},
+      {"dnsfilter-stats 1.1\nzone +00:00\nend 0\n", 1, "unsupported version '1.1'"},
+      {"dnsfilter-stats\nzone +00:00\nend 0\n", 1, "unsupported version ''"},
+      {"dnsfilter-stats 1 extended\nzone +00:00\nend 0\n", 1, "unsupported version '1'"},
+      // Hand edits: a note, a number written for people, a deleted line, a changed count.
+      {head + "# checked by hand\n" + month, 3, "unknown record '#'"},
+      {head + "month 2026-01 passed 1,000 filtered 2 opted-out 1\n", 3, "expected 'month YYYY-MM"},
+      {head + month + "action sinkhole 2\ncategory c 2\nend 3\n", 6, "entries' hits do not add up"},
+      {head + "month 2026-01 passed 10 filtered 3 opted-out 1\naction sinkhole 2\nentry e 2\ncategory c 2\nend 4\n", 7,
+       "filtered is not the sum"},
+      {head + month + "action sinkhole 2\nentry e 2\ncategory c 2\nend 5\n", 7, "announces 5 records, the file has 4"},
+      {head + month + "action  sinkhole 2\nentry e 2\ncategory c 2\nend 4\nextra\n", 8, "text after the end line"},
+  };
+  for (const auto& c : cases) check_refused(c);
+  // What an editor may change without changing a count reads the same:
+  // Windows line ends, a byte-order mark, blanks between tokens.
+  const std::string good = head + month + "action sinkhole 2\nentry e 2\ncategory c 2\nend 4\n";
+  std::string crlf;
+  for (char ch : good) crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+  const auto plain = stats::parse_totals(good);
+  REQUIRE(plain.has_value());
+  CHECK(stats::parse_totals(crlf).value() == *plain);
+  CHECK(stats::parse_totals("\xEF\xBB\xBF" + good).value() == *plain);
+}
+
 TEST_CASE("stats: a bad file is refused with its line and reason") {
   const std::string head = "dnsfilter-stats 1\nzone +00:00\n";
   const std::string month = "month 2026-01 passed 10 filtered 2 opted-out 1\n";
   const std::string hits = "action sinkhole 2\nentry XX-1 2\ncategory c 2\n";
-  struct bad_case {
-    std::string text;
-    std::size_t line;
-    const char* message;  // a part of the reason
-  };
   const bad_case cases[] = {
       {"", 0, "empty file"},
       {"dnsfilter-statistics 1\n", 1, "not a dnsfilter statistics file"},
@@ -144,15 +191,7 @@ TEST_CASE("stats: a bad file is refused with its line and reason") {
       {head + "month 2026-01 passed 18446744073709551615 filtered 1 opted-out 0\nend 1\n", 4, "overflows"},
       {head + month + hits + "month 2026-02 passed 1 filtered 1 opted-out 0\nend 5\n", 8, "month 2026-02 do not add up"},
   };
-  for (const auto& c : cases) {
-    CAPTURE(c.text);
-    lists::diagnostic why;
-    const auto r = stats::parse_totals(c.text, &why);
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error() == errc::bad_stats_file);
-    CHECK(why.line == c.line);
-    CHECK_MESSAGE(why.message.find(c.message) != std::string::npos, why.message);
-  }
+  for (const auto& c : cases) check_refused(c);
   CHECK(stats::parse_totals(head + month + hits + "end 4\n").has_value());
   CHECK(stats::parse_totals(head + month + hits + "end 4").has_value());      // no final newline
   CHECK(stats::parse_totals(head + month + hits + "end 4\n\n").has_value());  // blank lines after the end

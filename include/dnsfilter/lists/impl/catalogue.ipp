@@ -134,7 +134,9 @@ inline std::optional<match::action> action_named(std::string_view text) noexcept
 }  // namespace detail
 
 DNSFILTER_DECL result<match::timestamp> parse_date(std::string_view text) noexcept {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return errc::bad_date;
+  // "2025-01-09" (ISO 8601) or "2025/01/09" (how Japanese operators write it),
+  // one separator throughout.
+  if (text.size() != 10 || (text[4] != '-' && text[4] != '/') || text[7] != text[4]) return errc::bad_date;
   auto number = [&](std::size_t at, std::size_t len, unsigned& out) {
     out = 0;
     for (std::size_t i = at; i < at + len; ++i) {
@@ -165,6 +167,7 @@ DNSFILTER_DECL std::string format_date(match::timestamp t) {
 DNSFILTER_DECL result<match::timestamp> parse_utc_time(std::string_view text) noexcept {
   auto day = parse_date(text.substr(0, 10));
   if (!day || text.size() == 10) return day;
+  if (text[4] != '-') return errc::bad_date;  // a time of day goes with the ISO date form only
   if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z')
     return errc::bad_date;
   int fields[3];
@@ -243,7 +246,7 @@ DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::
     auto start = parse_date(fields[cols.start]);
     if (!start) {
       loader.invalid(at, "entry " + detail::quote(e.id) + ": start date " + detail::quote(fields[cols.start]) +
-                             " is not YYYY-MM-DD");
+                             " is not YYYY-MM-DD or YYYY/MM/DD");
       continue;
     }
     e.start = *start;
@@ -251,7 +254,7 @@ DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::
       auto end = parse_date(fields[cols.end]);
       if (!end) {
         loader.invalid(at, "entry " + detail::quote(e.id) + ": end date " + detail::quote(fields[cols.end]) +
-                               " is not YYYY-MM-DD");
+                               " is not YYYY-MM-DD or YYYY/MM/DD");
         continue;
       }
       if (*end <= *start) {
