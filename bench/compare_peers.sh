@@ -118,6 +118,9 @@ server:
   num-threads: 1
   access-control: 127.0.0.0/8 allow
   module-config: "iterator"
+  # The backend is on loopback: without this, Unbound refuses to forward
+  # there and answers SERVFAIL to every name it does not have.
+  do-not-query-localhost: no
 EOF
 }
 { unbound_server "$backend_port"
