@@ -13,6 +13,8 @@
 //   monthly.csv  month, queries, filtered, share
 //   share.svg    the monthly share as a chart (log axis when every month with
 //                data has a share above zero, unless --scale says otherwise)
+//   monitored.csv month, entry, monitored hits: only when a monitored entry was
+//                hit in the period (report.md then has a section of its own)
 //
 // An entry is active in the period when its [start, end) meets the period's
 // first instant to its last; entries without an identifier (plain lists) are
@@ -20,6 +22,8 @@
 // queries / all queries, opted-out clients excluded from both, printed with
 // 15 significant digits (printf "%#.15g": '#' keeps trailing zeros, so 0.125
 // prints as 0.125000000000000); a month without data shows "n/a".
+// Monitored entries ("would be filtered", answered normally) are shown apart,
+// by month and entry, and are never in the filtered counts or the share.
 //
 // Exit status: 0 on success, 1 when an input cannot be read or an output
 // cannot be written, 2 on a usage error.
@@ -358,15 +362,32 @@ int main(int argc, char** argv) {
   md += "\n## Share of affected queries by month\n\n" + markdown(monthly_md);
   md += "\n![" + title + "](share.svg)\n";
 
-  const std::pair<const char*, std::string> outputs[] = {{"report.md", md},
-                                                         {"entries.csv", csv(entries)},
-                                                         {"monthly.csv", csv(monthly)},
-                                                         {"share.svg", svg_chart(points, chart_scale, title)}};
+  // Monitored entries: their hits by month and entry, apart from the share.
+  table monitored{{"Month", "Entry", "Monitored"}, "llr", {}};
+  for (stats::month_index m = from; m <= to; ++m) {
+    const auto it = counts->months.find(m);
+    if (it == counts->months.end()) continue;
+    for (const auto& [key, n] : it->second.monitored_by_entry)
+      monitored.rows.push_back({stats::to_text(m).data(), key, std::to_string(n)});
+  }
+  std::vector<std::pair<const char*, std::string>> outputs = {{"report.md", ""},
+                                                              {"entries.csv", csv(entries)},
+                                                              {"monthly.csv", csv(monthly)},
+                                                              {"share.svg", svg_chart(points, chart_scale, title)}};
+  if (!monitored.rows.empty()) {
+    md += "\n## Monitored entries\n\nEntries watched before enforcement: a query that matched one was answered "
+          "normally, logged and counted here as \"would be filtered\". These counts are not in the filtered "
+          "queries nor in the share above.\n\n" +
+          markdown(monitored);
+    outputs.push_back({"monitored.csv", csv(monitored)});
+  }
+  outputs[0].second = md;
   for (const auto& [name, text] : outputs) {
     const std::string path = out_dir + "/" + name;
     if (!write_text(path, text)) return std::fprintf(stderr, "dnsfilter-report: cannot write %s\n", path.c_str()), 1;
   }
-  std::fprintf(stderr, "dnsfilter-report: %s: %zu entries active, %zu months; wrote %s/{report.md,entries.csv,monthly.csv,share.svg}\n",
-               period.c_str(), entries.rows.size(), points.size(), out_dir.c_str());
+  std::fprintf(stderr, "dnsfilter-report: %s: %zu entries active, %zu months; wrote %s/{report.md,entries.csv,monthly.csv,share.svg%s}\n",
+               period.c_str(), entries.rows.size(), points.size(), out_dir.c_str(),
+               monitored.rows.empty() ? "" : ",monitored.csv");
   return 0;
 }
