@@ -16,6 +16,7 @@
 #include <dnsfilter/detail/huge_pages.hpp>
 #include <dnsfilter/wire/name.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -36,6 +37,16 @@ inline constexpr timestamp until_forever = std::numeric_limits<timestamp>::max()
 // were not there (matcher.hpp, filter.hpp). The values are stable: the
 // statistics file and the exporters index counters by them.
 enum class action : std::uint8_t { sinkhole, nxdomain, nodata, refused, drop, pass, monitor };
+// How many actions there are: arrays indexed by an action have this size.
+inline constexpr std::size_t action_count = static_cast<std::size_t>(action::monitor) + 1;
+
+// An array with one `value` per action.
+template <class T>
+constexpr std::array<T, action_count> per_action(T value) noexcept {
+  std::array<T, action_count> a{};
+  a.fill(value);
+  return a;
+}
 
 constexpr const char* to_string(action a) noexcept {
   switch (a) {

@@ -33,7 +33,7 @@
 namespace dnsfilter::stats {
 
 // One counter per match::action, indexed by its value.
-inline constexpr std::size_t action_count = 7;
+inline constexpr std::size_t action_count = match::action_count;
 constexpr std::size_t action_slot(match::action a) noexcept { return static_cast<std::size_t>(a); }
 
 struct month_counts {

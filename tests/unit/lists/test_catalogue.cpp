@@ -1,6 +1,7 @@
 // The operator's catalogue (TSV/CSV): rows to entries, header detection and
 // column mapping, CSV quoting, dates, invalid rows; parse_date/format_date.
 #include <dnsfilter/lists/catalogue.hpp>
+#include <dnsfilter/lists/file.hpp>
 
 #include "lists_helpers.hpp"
 
@@ -163,4 +164,9 @@ TEST_CASE("catalogue: name-only and subdomains-only names, an action column") {
   REQUIRE(lists::load_catalogue("XX-6\tddos\t2025-01-09\t\ta.example\n", watched, monitor).has_value());
   REQUIRE(watched.entries().size() == 1);
   CHECK(watched.entries()[0].action == match::action::monitor);
+  // And a plain list, whose loader keeps one entry per action.
+  REQUIRE(lists::load("fresh.example\nnew.example\n", lists::format::plain, watched, monitor).has_value());
+  REQUIRE(watched.entries().size() == 2);
+  CHECK(watched.entries()[1].action == match::action::monitor);
+  CHECK(watched.rules().size() == 3);
 }

@@ -325,7 +325,7 @@ class rpz_zone {
   struct entry_def {
     match::entry meta;
     std::size_t line = 0;
-    std::array<std::uint32_t, 6> staged{no_staged, no_staged, no_staged, no_staged, no_staged, no_staged};
+    std::array<std::uint32_t, match::action_count> staged = match::per_action(no_staged);
   };
   struct link_def {
     wire::name trigger;
