@@ -16,6 +16,8 @@
 //   monthly.csv  month, [queries, filtered,] share, status
 //   share.svg    the monthly share as a chart (log axis when every month with
 //                data has a share above zero, unless --scale says otherwise)
+//   monitored.csv month, entry, monitored hits: only when a monitored entry was
+//                hit in the period (report.md then has a section of its own)
 //
 // As the operator publishes it, by default: the share of a month is filtered
 // queries / all queries, opted-out clients excluded from both, as a percentage
@@ -39,6 +41,8 @@
 // counts are as of --as-of (YYYY-MM-DD, YYYY/MM/DD or YYYY-MM-DDTHH:MM:SSZ),
 // by default the statistics file's modification time: the resolver replaces
 // the file each time it writes it.
+// Monitored entries ("would be filtered", answered normally) are shown apart,
+// by month and entry, and are never in the filtered counts or the share.
 //
 // Exit status: 0 on success, 1 when an input cannot be read or an output
 // cannot be written, 2 on a usage error.
@@ -392,32 +396,48 @@ int main(int argc, char** argv) {
                                   form == share_form::percent};
   const std::string chart = report::svg_chart(points, chart_scale, words);
 
+  // Monitored entries: their hits by month and entry, apart from the share.
+  table monitored{{"Month", "Entry", "Monitored"}, "llr", {}};
+  for (stats::month_index m = from; m <= to; ++m) {
+    const auto it = counts->months.find(m);
+    if (it == counts->months.end()) continue;
+    for (const auto& [key, n] : it->second.monitored_by_entry)
+      monitored.rows.push_back({month_label(m, lang), key, std::to_string(n)});
+  }
+
   std::string md = "# " + title + "\n\n";
   for (const auto& p : paragraphs) md += p + "\n\n";
   md += "## " + lang.entries_heading + "\n\n";
   md += entries.rows.empty() ? lang.no_entries + "\n" : report::markdown(entries);
   md += "\n## " + lang.monthly_heading + "\n\n" + report::markdown(monthly_with_period);
   md += "\n![" + words.title + "](share.svg)\n";
+  if (!monitored.rows.empty()) {
+    md += "\n## Monitored entries\n\nEntries watched before enforcement: a query that matched one was answered "
+          "normally, logged and counted here as \"would be filtered\". These counts are not in the filtered "
+          "queries nor in the share above.\n\n" +
+          report::markdown(monitored);
+  }
 
   report::html_page page{lang.code, title, paragraphs, lang.entries_heading,
                          entries.rows.empty() ? "<p>" + report::xml_text(lang.no_entries) + "</p>\n"
                                               : report::html_table(entries, "entries"),
                          lang.monthly_heading, report::html_table(monthly_with_period, "monthly", 1), chart};
 
-  const std::pair<const char*, std::string> outputs[] = {
+  std::vector<std::pair<const char*, std::string>> outputs = {
       {"report.md", md},
       {"report.html", report::html(page)},
       {"entries.csv", report::csv(entries)},
       {"monthly.csv", report::csv(monthly_csv)},
       {"share.svg", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart}};
+  if (!monitored.rows.empty()) outputs.push_back({"monitored.csv", report::csv(monitored)});
   for (const auto& [name, text] : outputs) {
     const std::string path = out_dir + "/" + name;
     if (!write_text(path, text)) return std::fprintf(stderr, "dnsfilter-report: cannot write %s\n", path.c_str()), 1;
   }
   std::fprintf(stderr,
                "dnsfilter-report: %s: %zu entries active, %zu months%s; wrote "
-               "%s/{report.md,report.html,entries.csv,monthly.csv,share.svg}\n",
+               "%s/{report.md,report.html,entries.csv,monthly.csv,share.svg%s}\n",
                period.c_str(), entries.rows.size(), points.size(), any_partial ? " (some partial)" : "",
-               out_dir.c_str());
+               out_dir.c_str(), monitored.rows.empty() ? "" : ",monitored.csv");
   return 0;
 }

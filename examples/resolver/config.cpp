@@ -108,7 +108,7 @@ bool parse_prefix(std::string_view text, policy::ip_prefix& out) {
 
 bool parse_action(std::string_view text, dnsfilter::match::action& out) {
   using dnsfilter::match::action;
-  for (action a : {action::sinkhole, action::nxdomain, action::nodata, action::refused, action::drop})
+  for (action a : {action::sinkhole, action::nxdomain, action::nodata, action::refused, action::drop, action::monitor})
     if (text == dnsfilter::match::to_string(a)) return out = a, true;
   return false;
 }
@@ -378,9 +378,11 @@ struct option_set {
         ("lenient-lists", po::bool_switch(),
          "skip invalid lines (logged) instead of refusing the whole file; by default one invalid line "
          "refuses the file at start and keeps the old snapshot at a reload")
-        ("list-action", po::value<std::string>()->value_name("ACTION")->default_value("sinkhole"),
-         "answer to names of plain, hosts and adblock lists and of catalogue rows: sinkhole, nxdomain, "
-         "nodata, refused or drop (RPZ files carry their own actions)")
+        ("list-action", po::value<strings>()->value_name("[FILE=]ACTION")->default_value(strings{"sinkhole"}, "sinkhole"),
+         "answer to names of plain, hosts and adblock lists and of catalogue rows without an action column: "
+         "sinkhole, nxdomain, nodata, refused, drop, or monitor (count and log as 'would be filtered', answer "
+         "normally). Repeatable: ACTION for every list, FILE=ACTION for the --list FILE (RPZ files carry their "
+         "own actions)")
         ("feed", po::value<strings>()->value_name("\"ZONE primary=ADDR[:PORT] ...\""),
          "a policy feed (repeatable): the response policy zone ZONE, transferred (AXFR, then IXFR on NOTIFY "
          "and at the SOA refresh) from the primaries in order. Settings: primary=ADDR[:PORT] (repeatable; "
@@ -678,8 +680,30 @@ void read_lists(option_reader& r, config& c) {
   else if (stale == "servfail") c.feed_stale = feed_staleness::servfail;
   else r.fail("--feed-stale: serve, open or servfail");
   c.lenient_lists = r.flag("lenient-lists");
-  if (!parse_action(r.text("list-action"), c.list_action))
-    r.fail("--list-action: sinkhole, nxdomain, nodata, refused or drop");
+  bool global_action = false;
+  for (const std::string& spec : r.all("list-action")) {
+    const std::size_t eq = spec.rfind('=');
+    dnsfilter::match::action a;
+    if (!parse_action(eq == std::string::npos ? spec : spec.substr(eq + 1), a)) {
+      r.fail("--list-action " + spec + ": sinkhole, nxdomain, nodata, refused, drop or monitor");
+      continue;
+    }
+    if (eq == std::string::npos) {
+      if (global_action) r.fail("--list-action " + spec + ": an action for every list is given twice");
+      global_action = true;
+      c.list_action = a;
+      continue;
+    }
+    const std::string path = spec.substr(0, eq);
+    bool found = false;
+    for (auto& l : c.lists) {
+      if (l.path != path) continue;
+      found = true;
+      if (l.action) r.fail("--list-action " + spec + ": the list's action is given twice");
+      l.action = a;
+    }
+    if (!found) r.fail("--list-action " + spec + ": no --list " + path);
+  }
   if (r.given("policy")) c.policy_file = r.text("policy");
 }
 

@@ -52,6 +52,8 @@ struct upstream_config {
 struct list_config {
   std::string path;
   dnsfilter::lists::format format = dnsfilter::lists::format::automatic;
+  // --list-action FILE=ACTION; otherwise config::list_action.
+  std::optional<dnsfilter::match::action> action;
 };
 
 enum class upstream_selection : std::uint8_t { ordered, round_robin };

@@ -56,6 +56,7 @@ struct alignas(64) thread_counters {
   counter dropped{0};       // nothing sent: runts, responses, action drop
   counter sinkholed{0};     // answered from the catalogue (any blocking action)
   counter cloaked{0};       // an upstream CNAME chain led to a blocked name
+  counter monitored{0};     // a monitored entry matched the name or its CNAME chain (answered normally)
   counter opted_out{0};
   counter cache_hits{0}, cache_misses{0};
   counter forwarded{0};     // sent upstream (cache misses)

@@ -95,6 +95,10 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
            RESOLVER_SUM(sinkholed));
   e.single("dnsfilter_resolver_cloaked_total", "counter",
            "Upstream answers replaced because their CNAME chain led to a blocked name.", RESOLVER_SUM(cloaked));
+  e.single("dnsfilter_resolver_monitored_total", "counter",
+           "Queries a monitored entry matched (the name or its CNAME chain), answered normally: would have been "
+           "filtered.",
+           RESOLVER_SUM(monitored));
   e.single("dnsfilter_resolver_opted_out_total", "counter", "Well-formed queries of opted-out clients, answered unfiltered (from the cache or upstream).",
            RESOLVER_SUM(opted_out));
   e.single("dnsfilter_resolver_forwarded_total", "counter", "Queries sent upstream (cache misses).", RESOLVER_SUM(forwarded));

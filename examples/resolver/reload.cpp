@@ -95,6 +95,7 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
     const lists::format f = l.format == lists::format::automatic ? lists::detect_format(l.path, text) : l.format;
     lists::diagnostic why;
     options.source_name = l.path;
+    options.action = l.action.value_or(c.list_action);
     auto r = lists::load(text, f, cat, options, &why);
     if (auto ok = load_one(l.path, r, why, c, out); !ok) return ok.error();
   }

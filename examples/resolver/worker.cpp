@@ -150,6 +150,7 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
       bump(counters_.opted_out);
       break;
     case filter_outcome::forward:
+      if (r.monitored()) bump(counters_.monitored);
       break;
   }
 
@@ -173,6 +174,7 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
         if (ticket.checks_cloaking()) {
           if (const auto parsed = dnsfilter::wire::message_view::parse(message)) {
             const dnsfilter::response_result c = filter_.check_response(ticket, *parsed, out);
+            if (c.monitored) bump(counters_.monitored);
             if (c.blocked) {
               bump(counters_.cloaked);
               return {c.answer};
@@ -274,6 +276,7 @@ void worker::answer_forwarded(forward_request& request, const forward_result& re
     // opted-out client, nor under an exception entry).
     if (info.layout.has_cname) {
       const dnsfilter::response_result c = filter_.check_response(ticket, *result.parsed, out);
+      if (c.monitored) bump(counters_.monitored);
       if (c.blocked) {
         bump(counters_.cloaked);
         send_reply(*request.reply, c.answer);

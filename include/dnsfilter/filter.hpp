@@ -21,7 +21,17 @@
 //   }
 //
 // The policy is decided before the catalogue is looked at: an opted-out client
-// is never matched, counted as filtered or logged. Nothing on the per-packet
+// is never matched, counted as filtered or monitored, or logged.
+//
+// Monitored entries (action monitor, "the month before enforcement") never
+// change an answer: the query is answered as if they were not there, and
+// counted and logged as monitored when the monitored rule would decide if it
+// were enforced. A blocking rule at the same name wins the matcher's tie-break
+// (an exception still beats both), and on a monitored hit the facade looks
+// past it to the less specific names: a blocking rule above decides (the
+// query is filtered, not monitored), an exception above vouches for the name
+// (the query is still counted as monitored). So monitoring a name never
+// unblocks it. Details: docs/library.md, "Monitored entries". Nothing on the per-packet
 // path throws or locks, and nothing allocates but the recorder, once a month
 // and after a reload that added entries (stats/registry.hpp); the query log
 // the caller may attach writes a line per filtered query, under its own
@@ -54,7 +64,7 @@
 namespace dnsfilter {
 
 enum class filter_outcome : std::uint8_t {
-  forward,    // filtering applies and nothing blocked the name: resolve it upstream
+  forward,    // filtering applies and nothing blocked the name (a miss, an exception, a monitored hit): resolve it upstream
   opted_out,  // the client opted out: resolve it upstream; do not log or count it
   answered,   // a sinkhole answer was written (to `answer`): send it
   rejected,   // an error answer (FORMERR, NOTIMP, BADVERS) was written: send it
@@ -83,9 +93,10 @@ struct forward_ticket {
   match::timestamp time = 0;      // entry validity and the statistics month of the answer's check
   std::uint16_t listener = 0;
   policy::ruling policy;          // which policy rule decided
-  match::match_result match;      // the deciding catalogue rule: a miss, or an exception / pass entry
+  match::match_result match;      // the deciding catalogue rule: a miss, an exception / pass entry, or a monitored one
   bool opted_out = false;
-  bool exception = false;         // an exception (allow-list) entry matched the name
+  bool exception = false;         // an exception (allow-list) entry vouched for the name
+  bool monitored = false;         // process() counted and logged the query as monitored
   // The answer is checked for CNAME cloaking unless the client opted out (no
   // filtering at all) or an exception entry vouched for the name: the
   // operator allowed the name, and so whatever it is an alias of.
@@ -100,12 +111,16 @@ struct filter_result {
   policy::ip_address client;          // the source address given to process()
   match::timestamp time = 0;          // the time given to process()
   policy::ruling policy;             // which policy rule decided (if it got that far)
-  match::match_result match;          // the deciding rule, exceptions included (a hit with action pass forwards)
+  match::match_result match;          // the deciding rule, exceptions included (a hit with action pass or monitor forwards)
   const match::entry* entry = nullptr;  // that rule's entry; valid while the snapshot is
   errc error = errc::ok;              // why a rejected or dropped packet was refused
   std::uint16_t listener = 0;         // the listener given to process()
   sinkhole::transport via = sinkhole::transport::udp;  // the transport given to process()
-  bool filtered() const noexcept { return entry != nullptr && !entry->is_exception(); }
+  bool excepted = false;              // an exception entry vouches for the name (it decided, or is above a monitored one)
+  // The answer was changed (answered or dropped by an entry).
+  bool filtered() const noexcept { return entry != nullptr && entry->blocks(); }
+  // A monitored entry matched: counted and logged as monitored, forwarded.
+  bool monitored() const noexcept { return entry != nullptr && entry->is_monitored(); }
 
   // For forward and opted_out: what check_response() needs later, copied out
   // of the packet. Take it before the packet's buffer is reused. Made on
@@ -119,7 +134,8 @@ struct filter_result {
     t.policy = policy;
     t.match = match;
     t.opted_out = what == filter_outcome::opted_out;
-    t.exception = entry != nullptr && entry->is_exception();
+    t.exception = excepted;
+    t.monitored = monitored();
     return t;
   }
 };
@@ -127,10 +143,14 @@ struct filter_result {
 // What check_response() decided.
 struct response_result {
   bool blocked = false;               // a name of the CNAME chain is blocked: send `answer` instead
+  // Not blocked, but a name of the chain hit a monitored entry, and the query
+  // was counted and logged as monitored here (not when process() had done so
+  // for the question's name already). Send the upstream answer.
+  bool monitored = false;
   std::span<const std::byte> answer;  // the sinkhole answer for the original question
-  match::match_result match;
+  match::match_result match;          // the blocking (or monitored) rule
   const match::entry* entry = nullptr;
-  wire::name cname;                   // the blocked chain name (when blocked)
+  wire::name cname;                   // the blocked (or monitored) chain name
 };
 
 // What a filter serves from and a reload replaces: the compiled catalogue,
@@ -170,6 +190,20 @@ class filter_snapshot {
     return layers_.lookup(qname, t);
   }
   const match::entry& entry_of(const match::match_result& r) const noexcept { return layers_.entry_of(r); }
+  // The rule that decides over the suffixes of `qname` of at most `max_labels` labels.
+  match::match_result lookup_within(wire::name_view qname, match::timestamp t, std::size_t max_labels) const noexcept {
+    return layers_.lookup_within(qname, t, max_labels);
+  }
+  // The rule past a monitored hit `m` on `qname`: what decides over the less
+  // specific suffixes, monitored rules looked past too; a miss, a blocking
+  // rule or an exception. Only on a monitored hit (rare): a lookup per level.
+  match::match_result past_monitored(wire::name_view qname, match::timestamp t, match::match_result m) const noexcept {
+    while (m.hit() && entry_of(m).is_monitored()) {
+      const std::size_t k = layers_.rule_at(m.rule).labels;
+      m = k > 1 ? layers_.lookup_within(qname, t, k - 1) : match::match_result{};
+    }
+    return m;
+  }
   // The counter slots of entry `index`, or null when the snapshot was made
   // without a registry.
   const stats::entry_slots* slots_of(std::uint32_t index) const noexcept {
@@ -209,7 +243,8 @@ class basic_filter {
   // rejected or dropped before that are not queries anyone asked us to
   // resolve, and are not counted. With `log`, every filtered query (a hit
   // whose action is not pass, in process() or check_response()) is written
-  // to it; opted-out clients never are.
+  // to it, monitored ones too (with the action monitor); opted-out clients
+  // never are.
   basic_filter(const catalogue_handle& catalogue, const policy::policy_set_handle& policies,
                const sinkhole::responder& responder, stats::recorder* counters = nullptr,
                stats::query_log_sink* log = nullptr)
@@ -253,11 +288,27 @@ class basic_filter {
       return r;
     }
     r.entry = &snapshot.entry_of(r.match);
+    if (DNSFILTER_UNLIKELY(r.entry->is_monitored())) {
+      const match::match_result above = snapshot.past_monitored(r.query.qname(), now, r.match);
+      if (above.hit() && snapshot.entry_of(above).blocks()) {
+        r.match = above;  // a block above the monitored name answers
+        r.entry = &snapshot.entry_of(above);
+      } else {
+        r.excepted = above.hit();  // an exception above vouches for the name
+        if (counters_) count_hit(snapshot, r.match.entry, match::action::monitor, now, /*reclassified=*/false);
+        if (log_)
+          log_filtered(snapshot, *r.entry, r.match.entry, now, source, r.query.qname(), r.query.qtype(),
+                       match::action::monitor);
+        r.what = filter_outcome::forward;
+        return r;
+      }
+    }
     const match::action taken = r.entry->action;
     if (counters_) count_hit(snapshot, r.match.entry, taken, now, /*reclassified=*/false);
     if (log_ && taken != match::action::pass)
       log_filtered(snapshot, *r.entry, r.match.entry, now, source, r.query.qname(), r.query.qtype(), taken);
     if (taken == match::action::pass) {
+      r.excepted = true;
       r.what = filter_outcome::forward;
       return r;
     }
@@ -271,7 +322,11 @@ class basic_filter {
   // blocked, writes the sinkhole answer for the original question to `out`
   // (the entry's action applies: NXDOMAIN, drop, ...; for drop, `answer`
   // stays empty), sets `blocked`, recounts the query from passed to filtered
-  // and logs it. `answer` is the response the upstream transaction already
+  // and logs it. A chain name that hits a monitored entry (and no block
+  // above it) does not stop the walk: when nothing in the chain is blocked,
+  // the first such name counts and logs the query as monitored, unless
+  // process() did so already (`monitored`); a query monitored by its name and
+  // then blocked by its answer counts as both. `answer` is the response the upstream transaction already
   // validated (our id, our question, from the queried server) and parsed;
   // nothing here parses it again. A ticket that does not check cloaking
   // (ticket.checks_cloaking(): an opted-out client, an exception entry) is
@@ -283,6 +338,8 @@ class basic_filter {
     if (!ticket.checks_cloaking()) return r;
     const snapshot_type& snapshot = catalogue_.get();
     wire::name current{ticket.query.qname()};
+    match::match_result watched;  // the first monitored chain name's rule
+    wire::name watched_name;
     for (std::size_t step = 0; step < max_chain; ++step) {
       bool followed = false;
       for (const wire::record_view& rr : answer.records(wire::section::answer)) {
@@ -291,7 +348,19 @@ class basic_filter {
         auto data = answer.rdata(rr);
         const auto* target = data ? std::get_if<wire::rdata::cname>(&*data) : nullptr;
         if (target == nullptr) continue;
-        const match::match_result hit = snapshot.lookup(target->target, ticket.time);
+        match::match_result hit = snapshot.lookup(target->target, ticket.time);
+        if (DNSFILTER_UNLIKELY(hit.hit() && snapshot.entry_of(hit).is_monitored())) {
+          const match::match_result above = snapshot.past_monitored(target->target, ticket.time, hit);
+          if (above.hit() && snapshot.entry_of(above).blocks()) {
+            hit = above;
+          } else {
+            if (!watched.hit()) {
+              watched = hit;
+              watched_name = target->target;
+            }
+            hit = {};
+          }
+        }
         if (hit.hit() && !snapshot.entry_of(hit).is_exception()) {
           r.blocked = true;
           r.match = hit;
@@ -313,6 +382,17 @@ class basic_filter {
         break;
       }
       if (!followed) break;
+    }
+    if (DNSFILTER_UNLIKELY(watched.hit()) && !ticket.monitored) {
+      r.monitored = true;
+      r.match = watched;
+      r.entry = &snapshot.entry_of(watched);
+      r.cname = watched_name;
+      if (counters_)
+        if (const stats::entry_slots* slots = snapshot.slots_of(watched.entry)) counters_->count_monitored(ticket.time, *slots);
+      if (log_)
+        log_filtered(snapshot, *r.entry, watched.entry, ticket.time, ticket.client, ticket.query.qname(),
+                     ticket.query.qtype, match::action::monitor);
     }
     return r;
   }
@@ -358,7 +438,7 @@ class basic_filter {
     }
   }
 
-  // The query log's line of a filtered query; the entry is named by its
+  // The query log's line of a filtered (or monitored) query; the entry is named by its
   // identifier, or by its list when it has none (as the statistics do).
   void log_filtered(const snapshot_type& snapshot, const match::entry& e, std::uint32_t entry, match::timestamp now,
                     const policy::ip_address& client, wire::name_view qname, wire::rr_type qtype,

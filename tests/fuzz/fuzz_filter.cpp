@@ -33,9 +33,11 @@ struct world {
   static std::shared_ptr<const filter::snapshot_type> make() {
     match::catalogue cat;
     const match::action actions[] = {match::action::sinkhole, match::action::nxdomain, match::action::nodata,
-                                     match::action::refused,  match::action::drop,     match::action::pass};
-    const char* names[] = {"a", "b.a", "c", "d", "e", "f.a"};
-    for (int i = 0; i < 6; ++i) {
+                                     match::action::refused,  match::action::drop,     match::action::pass,
+                                     match::action::monitor,  match::action::monitor};
+    // g.b.a: monitored under a block; h: monitored alone (and in CNAME chains).
+    const char* names[] = {"a", "b.a", "c", "d", "e", "f.a", "g.b.a", "h"};
+    for (int i = 0; i < 8; ++i) {
       match::entry e;
       e.id = "XX-" + std::to_string(i);
       e.category = i % 2 ? "backdoor" : "ddos";

@@ -134,11 +134,11 @@ if "$bin" --stats "$work/truncated.stats" --from 2026-01 --to 2026-06 --out "$wo
     fail "a truncated statistics file was accepted"; else
     expect "$work/err" 'truncated\.stats:20: the file ends without its .end. line' "a truncated file: file:line: reason"; fi
 # A later version and hand edits are refused with the file, the line and the reason.
-printf 'dnsfilter-stats 2\nzone +09:00\nnode a epoch 1 sequence 1\nend 1\n' >"$work/future.stats"
+printf 'dnsfilter-stats 3\nzone +09:00\nnode a epoch 1 sequence 1\nend 1\n' >"$work/future.stats"
 sed 's/^month 2025-02 passed 1101234500 filtered 132/month 2025-02 passed 1101234500 filtered 133/' \
     "$data/seed001.stats" >"$work/edited.stats"
 { head -n 2 "$data/seed001.stats"; echo '# numbers checked by hand'; tail -n +3 "$data/seed001.stats"; } >"$work/noted.stats"
-for bad in "future.stats:1: unsupported version '2'" \
+for bad in "future.stats:1: unsupported version '3'" \
            "edited.stats:15: counts of month 2025-02 do not add up: filtered is not the sum" \
            "noted.stats:3: unknown record '#'"; do
     file="${bad%%:*}"
@@ -155,6 +155,27 @@ status=0
 status=0
 "$bin" --from 2026-01 --to 2026-06 "$data/catalogue.tsv" 2>/dev/null || status=$?
 [ "$status" -eq 2 ] && echo "ok   - --stats is required" || fail "without --stats: status $status"
+
+# Monitored entries: a section and a CSV of their own, never in the filtered counts or the share.
+expect_not "$md" 'Monitored' "no monitored section when nothing was monitored"
+[ ! -e "$work/monitored.csv" ] && echo "ok   - no monitored.csv when nothing was monitored" || fail "monitored.csv without data"
+printf '%s\n' 'dnsfilter-stats 2' 'zone +00:00' 'month 2026-02 passed 1000 filtered 2 opted-out 5 monitored 9' \
+    'action sinkhole 2' 'action monitor 9' 'entry XX-20251201-0001 2' 'entry XX-20260301-0003 9' \
+    'monitored-entry XX-20260301-0003 9' 'category DDoS 9' 'category information%20theft 2' 'end 8' >"$work/monitored.stats"
+mkdir -p "$work/monitored"
+"$bin" --stats "$work/monitored.stats" --from 2026-02 --to 2026-02 --volumes --share fraction --out "$work/monitored" "$data/catalogue.tsv" \
+    2>"$work/err" || fail "the report with monitored counts failed: $(cat "$work/err")"
+expect "$work/monitored/report.md" '^\| 2026-02 \| 1002 \| 2 \| 0\.00199600798403194 \|$' \
+    "monitored hits are in neither the filtered count nor the share"
+expect "$work/monitored/report.md" '^## Monitored entries$' "a section of their own"
+expect "$work/monitored/report.md" '^\| 2026-02 \| XX-20260301-0003 \| 9 \|$' "monitored hits by month and entry"
+expect "$work/monitored/monitored.csv" $'^2026-02,XX-20260301-0003,9\r$' "monitored.csv row"
+# A version 1 file (before monitored counts) gives the same report as its version 2 copy.
+mkdir -p "$work/v1"
+"$bin" --stats "$data/sample-v1.stats" --from 2026-01 --to 2026-06 --out "$work/v1" "$data/catalogue.tsv" 2>/dev/null ||
+    fail "the report of a version 1 file failed"
+cmp -s "$work/v1/report.md" "$md" && echo "ok   - a version 1 file reads as its version 2 copy" ||
+    fail "the version 1 file's report differs"
 
 echo "report cli: $failures failure(s)"
 exit $((failures > 0))

@@ -91,7 +91,7 @@ expect "$work/perf.out" 'Queries lost: +0 ' "under load: dnsperf lost no query d
 kill -TERM "$r_server"
 wait "$r_pid" 2>/dev/null || true
 expect "$work/r.log" 'info: stopped: [0-9]+ queries counted \([0-9]+ filtered' "SIGTERM: a clean stop with the final counts"
-expect "$work/stats" '^month [0-9-]+ passed [0-9]+ filtered [1-9][0-9]* opted-out 1$' \
+expect "$work/stats" '^month [0-9-]+ passed [0-9]+ filtered [1-9][0-9]* opted-out 1 monitored 0$' \
     "SIGTERM: the statistics file holds the month (and the one opted-out query)"
 expect "$work/stats" '^end [0-9]+$' "SIGTERM: the statistics file is complete"
 expect "$work/query.log" '"name":"one\.example\."' "the query log holds the filtered queries"

@@ -236,6 +236,67 @@ TEST_CASE("the filter facade allocates nothing per packet: parse, policy, match,
   CHECK(allocations.load() - before == 0);
 }
 
+TEST_CASE("monitored hits allocate nothing per packet: matched, looked past, counted, logged, in the chain too") {
+  namespace match = dnsfilter::match;
+  namespace policy = dnsfilter::policy;
+  namespace wire = dnsfilter::wire;
+  namespace stats = dnsfilter::stats;
+  stats::registry counters{1};
+  match::catalogue cat;
+  match::entry block;
+  block.id = "XX-BLOCK";
+  const auto b = cat.add_entry(std::move(block));
+  match::entry watch;
+  watch.id = "MON-1 with a long tail to defeat small-string storage";
+  watch.action = match::action::monitor;
+  const auto w = cat.add_entry(std::move(watch));
+  REQUIRE(cat.add_rule(*wire::name::from_text("example.com"), b));
+  REQUIRE(cat.add_rule(*wire::name::from_text("www.example.com"), w));  // under a block: the block answers
+  REQUIRE(cat.add_rule(*wire::name::from_text("www.example.org"), w));
+  REQUIRE(cat.add_rule(*wire::name::from_text("x.example.net"), w));
+  const dnsfilter::filter::catalogue_handle catalogue{dnsfilter::make_snapshot(std::move(cat), &counters)};
+  const policy::policy_set_handle policies{std::make_shared<const policy::policy_set>()};
+  dnsfilter::sinkhole::settings settings;
+  settings.ipv4 = wire::rdata::a{{std::byte{192}, std::byte{0}, std::byte{2}, std::byte{1}}};
+  const dnsfilter::sinkhole::responder responder{settings};
+  struct formatting_sink final : stats::query_log_sink {
+    std::size_t lines = 0;
+    void write(const stats::query_record& r) noexcept override {
+      std::array<char, stats::max_jsonl_length> line;
+      lines += stats::format_jsonl(r, {}, line).has_value();
+    }
+  } sink;
+  dnsfilter::filter f{catalogue, policies, responder, &counters.at(0), &sink};
+
+  const auto blocked = dnsfilter_test::hex(  // www.example.com A
+      "c0de 0100 0001 0000 0000 0000 03 777777 07 6578616d706c65 03 636f6d 00 0001 0001");
+  const auto monitored = dnsfilter_test::hex(  // www.example.org A
+      "beef 0100 0001 0000 0000 0000 03 777777 07 6578616d706c65 03 6f7267 00 0001 0001");
+  const auto answer = dnsfilter_test::hex(  // www.example.org CNAME x.example.net
+      "beef 8180 0001 0001 0000 0000 03 777777 07 6578616d706c65 03 6f7267 00 0001 0001"
+      "c00c 0005 0001 0000012c 000f 01 78 07 6578616d706c65 03 6e6574 00");
+  const auto parsed_answer = wire::message_view::parse(answer).value();
+  const auto source = *policy::ip_address::parse("192.0.2.7");
+  std::array<std::byte, 1232> out;
+  (void)f.process(blocked, source, 0, 1'767'225'600, out);  // first packet of the month: the recorder's block
+
+  const long before = allocations.load();
+  for (int round = 0; round < 100; ++round) {
+    const auto a = f.process(blocked, source, 0, 1'767'225'600, out);
+    REQUIRE(a.what == dnsfilter::filter_outcome::answered);
+    const auto m = f.process(monitored, source, 0, 1'767'225'600, out);
+    REQUIRE(m.what == dnsfilter::filter_outcome::forward);
+    REQUIRE(m.monitored());
+    dnsfilter::forward_ticket t = m.ticket();
+    t.monitored = false;  // as if the name were a miss: the chain's monitored name counts
+    const auto c = f.check_response(t, parsed_answer, out);
+    REQUIRE(c.monitored);
+    REQUIRE_FALSE(c.blocked);
+  }
+  CHECK(allocations.load() - before == 0);
+  CHECK(sink.lines == 301);  // the blocked ones (and the first), the monitored names and the monitored chains
+}
+
 #if DNSFILTER_HEADER_ONLY
 TEST_CASE("a forwarded query is parsed once and its answer once") {
   // The facade parses the query once (process), hands the caller a ticket

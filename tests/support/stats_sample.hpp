@@ -18,7 +18,12 @@ inline void add_hits(stats::month_counts& m, const std::string& key, const std::
   m.by_entry[key] += n;
   m.by_category[category] += n;
   m.by_action[stats::action_slot(a)] += n;
-  (a == dnsfilter::match::action::pass ? m.passed : m.filtered) += n;
+  const bool answered_normally = a == dnsfilter::match::action::pass || a == dnsfilter::match::action::monitor;
+  (answered_normally ? m.passed : m.filtered) += n;
+  if (a == dnsfilter::match::action::monitor) {
+    m.monitored += n;
+    m.monitored_by_entry[key] += n;
+  }
 }
 
 // Six months around the report period 2026-01..2026-06, shares near 1e-7;

@@ -450,3 +450,237 @@ TEST_CASE("filter: a query found cloaked in its upstream answer is recounted fro
     CHECK(log.lines.size() == 1);
   }
 }
+
+// ---- monitored entries: the month before enforcement -------------------------
+
+namespace {
+
+// Blocks, exceptions and monitored entries side by side.
+match::catalogue monitor_catalogue() {
+  match::catalogue cat;
+  cat.add_source("operator.tsv");
+  auto add = [&](const char* id, match::action a, std::initializer_list<const char*> names) {
+    match::entry e;
+    e.id = id;
+    e.category = "backdoor";
+    e.action = a;
+    const auto index = cat.add_entry(std::move(e));
+    for (const char* n : names) REQUIRE(cat.add_rule(*wire::name::from_text(n), index));
+  };
+  add("MON-1", match::action::monitor, {"watch.example", "c2.evil.example", "both.example", "x.safe.example"});
+  add("XX-BLOCK", match::action::sinkhole, {"evil.example", "both.example"});
+  add("ALLOW", match::action::pass, {"safe.example"});
+  return cat;
+}
+
+constexpr std::uint16_t subscriber_code = 65001;
+
+// Every opt-out path: listener 1 unfiltered, 10.0.0.0/8 opted out, subscriber
+// "alice" opted out (believed from the trusted forwarder 192.0.2.0/24).
+std::shared_ptr<const policy::policy_set> monitor_policy() {
+  policy::policy_config c;
+  c.listeners = {policy::listener_mode::per_client, policy::listener_mode::unfiltered};
+  c.client_prefixes = {{*policy::ip_prefix::parse("10.0.0.0/8"), policy::treatment::opt_out}};
+  c.subscribers = {{"alice", policy::treatment::opt_out}};
+  c.trusted_forwarders = {{*policy::ip_prefix::parse("192.0.2.0/24"), policy::trust::trusted}};
+  c.subscriber_option = subscriber_code;
+  return std::make_shared<const policy::policy_set>(*policy::policy_set::build(c));
+}
+
+struct monitor_fixture {
+  captured_log log;
+  stats::registry counters{1, {.zone = {}}};
+  filter::catalogue_handle catalogue{make_snapshot(monitor_catalogue(), &counters)};
+  policy::policy_set_handle policies{monitor_policy()};
+  sinkhole::responder responder{sample_settings()};
+  filter f{catalogue, policies, responder, &counters.at(0), &log};
+  std::array<std::byte, 1232> out{};
+
+  stats::month_counts month() {
+    const stats::totals t = counters.read();
+    return t.months.empty() ? stats::month_counts{} : t.months.begin()->second;
+  }
+};
+
+// One opt-out path: how the query is made and sent.
+struct opt_out_path {
+  const char* name;
+  const char* client;
+  std::uint16_t listener;
+  const char* subscriber;  // nullptr: none
+  policy::basis basis;
+};
+constexpr opt_out_path opt_out_paths[] = {
+    {"listener mode unfiltered", "192.168.1.10", 1, nullptr, policy::basis::listener},
+    {"client prefix", "10.20.30.40", 0, nullptr, policy::basis::client_prefix},
+    {"subscriber id", "192.0.2.10", 0, "alice", policy::basis::subscriber},
+};
+
+}  // namespace
+
+TEST_CASE("filter: a monitored entry's hit is counted and logged as monitored, and answered from upstream") {
+  monitor_fixture fx;
+  query_packet q("a.WATCH.example");
+  const filter_result r = fx.f.process(q.bytes, customer, 0, now, fx.out);
+  CHECK(r.what == filter_outcome::forward);  // answered normally: the caller resolves it upstream
+  REQUIRE(r.entry != nullptr);
+  CHECK(r.entry->id == "MON-1");
+  CHECK(r.match.hit());
+  CHECK(r.monitored());
+  CHECK_FALSE(r.filtered());
+  CHECK(r.answer.empty());
+  const forward_ticket t = r.ticket();
+  CHECK(t.monitored);
+  CHECK_FALSE(t.exception);
+  CHECK(t.checks_cloaking());  // monitoring vouches for nothing
+  const stats::month_counts m = fx.month();
+  CHECK(m.passed == 1);
+  CHECK(m.filtered == 0);
+  CHECK(m.monitored == 1);
+  CHECK(m.share() == 0.0);
+  CHECK(m.monitored_by_entry.at("MON-1") == 1);
+  CHECK(m.by_action[stats::action_slot(match::action::monitor)] == 1);
+  REQUIRE(fx.log.lines.size() == 1);
+  CHECK(fx.log.lines[0] == "MON-1 192.168.1.10 a.WATCH.example. monitor");
+
+  // The upstream answer goes to the client as it came: nothing to block.
+  const auto response = upstream_answer(q, {{"a.watch.example", "cdn.example"}}, "cdn.example");
+  const response_result c = fx.f.check_response(t, parsed(response), fx.out);
+  CHECK_FALSE(c.blocked);
+  CHECK_FALSE(c.monitored);  // counted once, by process()
+  CHECK(fx.month().monitored == 1);
+  CHECK(fx.log.lines.size() == 1);
+}
+
+TEST_CASE("filter: a monitored entry's hit from an opted-out client is neither counted nor logged") {
+  for (const opt_out_path& path : opt_out_paths) {
+    CAPTURE(path.name);
+    monitor_fixture fx;
+    auto send = [&](const char* qname) {
+      if (path.subscriber == nullptr) {
+        query_packet q(qname);
+        return fx.f.process(q.bytes, addr(path.client), path.listener, now, fx.out);
+      }
+      query_packet q(qname, rr_type::a, true, {{subscriber_code, path.subscriber}});
+      return fx.f.process(q.bytes, addr(path.client), path.listener, now, fx.out);
+    };
+    const filter_result r = send("a.watch.example");
+    CHECK(r.what == filter_outcome::opted_out);
+    CHECK(r.policy.decided_by == path.basis);
+    CHECK(r.entry == nullptr);
+    CHECK_FALSE(r.match.hit());
+    CHECK_FALSE(r.monitored());
+    // Its answer is not checked either: a chain through a monitored name counts nothing.
+    query_packet asked_for("www.shop.example");
+    const filter_result o = send("www.shop.example");
+    REQUIRE(o.what == filter_outcome::opted_out);
+    const response_result c =
+        fx.f.check_response(o.ticket(), parsed(upstream_answer(asked_for, {{"www.shop.example", "b.watch.example"}}, nullptr)),
+                            fx.out);
+    CHECK_FALSE(c.blocked);
+    CHECK_FALSE(c.monitored);
+    const stats::month_counts m = fx.month();
+    CHECK(m.opted_out == 2);  // their own total, and nothing else
+    CHECK(m.queries() == 0);
+    CHECK(m.monitored == 0);
+    CHECK(m.by_action == std::array<std::uint64_t, stats::action_count>{});
+    CHECK(m.by_entry.empty());
+    CHECK(m.monitored_by_entry.empty());
+    CHECK(m.by_category.empty());
+    CHECK(fx.log.lines.empty());
+
+    // The same query from a client that did not opt out: monitored, logged, forwarded.
+    const filter_result normal = [&] {
+      query_packet q("a.watch.example", rr_type::a, true, {{subscriber_code, "bob"}});
+      return fx.f.process(q.bytes, customer, 0, now, fx.out);
+    }();
+    CHECK(normal.what == filter_outcome::forward);
+    CHECK(normal.monitored());
+    CHECK(fx.month().monitored == 1);
+    CHECK(fx.month().opted_out == 2);
+    REQUIRE(fx.log.lines.size() == 1);
+    CHECK(fx.log.lines[0] == "MON-1 192.168.1.10 a.watch.example. monitor");
+  }
+}
+
+TEST_CASE("filter: monitoring a name never unblocks it") {
+  monitor_fixture fx;
+  auto run = [&](const char* qname) {
+    query_packet q(qname);
+    return fx.f.process(q.bytes, customer, 0, now, fx.out);
+  };
+  SUBCASE("a block at the same name wins the tie") {
+    const filter_result r = run("both.example");
+    CHECK(r.what == filter_outcome::answered);
+    REQUIRE(r.entry != nullptr);
+    CHECK(r.entry->id == "XX-BLOCK");
+    CHECK(r.filtered());
+    CHECK(fx.month().monitored == 0);
+    CHECK(fx.month().filtered == 1);
+  }
+  SUBCASE("a block above the monitored name answers") {
+    const filter_result r = run("x.c2.evil.example");
+    CHECK(r.what == filter_outcome::answered);
+    REQUIRE(r.entry != nullptr);
+    CHECK(r.entry->id == "XX-BLOCK");
+    CHECK(fx.month().monitored == 0);
+    REQUIRE(fx.log.lines.size() == 1);
+    CHECK(fx.log.lines[0] == "XX-BLOCK 192.168.1.10 x.c2.evil.example. sinkhole");
+  }
+  SUBCASE("an exception above vouches for the name; the hit is still monitored") {
+    const filter_result r = run("x.safe.example");
+    CHECK(r.what == filter_outcome::forward);
+    REQUIRE(r.entry != nullptr);
+    CHECK(r.entry->id == "MON-1");
+    CHECK(r.monitored());
+    CHECK(r.ticket().exception);
+    CHECK_FALSE(r.ticket().checks_cloaking());
+    CHECK(fx.month().monitored == 1);
+  }
+}
+
+TEST_CASE("filter: a monitored name in an upstream CNAME chain") {
+  monitor_fixture fx;
+  query_packet q("www.shop.example");
+  const filter_result r = fx.f.process(q.bytes, customer, 0, now, fx.out);
+  REQUIRE(r.what == filter_outcome::forward);
+  CHECK_FALSE(r.monitored());
+  SUBCASE("counted and logged as monitored, the answer left alone") {
+    const response_result c = fx.f.check_response(
+        r.ticket(), parsed(upstream_answer(q, {{"www.shop.example", "cdn.watch.example"}}, "cdn.watch.example")), fx.out);
+    CHECK_FALSE(c.blocked);
+    CHECK(c.monitored);
+    CHECK(c.answer.empty());
+    REQUIRE(c.entry != nullptr);
+    CHECK(c.entry->id == "MON-1");
+    CHECK(c.cname == *wire::name::from_text("cdn.watch.example"));
+    const stats::month_counts m = fx.month();
+    CHECK(m.passed == 1);
+    CHECK(m.filtered == 0);
+    CHECK(m.monitored == 1);
+    CHECK(m.monitored_by_entry.at("MON-1") == 1);
+    REQUIRE(fx.log.lines.size() == 1);
+    CHECK(fx.log.lines[0] == "MON-1 192.168.1.10 www.shop.example. monitor");
+    CHECK(stats::parse_totals(stats::format_totals(fx.counters.read())).has_value());
+  }
+  SUBCASE("a blocked name further down the chain blocks; the query is filtered, not monitored") {
+    const response_result c = fx.f.check_response(
+        r.ticket(), parsed(upstream_answer(q, {{"www.shop.example", "cdn.watch.example"}, {"cdn.watch.example", "evil.example"}}, nullptr)),
+        fx.out);
+    CHECK(c.blocked);
+    CHECK_FALSE(c.monitored);
+    REQUIRE(c.entry != nullptr);
+    CHECK(c.entry->id == "XX-BLOCK");
+    const stats::month_counts m = fx.month();
+    CHECK(m.passed == 0);
+    CHECK(m.filtered == 1);
+    CHECK(m.monitored == 0);
+    REQUIRE(fx.log.lines.size() == 1);
+    CHECK(fx.log.lines[0] == "XX-BLOCK 192.168.1.10 www.shop.example. sinkhole");
+  }
+  SUBCASE("a monitored chain name under a blocked one is blocked") {
+    CHECK(fx.f.check_response(r.ticket(), parsed(upstream_answer(q, {{"www.shop.example", "c2.evil.example"}}, nullptr)), fx.out)
+              .blocked);
+    CHECK(fx.month().monitored == 0);
+  }
+}

@@ -9,7 +9,8 @@
 // A record is one row; each valid row becomes one entry (its identifier,
 // behaviour as category, [start, end) from the dates at 00:00 UTC, and
 // options.action, or the row's own in an "action" column: sinkhole, nxdomain,
-// nodata, refused, drop or pass for an exception) with one rule per FQDN. The delimiter is a tab when the
+// nodata, refused, drop, pass for an exception, or monitor: counted and
+// logged, answered normally) with one rule per FQDN. The delimiter is a tab when the
 // first row holds one, a comma otherwise. CSV fields follow RFC 4180 ("..."
 // with "" for a quote) except that a quoted field cannot span lines; a TSV
 // field may be quoted the same way. Lines starting with '#' are comments.

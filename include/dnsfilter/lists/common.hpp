@@ -129,7 +129,7 @@ class list_loader {
   const load_options& options_;
   load_report report_;
   match::catalogue stage_;
-  std::array<std::uint32_t, 6> entry_of_action_{no_entry, no_entry, no_entry, no_entry, no_entry, no_entry};
+  std::array<std::uint32_t, match::action_count> entry_of_action_ = match::per_action(no_entry);
   DNSFILTER_DECL void note(std::size_t line, std::string message);
 
   diagnostic failure_;

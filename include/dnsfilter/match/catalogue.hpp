@@ -16,6 +16,7 @@
 #include <dnsfilter/detail/huge_pages.hpp>
 #include <dnsfilter/wire/name.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -30,8 +31,22 @@ using timestamp = std::int64_t;
 inline constexpr timestamp since_always = std::numeric_limits<timestamp>::min();
 inline constexpr timestamp until_forever = std::numeric_limits<timestamp>::max();
 
-// What a hit on an entry asks for. `pass` marks an exception (allow-list) entry.
-enum class action : std::uint8_t { sinkhole, nxdomain, nodata, refused, drop, pass };
+// What a hit on an entry asks for. `pass` marks an exception (allow-list)
+// entry. `monitor` is the month before enforcement: the hit is counted and
+// logged as "would be filtered", and the query is answered as if the entry
+// were not there (matcher.hpp, filter.hpp). The values are stable: the
+// statistics file and the exporters index counters by them.
+enum class action : std::uint8_t { sinkhole, nxdomain, nodata, refused, drop, pass, monitor };
+// How many actions there are: arrays indexed by an action have this size.
+inline constexpr std::size_t action_count = static_cast<std::size_t>(action::monitor) + 1;
+
+// An array with one `value` per action.
+template <class T>
+constexpr std::array<T, action_count> per_action(T value) noexcept {
+  std::array<T, action_count> a{};
+  a.fill(value);
+  return a;
+}
 
 constexpr const char* to_string(action a) noexcept {
   switch (a) {
@@ -41,6 +56,7 @@ constexpr const char* to_string(action a) noexcept {
     case action::refused: return "refused";
     case action::drop: return "drop";
     case action::pass: return "pass";
+    case action::monitor: return "monitor";
   }
   return "unknown";
 }
@@ -60,6 +76,9 @@ struct entry {
 
   bool active_at(timestamp t) const noexcept { return start <= t && (t < end || end == until_forever); }
   bool is_exception() const noexcept { return action == match::action::pass; }
+  bool is_monitored() const noexcept { return action == match::action::monitor; }
+  // A hit changes the answer: neither an exception nor monitored.
+  bool blocks() const noexcept { return !is_exception() && !is_monitored(); }
 };
 
 // Which names a rule covers: its FQDN and every name below it (the default,

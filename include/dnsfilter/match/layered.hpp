@@ -71,8 +71,17 @@ class layered_catalogue {
   // the base with the delta applied.
   match_result lookup(wire::name_view qname, timestamp t) const noexcept {
     if (DNSFILTER_LIKELY(!delta_)) return base_->lookup(qname, t);
-    const std::size_t labels = qname.label_count();
-    std::size_t limit = labels;  // suffixes of more labels are settled: nothing there
+    return lookup_within(qname, t, qname.label_count());
+  }
+
+  // As lookup(), over the suffixes of at most `max_labels` labels only (the
+  // matchers' lookup_within): what the facade asks to look past a monitored
+  // rule for a blocking one above it.
+  match_result lookup_within(wire::name_view qname, timestamp t, std::size_t max_labels) const noexcept {
+    if (!delta_) return base_->matcher().lookup_within(qname, t, max_labels);
+    if (max_labels == 0) return {};
+    // suffixes of more labels are settled: nothing there
+    std::size_t limit = std::min(qname.label_count(), max_labels);
     for (;;) {
       const match_result b = base_->matcher().lookup_within(qname, t, limit);
       const std::size_t kb = b.hit() ? base_->source().rules()[b.rule].labels : 0;

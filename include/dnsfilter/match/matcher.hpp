@@ -9,12 +9,17 @@
 //         rules that cover their name, below it those that cover subdomains
 //     if C is not empty:
 //       return the exception rule of C with the lowest index if there is one,
-//       otherwise the rule of C with the lowest index
+//       otherwise the blocking rule (action neither pass nor monitor) of C
+//       with the lowest index if there is one, otherwise the rule of C with
+//       the lowest index (a monitored one)
 //   return a miss
 //
 // So the most specific active rule decides, an exception (@@||good.evil^)
-// beats a block at the same name and frees the subtree below it, entries
-// outside their window are invisible, and matching is on whole labels.
+// beats a block at the same name and frees the subtree below it, a block
+// beats a monitored rule at the same name, entries outside their window are
+// invisible, and matching is on whole labels. A monitored rule that decides
+// here is not yet the answer: the facade looks past it for a blocking rule
+// above it (filter.hpp), so monitoring a name never unblocks it.
 // The implementations in this folder are checked against each other and
 // against this text by the conformance suite (tests/unit/match/test_matcher.cpp).
 #pragma once
@@ -49,12 +54,13 @@ concept matcher = std::constructible_from<M, const catalogue&> &&
                   };
 
 // Chooses between two rules that both match at one suffix: the exception
-// first, then the lower index. Shared by the implementations so that ties are
-// broken the same way everywhere.
+// first, then a blocking rule before a monitored one, then the lower index.
+// Shared by the implementations so that ties are broken the same way everywhere.
 inline bool rule_precedes(const catalogue& cat, std::uint32_t a, std::uint32_t b) noexcept {
-  const bool ea = cat.entry_of(cat.rules()[a]).is_exception();
-  const bool eb = cat.entry_of(cat.rules()[b]).is_exception();
-  if (ea != eb) return ea;
+  const entry& x = cat.entry_of(cat.rules()[a]);
+  const entry& y = cat.entry_of(cat.rules()[b]);
+  if (x.is_exception() != y.is_exception()) return x.is_exception();
+  if (x.is_monitored() != y.is_monitored()) return y.is_monitored();
   return a < b;
 }
 

@@ -214,8 +214,8 @@ class responder {
   const sinkhole::settings& config() const noexcept { return settings_; }
 
   // The answer to `query` for a hit on an entry (the table of answers per
-  // action: docs/design.md). action::drop gives an empty span; action::pass is
-  // errc::out_of_range. `out` may be the buffer `query` views.
+  // action: docs/design.md). action::drop gives an empty span; action::pass and
+  // action::monitor (nothing to answer from the catalogue) are errc::out_of_range. `out` may be the buffer `query` views.
   result<std::span<const std::byte>> respond(const wire::query_view& query, const hit_answer& hit,
                                              std::span<std::byte> out, transport via = transport::udp) const noexcept {
     return respond(query_echo::of(query, via), hit, out);

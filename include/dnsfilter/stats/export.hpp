@@ -17,9 +17,10 @@
 //   ...
 //   dnsfilter_entry_hits_total{month="2026-01",entry="XX-20250109-0001"} 100
 //
-// JSON: {"format":"dnsfilter-stats","version":1,"zone":"+00:00","unrecorded":0,
+// JSON: {"format":"dnsfilter-stats","version":2,"zone":"+00:00","unrecorded":0,
 // "months":[{"month":"2026-01","queries":…,"passed":…,"filtered":…,"opted_out":…,
-// "share":1e-07,"actions":{…},"entries":{…},"categories":{…}}]} — share is
+// "monitored":…,"share":1e-07,"actions":{…},"entries":{…},"monitored_entries":{…},
+// "categories":{…}}]} — version is the statistics file's; share is
 // filtered / queries as the shortest decimal that reads back to the same
 // double, or null for a month without queries.
 #pragma once

@@ -1,5 +1,6 @@
-// dnsfilter — the query log: one record per filtered query, for the operator's
-// analysis of infections (which clients ask for which C&C names, and when).
+// dnsfilter — the query log: one record per filtered (or monitored: action
+// monitor) query, for the operator's analysis of infections (which clients ask
+// for which C&C names, and when).
 //
 // Never an opted-out client: the recorder (stats/registry.hpp) logs only from
 // count_hit() with an action other than pass, and count_opted_out() takes

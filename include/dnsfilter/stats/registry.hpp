@@ -7,7 +7,7 @@
 //   stats::recorder& rec = reg.at(i);
 //   rec.count_opted_out(now);                                  // client opted out
 //   rec.count_passed(now);                                     // no entry matched
-//   rec.count_hit(now, slots.of(hit.entry), entry.action);     // an entry matched
+//   rec.count_hit(now, slots.of(hit.entry), entry.action);     // an entry matched (monitor: monitored)
 //
 //   // anywhere, any time (a metrics endpoint, a timer that persists):
 //   stats::totals t = reg.read();                              // exact: every count so far
@@ -92,6 +92,9 @@ struct alignas(cache_line) month_block {
   std::uint32_t entry_slots = 0, category_slots = 0;
   month_block* older = nullptr;  // blocks the recorder has left, newest first
   counter passed{0}, filtered{0}, opted_out{0};
+  // Hits on monitored entries (queries answered normally, counted in passed
+  // too, unless their answer was then found cloaked).
+  counter monitored{0};
   // Queries counted as passed earlier and found filtered afterwards (CNAME
   // cloaking in the upstream answer): taken off `passed` when folded.
   counter reclassified{0};
@@ -100,6 +103,12 @@ struct alignas(cache_line) month_block {
   counter* slots() noexcept { return std::launder(reinterpret_cast<counter*>(this + 1)); }
   counter& entry(std::uint32_t slot) noexcept { return slots()[slot]; }
   counter& category(std::uint32_t slot) noexcept { return slots()[entry_slots + slot]; }
+  // The monitored hits of an entry slot: a second row of entry counters.
+  counter& monitored_entry(std::uint32_t slot) noexcept { return slots()[entry_slots + category_slots + slot]; }
+  // Counters behind the block for `entries` and `categories` slots.
+  static constexpr std::size_t slot_counters(std::uint32_t entries, std::uint32_t categories) noexcept {
+    return std::size_t{entries} * 2 + categories;
+  }
 
   // nullptr when memory is exhausted.
   static DNSFILTER_DECL month_block* create(month_index m, const zone& z, std::uint32_t entries,
@@ -134,15 +143,27 @@ class alignas(detail::cache_line) recorder {
   }
 
   // A query that an entry matched, answered with `taken` (the entry's action,
-  // or whatever the resolver did instead): `pass` counts as passed, every other
-  // action as filtered; the hit counts under the entry, its category and
+  // or whatever the resolver did instead): `pass` counts as passed, `monitor`
+  // as passed and monitored (and under the entry's monitored hits), every
+  // other action as filtered; the hit counts under the entry, its category and
   // `taken`. Counting is all it does: logging the query is the caller's step.
   void count_hit(match::timestamp now, const entry_slots& slots, match::action taken) noexcept {
     detail::month_block* b = block_for(now, slots.entry + 1, slots.category + 1);
     if (b == nullptr) return;
-    const bool filtered = taken != match::action::pass;
+    const bool filtered = taken != match::action::pass && taken != match::action::monitor;
     detail::bump(filtered ? b->filtered : b->passed);
+    if (DNSFILTER_UNLIKELY(taken == match::action::monitor)) count_monitored_entry(*b, slots);
     count_entry(*b, slots, taken);
+  }
+
+  // A query counted already (count_passed or count_hit, with the same `now`)
+  // whose upstream answer's CNAME chain led to a monitored entry: a monitored
+  // hit of `slots`, nothing else changes (the answer was sent as it came).
+  void count_monitored(match::timestamp now, const entry_slots& slots) noexcept {
+    detail::month_block* b = block_for(now, slots.entry + 1, slots.category + 1);
+    if (b == nullptr) return;
+    count_monitored_entry(*b, slots);
+    count_entry(*b, slots, match::action::monitor);
   }
 
   // A query counted as passed by this recorder (count_passed, with the same
@@ -153,7 +174,7 @@ class alignas(detail::cache_line) recorder {
   // blocks are folded, in the order the recorder wrote them.
   void count_reclassified(match::timestamp now, const entry_slots& slots, match::action taken) noexcept {
     detail::month_block* b = block_for(now, slots.entry + 1, slots.category + 1);
-    if (b == nullptr || taken == match::action::pass) return;
+    if (b == nullptr || taken == match::action::pass || taken == match::action::monitor) return;
     detail::bump(b->reclassified);
     detail::bump(b->filtered);
     count_entry(*b, slots, taken);
@@ -171,6 +192,10 @@ class alignas(detail::cache_line) recorder {
                          categories <= b->category_slots))
       return b;
     return move_to(now, entries, categories);
+  }
+  void count_monitored_entry(detail::month_block& b, const entry_slots& slots) noexcept {
+    detail::bump(b.monitored);
+    detail::bump(b.monitored_entry(slots.entry));
   }
   // What every hit counts besides passed/filtered.
   void count_entry(detail::month_block& b, const entry_slots& slots, match::action taken) noexcept {

@@ -4,12 +4,16 @@
 //
 // opted_out is counted apart and in nothing else; filtered is a hit whose
 // action changed the answer; passed is every other query; queries() = passed +
-// filtered is the published share's denominator. Each hit counts once by
-// action, once under its entry's key, once under its category. The statistics
-// file ("dnsfilter-stats 1") is text, one record a line, closed by "end N" so
-// that a truncated file is told from a complete one; anything malformed is
-// errc::bad_stats_file with the line. The meanings and the format in full:
-// docs/design.md, "The statistics file".
+// filtered is the published share's denominator. monitored counts the hits on
+// monitored entries ("would be filtered"; answered normally, so in passed, or
+// in filtered when the answer's CNAME chain was then blocked): never part of
+// filtered nor of the share. Each hit counts once by action, once under its
+// entry's key, once under its category; a monitored hit also under its entry
+// in monitored_by_entry. The statistics file ("dnsfilter-stats 2"; version 1,
+// without monitored counts, is still read) is text, one record a line, closed
+// by "end N" so that a truncated file is told from a complete one; anything
+// malformed is errc::bad_stats_file with the line. The meanings and the
+// format in full: docs/design.md, "The statistics file".
 #pragma once
 
 #include <dnsfilter/config.hpp>
@@ -29,7 +33,7 @@
 namespace dnsfilter::stats {
 
 // One counter per match::action, indexed by its value.
-inline constexpr std::size_t action_count = 6;
+inline constexpr std::size_t action_count = match::action_count;
 constexpr std::size_t action_slot(match::action a) noexcept { return static_cast<std::size_t>(a); }
 
 struct month_counts {
@@ -38,13 +42,16 @@ struct month_counts {
   std::uint64_t passed = 0;
   std::uint64_t filtered = 0;
   std::uint64_t opted_out = 0;
+  std::uint64_t monitored = 0;  // = by_action[monitor]; not in queries() apart from passed/filtered
   std::array<std::uint64_t, action_count> by_action{};
-  keyed by_entry;
+  keyed by_entry;            // every hit, monitored ones included
   keyed by_category;
+  keyed monitored_by_entry;  // the monitored hits only
 
   // Every query except the opted-out ones: the denominator of the share.
   std::uint64_t queries() const noexcept { return passed + filtered; }
-  // filtered / queries(); 0 for a month without queries.
+  // filtered / queries(); 0 for a month without queries. Monitored hits are
+  // never in it.
   double share() const noexcept {
     return queries() == 0 ? 0.0 : static_cast<double>(filtered) / static_cast<double>(queries());
   }
@@ -66,6 +73,10 @@ struct totals {
   DNSFILTER_DECL result<void> merge(const totals& other);
   friend bool operator==(const totals&, const totals&) = default;
 };
+
+// The statistics file's version that format_totals writes; parse_totals reads
+// it and every older one.
+inline constexpr int stats_file_version = 2;
 
 // The statistics file's text (format: docs/design.md, "The statistics file").
 DNSFILTER_DECL std::string format_totals(const totals& t);

@@ -1,6 +1,7 @@
 // The operator's catalogue (TSV/CSV): rows to entries, header detection and
 // column mapping, CSV quoting, dates, invalid rows; parse_date/format_date.
 #include <dnsfilter/lists/catalogue.hpp>
+#include <dnsfilter/lists/file.hpp>
 #include <dnsfilter/match/hashed.hpp>
 
 #include "lists_helpers.hpp"
@@ -177,11 +178,27 @@ TEST_CASE("catalogue: name-only and subdomains-only names, an action column") {
                            "XX-1\tbackdoor\t2025-01-09\t\tc2.example =exact.example *.wild.example\t\n"
                            "XX-2\tallowed\t2025-01-09\t\tok.c2.example\tpass\n"
                            "XX-3\tddos\t2025-01-09\t\tnx.example\tNXDOMAIN\n"
-                           "XX-4\tddos\t2025-01-09\t\tbad.example\tblock\n",
+                           "XX-4\tddos\t2025-01-09\t\tbad.example\tblock\n"
+                           "XX-5\tddos\t2025-01-09\t\tnew.example\tmonitor\n",
                            cat);
   CHECK(dump(cat) == std::vector<std::string>{"c2.example sinkhole [XX-1]", "exact.example sinkhole exact [XX-1]",
                                               "wild.example sinkhole below [XX-1]", "ok.c2.example pass [XX-2]",
-                                              "nx.example nxdomain [XX-3]"});
+                                              "nx.example nxdomain [XX-3]", "new.example monitor [XX-5]"});
   CHECK(rep.invalid == 1);
   CHECK(has_note(rep, 5, "unknown action 'block'"));
+  CHECK(cat.entries().back().is_monitored());
+  CHECK_FALSE(cat.entries().back().blocks());
+
+  // A list loaded with the action monitor: every entry monitored.
+  match::catalogue watched;
+  lists::load_options monitor;
+  monitor.action = match::action::monitor;
+  REQUIRE(lists::load_catalogue("XX-6\tddos\t2025-01-09\t\ta.example\n", watched, monitor).has_value());
+  REQUIRE(watched.entries().size() == 1);
+  CHECK(watched.entries()[0].action == match::action::monitor);
+  // And a plain list, whose loader keeps one entry per action.
+  REQUIRE(lists::load("fresh.example\nnew.example\n", lists::format::plain, watched, monitor).has_value());
+  REQUIRE(watched.entries().size() == 2);
+  CHECK(watched.entries()[1].action == match::action::monitor);
+  CHECK(watched.rules().size() == 3);
 }

@@ -50,7 +50,7 @@ match_result reference_lookup(const catalogue& cat, name_view qname, timestamp t
   const std::size_t labels = qname.label_count();
   for (std::size_t k = labels; k >= 1; --k) {
     const name_view suffix = qname.suffix(k);
-    std::optional<std::uint32_t> first_exception, first_any;
+    std::optional<std::uint32_t> first_exception, first_block, first_any;
     for (std::uint32_t i = 0; i < rules.size(); ++i) {
       const rule& r = rules[i];
       const entry& e = cat.entries()[r.entry];
@@ -59,10 +59,11 @@ match_result reference_lookup(const catalogue& cat, name_view qname, timestamp t
       if ((r.flags & rule::exact_only) != 0 && k != labels) continue;
       if ((r.flags & rule::subdomains_only) != 0 && k == labels) continue;
       if (e.action == action::pass && !first_exception) first_exception = i;
+      if (e.action != action::pass && e.action != action::monitor && !first_block) first_block = i;
       if (!first_any) first_any = i;
     }
     if (first_any) {
-      const std::uint32_t i = first_exception.value_or(*first_any);
+      const std::uint32_t i = first_exception.value_or(first_block.value_or(*first_any));
       return {i, rules[i].entry};
     }
   }
@@ -191,6 +192,28 @@ TEST_CASE_TEMPLATE("matchers: at one name an exception beats a block, then the l
   CHECK(decide("other.example") == allow_first);
   CHECK(decide("two.example") == blocks_low);
   CHECK(decide("both.example") == allows_low);
+}
+
+TEST_CASE_TEMPLATE("matchers: at one name a block beats a monitored rule, an exception beats both", M,
+                   DNSFILTER_MATCHERS_UNDER_TEST) {
+  catalogue_builder b;
+  const auto watched = b.add_rule("tie.example", b.add_entry(action::monitor));
+  const auto blocked = b.block("tie.example");
+  const auto watched_too = b.add_rule("all.example", b.add_entry(action::monitor));
+  const auto blocked_too = b.block("all.example");
+  const auto allowed = b.allow("all.example");
+  const auto alone = b.add_rule("watch.example", b.add_entry(action::monitor));
+  const auto below = b.add_rule("x.blocked.example", b.add_entry(action::monitor));
+  b.block("blocked.example");
+  decider<M> decide(b.cat);
+  CHECK(watched < blocked);
+  CHECK(decide("tie.example") == blocked);
+  CHECK(decide("sub.tie.example") == blocked);
+  CHECK(watched_too < blocked_too);
+  CHECK(decide("all.example") == allowed);
+  CHECK(decide("a.watch.example") == alone);
+  // The most specific rule decides here; the facade looks past it (filter.hpp).
+  CHECK(decide("x.blocked.example") == below);
 }
 
 TEST_CASE_TEMPLATE("matchers: a block below an exception wins (the most specific rule decides)", M,
@@ -378,7 +401,8 @@ class random_cases {
     const std::size_t entries = 1 + pick(4);
     for (std::size_t i = 0; i < entries; ++i) {
       entry e;
-      e.action = pick(3) == 0 ? action::pass : (pick(2) == 0 ? action::sinkhole : action::nxdomain);
+      const std::size_t a = pick(4);
+      e.action = a == 0 ? action::pass : a == 1 ? action::monitor : (pick(2) == 0 ? action::sinkhole : action::nxdomain);
       e.start = pick(3) == 0 ? since_always : static_cast<timestamp>(pick(6));
       e.end = pick(3) == 0 ? until_forever : static_cast<timestamp>(2 + pick(7));
       cat.add_entry(std::move(e));

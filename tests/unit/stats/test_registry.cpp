@@ -51,6 +51,34 @@ TEST_CASE("stats: what each outcome counts (opted-out clients only as opted out)
   CHECK(m.by_category == stats::month_counts::keyed{{"cat-XX-1", 1}, {"cat-XX-2", 2}});
 }
 
+TEST_CASE("stats: monitored hits are counted per entry apart from filtered ones") {
+  stats::registry reg{1};
+  const auto cat = catalogue_of({"XX-1", "XX-2"});
+  const auto slots = reg.map(cat);
+  auto& rec = reg.at(0);
+  const auto t = at("2026-02-10");
+  rec.count_hit(t, slots.of(0), match::action::monitor);  // monitored: answered, so passed
+  rec.count_hit(t, slots.of(0), match::action::monitor);
+  rec.count_hit(t, slots.of(1), match::action::sinkhole);
+  rec.count_passed(t);
+  rec.count_monitored(t, slots.of(1));  // a passed query's CNAME chain hit a monitored entry
+  rec.count_passed(t);
+  rec.count_reclassified(t, slots.of(1), match::action::monitor);  // never a reclassification
+
+  const auto totals = reg.read();
+  const auto& m = totals.months.at(stats::make_month(2026, 2));
+  CHECK(m.passed == 4);
+  CHECK(m.filtered == 1);
+  CHECK(m.queries() == 5);
+  CHECK(m.share() == doctest::Approx(0.2));  // monitored hits are not in the share
+  CHECK(m.monitored == 3);
+  CHECK(m.by_action[stats::action_slot(match::action::monitor)] == 3);
+  CHECK(m.monitored_by_entry == stats::month_counts::keyed{{"XX-1", 2}, {"XX-2", 1}});
+  CHECK(m.by_entry == stats::month_counts::keyed{{"XX-1", 2}, {"XX-2", 2}});
+  // What the registry reads is a consistent file.
+  CHECK(stats::parse_totals(stats::format_totals(totals)).has_value());
+}
+
 TEST_CASE("stats: a recorder crosses months without losing a count (Dec -> Jan, offset zone)") {
   for (const char* zone_text : {"+00:00", "+09:00", "-05:00"}) {
     CAPTURE(zone_text);

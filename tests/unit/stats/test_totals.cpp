@@ -118,6 +118,25 @@ void check_refused(const bad_case& c) {
   CHECK_MESSAGE(why.message.find(c.message) != std::string::npos, why.message);
 }
 
+// A file that parse_totals must refuse, at `line`, with `message` in its reason.
+struct refusal {
+  std::string text;
+  std::size_t line;
+  const char* message;
+};
+
+void check_refused(std::initializer_list<refusal> cases) {
+  for (const auto& c : cases) {
+    CAPTURE(c.text);
+    lists::diagnostic why;
+    const auto r = stats::parse_totals(c.text, &why);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == errc::bad_stats_file);
+    CHECK(why.line == c.line);
+    CHECK_MESSAGE(why.message.find(c.message) != std::string::npos, why.message);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("stats: a file edited by hand or written by a later version is refused with its line") {
@@ -125,7 +144,7 @@ TEST_CASE("stats: a file edited by hand or written by a later version is refused
   const std::string month = "month 2026-01 passed 10 filtered 2 opted-out 1\n";
   const bad_case cases[] = {
       // A later version is refused on its first line, whatever follows.
-      {"dnsfilter-stats 2\nzone +09:00\nnode a epoch 1 sequence 2\nend 1\n", 1, "unsupported version '2'"},
+      {"dnsfilter-stats 3\nzone +09:00\nnode a epoch 1 sequence 2\nend 1\n", 1, "unsupported version '3'"},
       {"dnsfilter-stats 1.1\nzone +00:00\nend 0\n", 1, "unsupported version '1.1'"},
       {"dnsfilter-stats\nzone +00:00\nend 0\n", 1, "unsupported version ''"},
       {"dnsfilter-stats 1 extended\nzone +00:00\nend 0\n", 1, "unsupported version '1'"},
@@ -150,14 +169,75 @@ TEST_CASE("stats: a file edited by hand or written by a later version is refused
   CHECK(stats::parse_totals("\xEF\xBB\xBF" + good).value() == *plain);
 }
 
+TEST_CASE("stats: version 1 files (before monitored counts) are still read") {
+  // The file as the library wrote it before version 2: the same counts.
+  const std::string v1 = read_text(DNSFILTER_TEST_DATA_DIR "/data/stats/sample-v1.stats");
+  REQUIRE(v1.rfind("dnsfilter-stats 1\n", 0) == 0);
+  lists::diagnostic why;
+  auto old = stats::parse_totals(v1, &why);
+  REQUIRE_MESSAGE(old.has_value(), why.message);
+  CHECK(*old == dnsfilter_test::sample_totals());
+  // Written back, it is version 2.
+  CHECK(stats::format_totals(*old) == read_text(DNSFILTER_TEST_DATA_DIR "/data/stats/sample.stats"));
+
+  // What version 1 cannot hold is refused in it.
+  const std::string head = "dnsfilter-stats 1\nzone +00:00\n";
+  check_refused({
+      {head + "month 2026-01 passed 1 filtered 0 opted-out 0 monitored 0\n", 3, "expected 'month YYYY-MM"},
+      {head + "month 2026-01 passed 1 filtered 0 opted-out 0\naction monitor 1\n", 4, "unknown action 'monitor' in version 1"},
+      {head + "month 2026-01 passed 1 filtered 0 opted-out 0\nmonitored-entry X 1\n", 4,
+       "unknown record 'monitored-entry' in version 1"},
+  });
+}
+
+TEST_CASE("stats: monitored counts round-trip apart from filtered, and must add up") {
+  stats::totals t;
+  auto& m = t.months[stats::make_month(2026, 2)];
+  m.passed = 1000;
+  dnsfilter_test::add_hits(m, "XX-20260301-0003", "DDoS", match::action::monitor, 9);
+  dnsfilter_test::add_hits(m, "XX-20251201-0001", "information theft", match::action::sinkhole, 2);
+  CHECK(m.monitored == 9);
+  CHECK(m.filtered == 2);
+  CHECK(m.queries() == 1011);  // monitored queries were answered: in passed, never in filtered
+  const std::string text = stats::format_totals(t);
+  CHECK(text.find("month 2026-02 passed 1009 filtered 2 opted-out 0 monitored 9\n") != std::string::npos);
+  CHECK(text.find("action monitor 9\n") != std::string::npos);
+  CHECK(text.find("monitored-entry XX-20260301-0003 9\n") != std::string::npos);
+  auto back = stats::parse_totals(text);
+  REQUIRE(back.has_value());
+  CHECK(*back == t);
+  stats::totals twice = t;
+  REQUIRE(twice.merge(t).has_value());
+  CHECK(twice.months.begin()->second.monitored == 18);
+  CHECK(twice.months.begin()->second.monitored_by_entry.at("XX-20260301-0003") == 18);
+
+  const std::string head = "dnsfilter-stats 2\nzone +00:00\n";
+  check_refused({
+      {head + "month 2026-01 passed 1 filtered 0 opted-out 0\n", 3, "expected 'month YYYY-MM"},
+      {head + "month 2026-01 passed 5 filtered 0 opted-out 0 monitored 2\naction monitor 1\nentry X 1\n"
+              "monitored-entry X 1\ncategory c 1\nend 5\n", 8, "monitored is not the monitor action's hits"},
+      {head + "month 2026-01 passed 5 filtered 0 opted-out 0 monitored 2\naction monitor 2\nentry X 2\n"
+              "monitored-entry X 1\ncategory c 2\nend 5\n", 8, "entries' monitored hits do not add up"},
+      {head + "month 2026-01 passed 5 filtered 0 opted-out 0 monitored 2\naction monitor 2\nentry X 1\nentry Y 1\n"
+              "monitored-entry X 2\ncategory c 2\nend 6\n", 9, "has more monitored hits than hits"},
+      {head + "month 2026-01 passed 1 filtered 0 opted-out 0 monitored 2\naction monitor 2\nentry X 2\n"
+              "monitored-entry X 2\ncategory c 2\nend 5\n", 8, "more monitored hits than queries"},
+      {head + "month 2026-01 passed 5 filtered 0 opted-out 0 monitored 0\nmonitored-entry X 1 2\n", 4,
+       "expected 'monitored-entry KEY N'"},
+  });
+}
+
 TEST_CASE("stats: a bad file is refused with its line and reason") {
   const std::string head = "dnsfilter-stats 1\nzone +00:00\n";
   const std::string month = "month 2026-01 passed 10 filtered 2 opted-out 1\n";
   const std::string hits = "action sinkhole 2\nentry XX-1 2\ncategory c 2\n";
   const bad_case cases[] = {
+}
+
+  check_refused({
       {"", 0, "empty file"},
       {"dnsfilter-statistics 1\n", 1, "not a dnsfilter statistics file"},
-      {"dnsfilter-stats 2\nzone +00:00\nend 0\n", 1, "unsupported version '2'"},
+      {"dnsfilter-stats 3\nzone +00:00\nend 0\n", 1, "unsupported version '3'"},
       {"dnsfilter-stats 1\nmonth 2026-01 passed 1 filtered 0 opted-out 0\n", 2, "expected 'zone"},
       {"dnsfilter-stats 1\nzone +15:00\nend 0\n", 2, "bad zone"},
       {head + month + hits, 6, "ends without its 'end' line"},
@@ -192,6 +272,9 @@ TEST_CASE("stats: a bad file is refused with its line and reason") {
       {head + month + hits + "month 2026-02 passed 1 filtered 1 opted-out 0\nend 5\n", 8, "month 2026-02 do not add up"},
   };
   for (const auto& c : cases) check_refused(c);
+}
+
+  });
   CHECK(stats::parse_totals(head + month + hits + "end 4\n").has_value());
   CHECK(stats::parse_totals(head + month + hits + "end 4").has_value());      // no final newline
   CHECK(stats::parse_totals(head + month + hits + "end 4\n\n").has_value());  // blank lines after the end

@@ -126,7 +126,7 @@ inline bool read_header(const std::vector<std::string>& fields, catalogue_column
 // An action by its name (match::to_string).
 inline std::optional<match::action> action_named(std::string_view text) noexcept {
   for (auto a : {match::action::sinkhole, match::action::nxdomain, match::action::nodata, match::action::refused,
-                 match::action::drop, match::action::pass})
+                 match::action::drop, match::action::pass, match::action::monitor})
     if (iequals(text, match::to_string(a))) return a;
   return std::nullopt;
 }

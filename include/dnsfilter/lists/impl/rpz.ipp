@@ -325,7 +325,7 @@ class rpz_zone {
   struct entry_def {
     match::entry meta;
     std::size_t line = 0;
-    std::array<std::uint32_t, 6> staged{no_staged, no_staged, no_staged, no_staged, no_staged, no_staged};
+    std::array<std::uint32_t, match::action_count> staged = match::per_action(no_staged);
   };
   struct link_def {
     wire::name trigger;
@@ -776,6 +776,11 @@ DNSFILTER_DECL result<rpz_write_report> write_rpz(const match::catalogue& cat, c
                              " answers REFUSED, which a response policy zone cannot say; left out");
       continue;
     }
+    if (e.action == match::action::monitor) {
+      report.notes.push_back(cat.name_of(r).to_string() + ": entry " + detail::entry_label(e) +
+                             " is monitored, which a response policy zone cannot say; left out");
+      continue;
+    }
     if (r.covers_name()) claims.push_back({cat.name_of(r), false, r.entry});
     if (r.covers_subdomains()) claims.push_back({cat.name_of(r), true, r.entry});
   }
@@ -866,7 +871,8 @@ DNSFILTER_DECL result<rpz_write_report> write_rpz(const match::catalogue& cat, c
       case match::action::nodata: triggers += owner + " CNAME *.\n"; break;
       case match::action::drop: triggers += owner + " CNAME rpz-drop.\n"; break;
       case match::action::pass: triggers += owner + " CNAME rpz-passthru.\n"; break;
-      case match::action::refused: break;  // left out above
+      case match::action::refused:
+      case match::action::monitor: break;  // left out above
       case match::action::sinkhole:
         triggers += owner + " A " + options.sinkhole_ipv4 + "\n";
         if (!options.sinkhole_ipv6.empty()) triggers += owner + " AAAA " + options.sinkhole_ipv6 + "\n";

@@ -78,7 +78,7 @@ DNSFILTER_DECL std::span<const std::byte> responder::write(const query_echo& fro
 
 DNSFILTER_DECL result<std::span<const std::byte>> responder::respond(const query_echo& from, const hit_answer& hit,
                                                                       std::span<std::byte> out) const noexcept {
-  if (hit.action == match::action::pass) return errc::out_of_range;
+  if (hit.action == match::action::pass || hit.action == match::action::monitor) return errc::out_of_range;
   if (hit.action == match::action::drop) return std::span<const std::byte>{};
   if (out.size() < wire::header_size) return errc::no_space;
 
@@ -108,6 +108,7 @@ DNSFILTER_DECL result<std::span<const std::byte>> responder::respond(const query
       break;
     case match::action::drop:
     case match::action::pass:
+    case match::action::monitor:
       break;  // handled above
   }
   std::array<char, max_ede_text> text;

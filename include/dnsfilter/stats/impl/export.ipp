@@ -124,6 +124,10 @@ DNSFILTER_DECL std::string to_prometheus(const totals& t) {
             [](const month_counts& m) { return m.queries(); });
   per_month("dnsfilter_filtered_total", "Queries whose answer a blocking entry changed, by calendar month.",
             [](const month_counts& m) { return m.filtered; });
+  per_month("dnsfilter_monitored_total",
+            "Hits on monitored entries: answered normally, would have been filtered; not in filtered, by calendar "
+            "month.",
+            [](const month_counts& m) { return m.monitored; });
   per_month("dnsfilter_opted_out_total",
             "Queries of opted-out clients, counted here and nowhere else, by calendar month.",
             [](const month_counts& m) { return m.opted_out; });
@@ -142,6 +146,9 @@ DNSFILTER_DECL std::string to_prometheus(const totals& t) {
         if (n != 0) w.sample(name, {{"month", to_text(month).data()}, {label, key}}, n);
   };
   keyed("dnsfilter_entry_hits_total", "entry", &month_counts::by_entry);
+  w.family("dnsfilter_entry_monitored_total", "counter",
+           "Hits on monitored entries by entry identifier (also in dnsfilter_entry_hits_total), by calendar month.");
+  keyed("dnsfilter_entry_monitored_total", "entry", &month_counts::monitored_by_entry);
   w.family("dnsfilter_category_hits_total", "counter", "Catalogue hits by entry category, by calendar month.");
   keyed("dnsfilter_category_hits_total", "category", &month_counts::by_category);
   w.family("dnsfilter_stats_unrecorded_total", "counter",
@@ -153,8 +160,10 @@ DNSFILTER_DECL std::string to_prometheus(const totals& t) {
 }
 
 DNSFILTER_DECL std::string to_json(const totals& t) {
-  std::string out = R"({"format":"dnsfilter-stats","version":1,"zone":")";
+  std::string out = R"({"format":"dnsfilter-stats","version":)";
   detail::string_out o{out};
+  detail::put_uint(o, static_cast<std::uint64_t>(stats_file_version));
+  out += R"(,"zone":")";
   out += t.zone.text().data();
   out += R"(","unrecorded":)";
   detail::put_uint(o, t.unrecorded);
@@ -167,7 +176,7 @@ DNSFILTER_DECL std::string to_json(const totals& t) {
     out += to_text(month).data();
     out += '"';
     for (auto [name, n] : {std::pair{"queries", m.queries()}, {"passed", m.passed}, {"filtered", m.filtered},
-                           {"opted_out", m.opted_out}}) {
+                           {"opted_out", m.opted_out}, {"monitored", m.monitored}}) {
       out += ',';
       detail::put_json_key(o, name);
       detail::put_uint(o, n);
@@ -185,6 +194,7 @@ DNSFILTER_DECL std::string to_json(const totals& t) {
       if (m.by_action[a] != 0) actions.emplace(detail::action_name(a), m.by_action[a]);
     detail::put_json_keyed(out, "actions", actions);
     detail::put_json_keyed(out, "entries", m.by_entry);
+    detail::put_json_keyed(out, "monitored_entries", m.monitored_by_entry);
     detail::put_json_keyed(out, "categories", m.by_category);
     out += '}';
   }

@@ -13,7 +13,7 @@ namespace detail {
 
 DNSFILTER_DECL month_block* month_block::create(month_index m, const zone& z, std::uint32_t entries,
                                                 std::uint32_t categories) noexcept {
-  const std::size_t slots = std::size_t{entries} + categories;
+  const std::size_t slots = month_block::slot_counters(entries, categories);
   // Rounded up to whole cache lines, so no other allocation shares the last one.
   const std::size_t bytes = (sizeof(month_block) + slots * sizeof(counter) + cache_line - 1) / cache_line * cache_line;
   void* memory = ::operator new(bytes, std::align_val_t{cache_line}, std::nothrow);
@@ -104,14 +104,18 @@ DNSFILTER_DECL void registry::add_block(totals& into, detail::month_block& b) co
   detail::add_saturating(m.passed, load(b.passed));
   detail::add_saturating(m.filtered, load(b.filtered));
   detail::add_saturating(m.opted_out, load(b.opted_out));
+  detail::add_saturating(m.monitored, load(b.monitored));
   // The passed count these queries were in was folded already or is in this
   // block (a recorder's blocks are folded oldest first); never below zero.
   const std::uint64_t moved = load(b.reclassified);
   m.passed -= moved < m.passed ? moved : m.passed;
   for (std::size_t a = 0; a < action_count; ++a) detail::add_saturating(m.by_action[a], load(b.by_action[a]));
   // A block has no more slots than the registry has keys: its size came from them.
-  for (std::uint32_t s = 0; s < b.entry_slots; ++s)
+  for (std::uint32_t s = 0; s < b.entry_slots; ++s) {
     if (const std::uint64_t n = load(b.entry(s)); n != 0) detail::add_saturating(m.by_entry[entry_keys_[s]], n);
+    if (const std::uint64_t n = load(b.monitored_entry(s)); n != 0)
+      detail::add_saturating(m.monitored_by_entry[entry_keys_[s]], n);
+  }
   for (std::uint32_t s = 0; s < b.category_slots; ++s)
     if (const std::uint64_t n = load(b.category(s)); n != 0)
       detail::add_saturating(m.by_category[category_keys_[s]], n);

@@ -41,18 +41,28 @@ inline bool parse_count(std::string_view s, std::uint64_t& out) noexcept {
 
 // The invariants of totals.hpp; empty when they hold, the reason otherwise.
 inline std::string inconsistency(const month_counts& m) {
-  std::uint64_t actions = 0, blocking = 0, entries = 0, categories = 0, queries = m.passed;
+  std::uint64_t actions = 0, blocking = 0, entries = 0, categories = 0, monitored = 0, queries = m.passed;
   bool ok = add_checked(queries, m.filtered);
   for (std::size_t a = 0; a < action_count; ++a) {
     ok = ok && add_checked(actions, m.by_action[a]);
-    if (static_cast<match::action>(a) != match::action::pass) ok = ok && add_checked(blocking, m.by_action[a]);
+    const auto action = static_cast<match::action>(a);
+    if (action != match::action::pass && action != match::action::monitor)
+      ok = ok && add_checked(blocking, m.by_action[a]);
   }
   for (const auto& kv : m.by_entry) ok = ok && add_checked(entries, kv.second);
   for (const auto& kv : m.by_category) ok = ok && add_checked(categories, kv.second);
+  for (const auto& kv : m.monitored_by_entry) ok = ok && add_checked(monitored, kv.second);
   if (!ok) return "a sum of counts overflows 64 bits";
   if (blocking != m.filtered) return "filtered is not the sum of the blocking actions' hits";
   if (entries != actions) return "the entries' hits do not add up to the actions' hits";
   if (categories != actions) return "the categories' hits do not add up to the actions' hits";
+  if (m.by_action[action_slot(match::action::monitor)] != m.monitored) return "monitored is not the monitor action's hits";
+  if (monitored != m.monitored) return "the entries' monitored hits do not add up to monitored";
+  if (m.monitored > queries) return "more monitored hits than queries";
+  for (const auto& [key, n] : m.monitored_by_entry) {
+    const auto it = m.by_entry.find(key);
+    if (it == m.by_entry.end() || it->second < n) return "entry " + dnsfilter::detail::quote(key) + " has more monitored hits than hits";
+  }
   return {};
 }
 
@@ -84,10 +94,11 @@ class totals_parser {
   bool count(std::uint64_t& out) { return parse_count(token(), out); }
   std::string month_name() const { return to_text(month_).data(); }
 
-  // The month line's "passed N filtered N opted-out N".
+  // The month line's "passed N filtered N opted-out N" (version 2: then "monitored N").
   bool month_fields(month_counts& m) {
     return token() == "passed" && count(m.passed) && token() == "filtered" && count(m.filtered) &&
-           token() == "opted-out" && count(m.opted_out) && at_end();
+           token() == "opted-out" && count(m.opted_out) &&
+           (version_ < 2 || (token() == "monitored" && count(m.monitored))) && at_end();
   }
 
   dnsfilter::detail::line_reader reader_;
@@ -95,17 +106,19 @@ class totals_parser {
   std::string defect_;
   std::string_view rest_;
   month_index month_ = 0;
+  int version_ = stats_file_version;
 };
 
 inline result<totals> totals_parser::run() {
   totals t;
   std::string_view kind;
-  if (!next(kind)) return fail("empty file: expected 'dnsfilter-stats 1'");
+  if (!next(kind)) return fail("empty file: expected 'dnsfilter-stats 2'");
   if (!defect_.empty()) return fail(defect_);
-  if (kind != "dnsfilter-stats") return fail("not a dnsfilter statistics file: expected 'dnsfilter-stats 1'");
+  if (kind != "dnsfilter-stats") return fail("not a dnsfilter statistics file: expected 'dnsfilter-stats 2'");
   const std::string_view version = token();
-  if (version != "1" || !at_end())
-    return fail("unsupported version " + dnsfilter::detail::quote(version) + " (this build reads version 1)");
+  if ((version != "1" && version != "2") || !at_end())
+    return fail("unsupported version " + dnsfilter::detail::quote(version) + " (this build reads versions 1 and 2)");
+  version_ = version == "1" ? 1 : 2;
   if (!next(kind) || kind != "zone" || !defect_.empty()) return fail("expected 'zone +HH:MM' on line 2");
   const auto z = zone::parse(token());
   if (!z || !at_end()) return fail("bad zone: expected +HH:MM within +-14:00");
@@ -146,11 +159,14 @@ inline result<totals> totals_parser::run() {
       month_ = *parsed;
       m = &t.months[month_];
       actions_seen = 0;
-      if (!month_fields(*m)) return fail("expected 'month YYYY-MM passed N filtered N opted-out N' (N below 2^64)");
+      if (!month_fields(*m))
+        return fail(version_ < 2 ? "expected 'month YYYY-MM passed N filtered N opted-out N' (N below 2^64)"
+                                 : "expected 'month YYYY-MM passed N filtered N opted-out N monitored N' (N below 2^64)");
       continue;
     }
-    if (kind != "action" && kind != "entry" && kind != "category")
-      return fail("unknown record " + dnsfilter::detail::quote(kind));
+    if (kind != "action" && kind != "entry" && kind != "category" && (version_ < 2 || kind != "monitored-entry"))
+      return fail("unknown record " + dnsfilter::detail::quote(kind) +
+                  (kind == "monitored-entry" ? " in version 1" : ""));
     if (m == nullptr) return fail(dnsfilter::detail::quote(kind) + " record before the first month line");
     const std::string_view name = token();
     std::uint64_t n;
@@ -158,13 +174,15 @@ inline result<totals> totals_parser::run() {
     if (kind == "action") {
       std::size_t a = 0;
       while (a < action_count && name != action_name(a)) ++a;
-      if (a == action_count) return fail("unknown action " + dnsfilter::detail::quote(name));
+      if (a == action_count || (version_ < 2 && static_cast<match::action>(a) == match::action::monitor))
+        return fail("unknown action " + dnsfilter::detail::quote(name) + (a == action_count ? "" : " in version 1"));
       if ((actions_seen >> a & 1u) != 0) return fail("action " + std::string(name) + " twice in month " + month_name());
       actions_seen |= 1u << a;
       m->by_action[a] = n;
       continue;
     }
-    month_counts::keyed& keyed = kind == "entry" ? m->by_entry : m->by_category;
+    month_counts::keyed& keyed =
+        kind == "entry" ? m->by_entry : kind == "category" ? m->by_category : m->monitored_by_entry;
     if (!percent_decode(name, key)) return fail("key " + dnsfilter::detail::quote(name) + " is not percent-encoded");
     if (key.size() > max_key_length) return fail("key longer than " + std::to_string(max_key_length) + " bytes");
     if (!keyed.emplace(key, n).second)
@@ -198,9 +216,11 @@ DNSFILTER_DECL void month_counts::add(const month_counts& other) {
   detail::add_saturating(passed, other.passed);
   detail::add_saturating(filtered, other.filtered);
   detail::add_saturating(opted_out, other.opted_out);
+  detail::add_saturating(monitored, other.monitored);
   for (std::size_t a = 0; a < action_count; ++a) detail::add_saturating(by_action[a], other.by_action[a]);
   detail::add_keyed(by_entry, other.by_entry);
   detail::add_keyed(by_category, other.by_category);
+  detail::add_keyed(monitored_by_entry, other.monitored_by_entry);
 }
 
 DNSFILTER_DECL result<void> totals::merge(const totals& other) {
@@ -211,7 +231,7 @@ DNSFILTER_DECL result<void> totals::merge(const totals& other) {
 }
 
 DNSFILTER_DECL std::string format_totals(const totals& t) {
-  std::string out = "dnsfilter-stats 1\nzone ";
+  std::string out = "dnsfilter-stats " + std::to_string(stats_file_version) + "\nzone ";
   out += t.zone.text().data();
   out += '\n';
   detail::string_out o{out};
@@ -223,7 +243,8 @@ DNSFILTER_DECL std::string format_totals(const totals& t) {
     const std::size_t from = out.size();
     out += "month ";
     out += to_text(month).data();
-    for (auto [label, n] : {std::pair{" passed ", m.passed}, {" filtered ", m.filtered}, {" opted-out ", m.opted_out}}) {
+    for (auto [label, n] : {std::pair{" passed ", m.passed}, {" filtered ", m.filtered}, {" opted-out ", m.opted_out},
+                            {" monitored ", m.monitored}}) {
       out += label;
       detail::put_uint(o, n);
     }
@@ -237,6 +258,7 @@ DNSFILTER_DECL std::string format_totals(const totals& t) {
       out += '\n';
     }
     detail::put_keyed(out, "entry", m.by_entry);
+    detail::put_keyed(out, "monitored-entry", m.monitored_by_entry);
     detail::put_keyed(out, "category", m.by_category);
     count_lines(from);
   }
