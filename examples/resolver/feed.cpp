@@ -54,21 +54,25 @@ std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); 
 
 // Waits for `fd` to be ready for `events` until `deadline`; false on time-out
 // only once the deadline has passed (the wait rounds up to whole milliseconds,
-// so the caller can tell a time-out from a closed connection by the clock).
-bool wait_fd(int fd, short events, clock_type::time_point deadline) {
+// so the caller can tell a time-out from a closed connection by the clock),
+// or at once when `stop` is set: a primary that stalls must not hold the
+// resolver's shutdown for max-time, so the wait polls in 100 ms slices.
+bool wait_fd(int fd, short events, clock_type::time_point deadline, const std::atomic<bool>& stop) {
   for (;;) {
+    if (stop.load(std::memory_order_relaxed)) return false;
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock_type::now()).count();
     if (left <= 0) return false;
     pollfd p{fd, events, 0};
-    const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60000)));
+    const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 100)));
     if (n > 0) return true;
     if (n < 0 && errno != EINTR) return false;
   }
 }
 
-bool read_exactly(int fd, std::byte* out, std::size_t n, clock_type::time_point deadline) {
+bool read_exactly(int fd, std::byte* out, std::size_t n, clock_type::time_point deadline,
+                  const std::atomic<bool>& stop) {
   while (n > 0) {
-    if (!wait_fd(fd, POLLIN, deadline)) return false;
+    if (!wait_fd(fd, POLLIN, deadline, stop)) return false;
     const ssize_t got = ::recv(fd, out, n, 0);
     if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (got <= 0) return false;
@@ -79,7 +83,7 @@ bool read_exactly(int fd, std::byte* out, std::size_t n, clock_type::time_point 
 }
 
 // A non-blocking TCP connection to `to`, made before `deadline`; -1 on failure.
-int connect_before(const upstream_config& to, clock_type::time_point deadline) {
+int connect_before(const upstream_config& to, clock_type::time_point deadline, const std::atomic<bool>& stop) {
   sockaddr_storage a{};
   socklen_t size = 0;
   if (to.address.is_v4()) {
@@ -105,7 +109,7 @@ int connect_before(const upstream_config& to, clock_type::time_point deadline) {
   }
   int error = 0;
   socklen_t len = sizeof error;
-  if (!wait_fd(fd, POLLOUT, deadline) || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0 || error != 0) {
+  if (!wait_fd(fd, POLLOUT, deadline, stop) || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0 || error != 0) {
     if (error != 0) errno = error;
     ::close(fd);
     return -1;
@@ -211,6 +215,7 @@ void feed_runner::start(shared_state& state) {
 }
 
 void feed_runner::stop() {
+  stop_requested_.store(true);  // cuts a transfer under way short
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -254,6 +259,7 @@ void feed_runner::refresh(feed& f, clock_type::time_point now) {
   for (const auto& primary : f.cfg.primaries) {
     const bool full = !f.zone.has_zone() || f.expired;
     ok = transfer(f, primary, full, why);
+    if (stop_requested_.load()) return;  // shutting down: no fallback, no next primary
     if (!ok && !full && f.zone.has_zone()) {
       // An IXFR that could not be applied: the whole zone instead.
       RESOLVER_LOG(warning, "feed %s: IXFR from %s failed (%s); trying AXFR", zone.c_str(), primary.text.c_str(),
@@ -309,9 +315,9 @@ bool feed_runner::transfer(feed& f, const upstream_config& primary, bool full, s
 #endif
   dnsfilter::detail::store_u16(query.data(), static_cast<std::uint16_t>(query_size));
 
-  fd_guard sock{connect_before(primary, deadline)};
+  fd_guard sock{connect_before(primary, deadline, stop_requested_)};
   if (sock.fd < 0) return failed(std::string("cannot connect: ") + std::strerror(errno));
-  if (!wait_fd(sock.fd, POLLOUT, deadline) ||
+  if (!wait_fd(sock.fd, POLLOUT, deadline, stop_requested_) ||
       ::send(sock.fd, query.data(), 2 + query_size, MSG_NOSIGNAL) != static_cast<ssize_t>(2 + query_size))
     return failed(std::string("cannot send the query: ") + std::strerror(errno));
 
@@ -321,14 +327,15 @@ bool feed_runner::transfer(feed& f, const upstream_config& primary, bool full, s
   std::size_t bytes = 0;
   for (bool done = false; !done;) {
     std::array<std::byte, 2> length;
-    if (!read_exactly(sock.fd, length.data(), 2, deadline)) {
+    if (!read_exactly(sock.fd, length.data(), 2, deadline, stop_requested_)) {
+      if (stop_requested_.load()) return failed("the resolver is stopping");
       if (clock_type::now() >= deadline) return failed("over max-time");
       break;  // closed: finish() tells whether too early
     }
     const std::size_t size = dnsfilter::detail::load_u16(length.data());
     bytes += 2 + size;
     if (bytes > f.cfg.max_size) return failed("over max-size (" + std::to_string(f.cfg.max_size) + " octets)");
-    if (!read_exactly(sock.fd, message.data(), size, deadline))
+    if (!read_exactly(sock.fd, message.data(), size, deadline, stop_requested_))
       return failed(clock_type::now() >= deadline ? "over max-time" : "the stream ended inside a message");
     const auto parsed = wire::message_view::parse(std::span<const std::byte>(message.data(), size));
 #if DNSFILTER_RESOLVER_OPENSSL

@@ -87,6 +87,7 @@ class feed_runner {
   std::mutex mutex_;  // wakes the thread: NOTIFY and stop
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<bool> stop_requested_{false};  // read by the transfer's waits
   std::thread thread_;
 };
 

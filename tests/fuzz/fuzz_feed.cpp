@@ -1,8 +1,11 @@
 // libFuzzer target: the zone feed (xfr/feed.hpp) over two transfers in a row
 // from a hostile primary: an AXFR, then an IXFR or another AXFR on top.
 //
-// Input: a mode byte (bit 0: the second transfer is IXFR from the feed's
-// serial), then messages as on TCP, each behind a 2-octet length; messages
+// Input: a mode byte. With bit 1 set, the rest is the body of a seed image:
+// its checksum is appended (so the body's checks are reached, not only the
+// checksum's) and load_seed must refuse it with a reason, leaving the
+// catalogue as it was, or load it. Otherwise bit 0 says whether the second
+// transfer is IXFR from the feed's serial, and messages follow as on TCP, each behind a 2-octet length; messages
 // go to the first transfer until it ends or fails, then to the second. The
 // zone is rpz.example. and the query id 0x4242, as in the seed corpus.
 // Properties, any breach aborts:
@@ -12,6 +15,8 @@
 //   - the seed image of a snapshot loads back, and the snapshot it makes
 //     answers the probe names as the original does.
 #include <dnsfilter/dnsfilter.hpp>
+
+#include <dnsfilter/detail/xxhash.hpp>
 
 #include "fuzz_check.hpp"
 
@@ -72,10 +77,30 @@ void check_seed(const xfr::zone_feed& feed, const xfr::zone_feed::snapshot_type&
   for (const auto& n : probes(s)) check(decide(*again, n) == decide(s, n), "the seed answers otherwise");
 }
 
+void hostile_seed(const std::uint8_t* data, std::size_t size) {
+  std::string image(reinterpret_cast<const char*>(data), size);
+  const std::uint64_t sum = XXH64(image.data(), image.size(), 0);
+  for (int i = 0; i < 8; ++i) image.push_back(static_cast<char>(sum >> (8 * i)));
+  xfr::zone_feed feed({.zone = zone, .source = 1});
+  match::catalogue cat;
+  cat.add_source("list");
+  cat.add_source("feed");
+  cat.add_rule(wire::name::from_text("kept.example").value(), cat.add_entry(match::entry{}));
+  diagnostic why;
+  if (!feed.load_seed(image, cat, &why)) {
+    check(!why.message.empty(), "a seed refused without a reason");
+    check(cat.rules().size() == 1 && cat.entries().size() == 1, "a refused seed changed the catalogue");
+    check(!feed.has_zone(), "a refused seed set the zone");
+  } else {
+    (void)make_snapshot(std::move(cat))->lookup(wire::name::from_text("kept.example").value(), 0);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
+  if ((data[0] & 2) != 0) return hostile_seed(data + 1, size - 1), 0;
   const bool second_ixfr = (data[0] & 1) != 0;
   xfr::zone_feed feed({.zone = zone, .source = 1, .merge_threshold = 8, .max_records = 4096, .strict = false});
   snapshot_ptr serving = empty_snapshot();

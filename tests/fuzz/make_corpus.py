@@ -248,7 +248,26 @@ def feeds():
             [11, "kept.rpz.example", "b.rpz.example", "b.rpz.example",
              ("xx-1.entry._dnsfilter.rpz.example", TXT, txt("id=XX-1", "category=phishing")), 11], AXFR)]),
         "axfr_then_bad_ixfr": stream(True, [axfr, xfr_message([11, 10, "missing.rpz.example", 11, 11], IXFR)]),
+        "seed": bytes([2]) + seed_body(),
     }
+
+
+def seed_body():
+    """A seed image as zone_feed::seed writes it, without its checksum (fuzz_feed adds it):
+    one entry, one link, two rules of zone rpz.example at serial 10."""
+    def u32(v): return struct.pack("<I", v)
+    def u64(v): return struct.pack("<Q", v & 0xFFFFFFFFFFFFFFFF)
+    def text(t): return u32(len(t)) + t
+    def wname(n):
+        w = b"".join(bytes([len(l)]) + l.encode() for l in n.split(".") if l) + b"\0"
+        return bytes([len(w)]) + w
+    out = b"DNSFSEED" + u32(1) + wname("rpz.example") + u32(10) + u32(3600) + u32(600) + u32(86400)
+    out += u32(1) + text(b"xx-1") + text(b"XX-1") + text(b"backdoor") + u64(-(1 << 63)) + u64((1 << 63) - 1)
+    out += u32(1) + wname("evil.example") + bytes([0]) + text(b"xx-1")
+    out += u32(2)
+    out += text(b"xx-1") + bytes([1, 1]) + wname("evil.example")   # nxdomain, name only
+    out += text(b"") + bytes([1, 2]) + wname("wild.example")       # nxdomain, subdomains only
+    return out
 
 
 TSIG = 250

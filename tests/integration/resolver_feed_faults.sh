@@ -155,6 +155,15 @@ check "stall: the transfer fails once max-time (2 s) is over" until_failed "$r1_
 check "stall: the resolver says why" logged r1 "$at" 'transfer from 127.0.0.1:[0-9]+ failed: over max-time'
 still_serving "stall"
 
+# SIGTERM while a transfer stalls: the resolver stops at once, not after max-time.
+start_resolver rs --upstream "127.0.0.1:$stub_port" --feed "rpz.example primary=127.0.0.1:$proxy_port max-time=60s"
+sleep 1  # its first transfer is now waiting on the stalled proxy
+t0=$(date +%s%N)
+kill -TERM "$(server_pid rs)"
+wait "$rs_pid" 2>/dev/null || true
+check "a stalled transfer does not hold SIGTERM (stopped in under 3 s, max-time 60 s)" \
+    test $(( ($(date +%s%N) - t0) / 1000000 )) -lt 3000
+
 proxy  # the fault removed: pass-through on the same port
 notify "$r1_port"
 check "fault removed: the next NOTIFY brings the change (new name blocked)" until_rcode fresh.stub.example NXDOMAIN "$r1_port"
