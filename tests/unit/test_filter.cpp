@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -556,13 +557,11 @@ TEST_CASE("filter: a monitored entry's hit from an opted-out client is neither c
   for (const opt_out_path& path : opt_out_paths) {
     CAPTURE(path.name);
     monitor_fixture fx;
+    std::deque<query_packet> sent;  // a result points into its query: the packets outlive them
     auto send = [&](const char* qname) {
-      if (path.subscriber == nullptr) {
-        query_packet q(qname);
-        return fx.f.process(q.bytes, addr(path.client), path.listener, now, fx.out);
-      }
-      query_packet q(qname, rr_type::a, true, {{subscriber_code, path.subscriber}});
-      return fx.f.process(q.bytes, addr(path.client), path.listener, now, fx.out);
+      if (path.subscriber == nullptr) sent.emplace_back(qname);
+      else sent.emplace_back(qname, rr_type::a, true, std::initializer_list<dnsfilter_test::option_spec>{{subscriber_code, path.subscriber}});
+      return fx.f.process(sent.back().bytes, addr(path.client), path.listener, now, fx.out);
     };
     const filter_result r = send("a.watch.example");
     CHECK(r.what == filter_outcome::opted_out);
@@ -590,10 +589,8 @@ TEST_CASE("filter: a monitored entry's hit from an opted-out client is neither c
     CHECK(fx.log.lines.empty());
 
     // The same query from a client that did not opt out: monitored, logged, forwarded.
-    const filter_result normal = [&] {
-      query_packet q("a.watch.example", rr_type::a, true, {{subscriber_code, "bob"}});
-      return fx.f.process(q.bytes, customer, 0, now, fx.out);
-    }();
+    sent.emplace_back("a.watch.example", rr_type::a, true, std::initializer_list<dnsfilter_test::option_spec>{{subscriber_code, "bob"}});
+    const filter_result normal = fx.f.process(sent.back().bytes, customer, 0, now, fx.out);
     CHECK(normal.what == filter_outcome::forward);
     CHECK(normal.monitored());
     CHECK(fx.month().monitored == 1);
@@ -605,9 +602,10 @@ TEST_CASE("filter: a monitored entry's hit from an opted-out client is neither c
 
 TEST_CASE("filter: monitoring a name never unblocks it") {
   monitor_fixture fx;
+  std::deque<query_packet> sent;  // a result points into its query: the packets outlive them
   auto run = [&](const char* qname) {
-    query_packet q(qname);
-    return fx.f.process(q.bytes, customer, 0, now, fx.out);
+    sent.emplace_back(qname);
+    return fx.f.process(sent.back().bytes, customer, 0, now, fx.out);
   };
   SUBCASE("a block at the same name wins the tie") {
     const filter_result r = run("both.example");
