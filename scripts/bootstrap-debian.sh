@@ -18,6 +18,8 @@ packages=(
     libssl-dev
     robin-map-dev
     doctest-dev
+    libhowardhinnant-date-dev
+    tzdata
     libbenchmark-dev
     pkg-config
     g++-aarch64-linux-gnu

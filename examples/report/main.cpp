@@ -4,7 +4,8 @@
 //
 //   dnsfilter-report --stats FILE --from YYYY-MM --to YYYY-MM [--out DIR]
 //                    [--lang en|ja] [--share percent|fraction] [--volumes]
-//                    [--as-of DATE] [--scale auto|log|linear] [FORMAT:]CATALOGUE...
+//                    [--as-of DATE] [--scale auto|log|linear] [--time-zone ZONE]
+//                    [FORMAT:]CATALOGUE...
 //
 // Writes into DIR (default "."):
 //   report.md    the report: the entries active in the period (identifier,
@@ -44,17 +45,27 @@
 // Monitored entries ("would be filtered", answered normally) are shown apart,
 // by month and entry, and are never in the filtered counts or the share.
 //
+// Months and the catalogues' dates are those of the statistics file's zone
+// (its zone line: an offset, or a tz database name such as Asia/Tokyo, read
+// through stats/tz.hpp); the report names it. --time-zone ZONE (+HH:MM, UTC
+// or a name) states the zone expected: a file counted in another one is
+// refused with its zone line.
+//
 // Exit status: 0 on success, 1 when an input cannot be read or an output
 // cannot be written, 2 on a usage error.
 #include "render.hpp"
 
 #include <dnsfilter/lists.hpp>
 #include <dnsfilter/stats.hpp>
+#if DNSFILTER_REPORT_TZ
+#include <dnsfilter/stats/tz.hpp>
+#endif
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -73,7 +84,7 @@ int usage() {
   std::fputs(
       "usage: dnsfilter-report --stats FILE --from YYYY-MM --to YYYY-MM [--out DIR] [--lang en|ja]\n"
       "                        [--share percent|fraction] [--volumes] [--as-of DATE] [--scale auto|log|linear]\n"
-      "                        [FORMAT:]CATALOGUE...\n",
+      "                        [--time-zone ZONE] [FORMAT:]CATALOGUE...\n",
       stderr);
   return 2;
 }
@@ -85,7 +96,7 @@ struct language {
   std::string code;
   char date_separator;
   std::string period_between, title_before, title_after, chart_before, chart_after;
-  std::string months_are, counted_once, percent_note, fraction_note, as_of_before, as_of_after;
+  std::string months_are, or_word, counted_once, percent_note, fraction_note, as_of_before, as_of_after;
   std::string entries_heading, no_entries, monthly_heading;
   std::vector<std::string> entry_columns, monthly_columns;  // monthly: month, queries, filtered, share, status
   std::string period_row, no_data, partial_mark, complete, partial, x_axis, y_axis, log_note;
@@ -100,7 +111,8 @@ language english() {
           .title_after = "",
           .chart_before = "Share of affected queries, ",
           .chart_after = "",
-          .months_are = "Months are calendar months of UTC",
+          .months_are = "Months are calendar months of ",
+          .or_word = " or ",
           .counted_once = ". Every query our resolvers answered is counted once, except the queries of customers "
                           "who opted out of filtering, which are counted in neither number.",
           .percent_note = " The share is filtered queries / all queries, as a percentage with 15 decimal places.",
@@ -133,7 +145,8 @@ language japanese() {
           .title_after = "）",
           .chart_before = "月別のフィルタリング率（",
           .chart_after = "）",
-          .months_are = "月は UTC",
+          .months_are = "月は ",
+          .or_word = " または ",
           .counted_once = " の暦月です。当社のリゾルバが応答したクエリはすべて1回ずつ数えていますが、"
                           "フィルタリングを希望されなかった（オプトアウトした）お客様のクエリはどちらの数にも"
                           "含めていません。",
@@ -200,8 +213,8 @@ std::string month_label(stats::month_index m, const language& lang) {
   return text;
 }
 
-std::string date_label(match::timestamp t, const language& lang) {
-  std::string text = lists::format_date(t);
+std::string date_label(match::timestamp t, const stats::zone& zone, const language& lang) {
+  std::string text = lists::format_date(t, zone);
   std::replace(text.begin(), text.end(), '-', lang.date_separator);
   return text;
 }
@@ -217,6 +230,34 @@ std::string as_of_label(match::timestamp t, const language& lang) {
   return text + " UTC";
 }
 
+// The zone of the months as the report names it: "UTC+09:00" for an offset,
+// "Asia/Tokyo (UTC+09:00)" for a named zone, with each offset it had in
+// [start, end) ("Europe/Berlin (UTC+01:00 or UTC+02:00)").
+std::string zone_label(const stats::zone& zone, match::timestamp start, match::timestamp end, const language& lang) {
+  const auto utc = [](std::int32_t offset) { return "UTC" + std::string(stats::zone::offset_text(offset).data()); };
+  if (!zone.named()) return utc(zone.offset_at(start));
+  std::vector<std::int32_t> offsets{zone.offset_at(start)};
+  for (const auto& change : zone.transitions())
+    if (change.at > start && change.at < end &&
+        std::find(offsets.begin(), offsets.end(), change.offset) == offsets.end())
+      offsets.push_back(change.offset);
+  std::string text;
+  for (const std::int32_t offset : offsets) text += (text.empty() ? "" : lang.or_word) + utc(offset);
+  const bool ja = lang.code == "ja";
+  return std::string(zone.name()) + (ja ? "（" : " (") + text + (ja ? "）" : ")");
+}
+
+// --time-zone's zone: an offset, or (with the tz database) a name; the reason otherwise.
+dnsfilter::result<stats::zone> parse_time_zone(std::string_view text, std::string& why) {
+#if DNSFILTER_REPORT_TZ
+  return stats::tz::parse_zone(text, &why);
+#else
+  auto fixed = stats::zone::parse(text);
+  if (!fixed) why = "'" + std::string(text) + "' is not +HH:MM (within +-14:00), Z or UTC (this build has no tz database)";
+  return fixed;
+#endif
+}
+
 bool write_text(const std::string& path, const std::string& text) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return false;
@@ -226,8 +267,9 @@ bool write_text(const std::string& path, const std::string& text) {
 
 // The rows of the entries table: one per identifier active in the period, the
 // last catalogue's row for an identifier in several, by start date then id.
-table entries_table(const std::vector<match::catalogue>& catalogues, match::timestamp period_start,
-                    match::timestamp period_end, const language& lang, std::set<std::string>& described) {
+table entries_table(const std::vector<match::catalogue>& catalogues, const stats::zone& zone,
+                    match::timestamp period_start, match::timestamp period_end, const language& lang,
+                    std::set<std::string>& described) {
   std::map<std::string, std::vector<std::string>> latest;  // id → the last catalogue's row
   std::map<std::string, match::timestamp> start_of;
   for (const auto& cat : catalogues) {
@@ -239,7 +281,8 @@ table entries_table(const std::vector<match::catalogue>& catalogues, match::time
       described.insert(e.id);
       latest.erase(e.id);
       if (e.start >= period_end || (e.end != match::until_forever && e.end <= period_start)) continue;
-      latest[e.id] = {e.id, std::to_string(fqdns[i]), e.category, date_label(e.start, lang), date_label(e.end, lang)};
+      latest[e.id] = {e.id, std::to_string(fqdns[i]), e.category, date_label(e.start, zone, lang),
+                      date_label(e.end, zone, lang)};
       start_of[e.id] = e.start;
     }
   }
@@ -260,6 +303,7 @@ int main(int argc, char** argv) {
   report::scale chart_scale = report::scale::automatic;
   share_form form = share_form::percent;
   bool volumes = false, as_of_given = false;
+  std::optional<stats::zone> expected_zone;
   match::timestamp as_of = 0;
   language lang = english();
   for (int i = 1; i < argc; ++i) {
@@ -294,6 +338,11 @@ int main(int argc, char** argv) {
       if (s == "en") lang = english();
       else if (s == "ja") lang = japanese();
       else return std::fprintf(stderr, "dnsfilter-report: unknown --lang %s (en or ja)\n", argv[i]), 2;
+    } else if (arg == "--time-zone" && has_value) {
+      std::string why;
+      auto z = parse_time_zone(argv[++i], why);
+      if (!z) return std::fprintf(stderr, "dnsfilter-report: bad --time-zone: %s\n", why.c_str()), 2;
+      expected_zone = *z;
     } else if (arg == "--volumes") {
       volumes = true;
     } else if (arg == "-h" || arg == "--help") {
@@ -311,7 +360,12 @@ int main(int argc, char** argv) {
   if (to < from) return std::fputs("dnsfilter-report: --to comes before --from\n", stderr), 2;
 
   lists::diagnostic why;
-  auto counts = stats::read_totals(stats_path, &why);
+  stats::totals_read_options reading;
+  reading.expected_zone = expected_zone;
+#if DNSFILTER_REPORT_TZ
+  reading.resolve_zone = stats::tz::resolver();
+#endif
+  auto counts = stats::read_totals(stats_path, &why, reading);
   if (!counts) return std::fprintf(stderr, "%s\n", lists::to_string(stats_path, why).c_str()), 1;
   if (!as_of_given) {
     struct ::stat st {};
@@ -320,20 +374,23 @@ int main(int argc, char** argv) {
     as_of = st.st_mtime;
   }
 
+  // The catalogues' dates begin at midnight in the months' zone.
+  const stats::zone zone = counts->zone;
+  lists::load_options load;
+  load.time_zone = zone;
   std::vector<match::catalogue> catalogues(catalogue_args.size());
   for (std::size_t i = 0; i < catalogue_args.size(); ++i) {
     const auto& [format, path] = catalogue_args[i];
-    auto loaded = lists::load_file(path, format, catalogues[i], {}, &why);
+    auto loaded = lists::load_file(path, format, catalogues[i], load, &why);
     if (!loaded) return std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str()), 1;
     for (const auto& d : loaded->diagnostics) std::fprintf(stderr, "%s\n", lists::to_string(path, d).c_str());
   }
 
-  const stats::zone zone = counts->zone;
   const match::timestamp period_start = zone.start_of(from), period_end = zone.start_of(to + 1);
   const std::string period = month_label(from, lang) + lang.period_between + month_label(to, lang);
 
   std::set<std::string> described;
-  const table entries = entries_table(catalogues, period_start, period_end, lang, described);
+  const table entries = entries_table(catalogues, zone, period_start, period_end, lang, described);
 
   // The monthly table and the chart's points. A month is complete once its
   // last second is counted: as_of at or after the start of the next month.
@@ -388,7 +445,8 @@ int main(int argc, char** argv) {
   }
 
   const std::string title = lang.title_before + period + lang.title_after;
-  std::vector<std::string> paragraphs{lang.months_are + zone.text().data() + lang.counted_once +
+  std::vector<std::string> paragraphs{lang.months_are + zone_label(zone, period_start, period_end, lang) +
+                                      lang.counted_once +
                                       (form == share_form::percent ? lang.percent_note : lang.fraction_note)};
   if (any_partial) paragraphs.push_back(lang.as_of_before + as_of_label(as_of, lang) + lang.as_of_after);
   const report::chart_words words{lang.chart_before + period + lang.chart_after, lang.x_axis, lang.y_axis,

@@ -2,6 +2,8 @@
 #include "config.hpp"
 #include "log.hpp"
 
+#include <dnsfilter/stats/tz.hpp>
+
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -437,6 +439,10 @@ struct option_set {
          "keep the monthly statistics here: read at start, written every --stats-interval and at shutdown")
         ("stats-interval", po::value<std::string>()->value_name("DURATION")->default_value("60s"),
          "how often --stats-file is written")
+        ("time-zone", po::value<std::string>()->value_name("ZONE")->default_value("UTC"),
+         "the zone of the statistics months and of catalogue and RPZ entry dates (a date begins at local "
+         "midnight): +HH:MM, UTC or a tz database name such as Asia/Tokyo (daylight saving followed). A "
+         "--stats-file counted in another zone is refused at start")
         ("mismatch-warn", po::value<std::string>()->value_name("N")->default_value("10"),
          "log a warning when N or more upstream responses within --mismatch-window fail the spoofing checks "
          "(wrong id, question, source, or malformed)")
@@ -789,6 +795,9 @@ void read_operating(option_reader& r, config& c) {
 // The statistics file and the mismatch warnings.
 void read_statistics(option_reader& r, config& c) {
   if (r.given("stats-file")) c.stats_file = r.text("stats-file");
+  std::string why;
+  if (auto z = dnsfilter::stats::tz::parse_zone(r.text("time-zone"), &why)) c.time_zone = std::move(*z);
+  else r.fail("--time-zone: " + why);
   std::chrono::milliseconds stats_every{};
   r.duration("stats-interval", stats_every);
   c.stats_interval = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(stats_every));

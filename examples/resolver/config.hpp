@@ -131,6 +131,8 @@ struct config {
   bool query_log_key_given = false;
   std::string stats_file;
   std::chrono::seconds stats_interval{60};
+  // Statistics months and catalogue / RPZ entry dates (--time-zone).
+  dnsfilter::stats::zone time_zone;
   std::uint64_t mismatch_warn = 10;  // mismatched upstream responses per window that trigger a warning
   std::chrono::milliseconds mismatch_window{10000};
 

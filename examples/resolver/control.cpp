@@ -169,11 +169,18 @@ void prepare_process() {
 outcome<void> continue_statistics(const config& c, dnsfilter::stats::registry& registry) {
   if (c.stats_file.empty() || ::access(c.stats_file.c_str(), F_OK) != 0) return {};
   dnsfilter::lists::diagnostic why;
-  auto previous = dnsfilter::stats::read_totals(c.stats_file, &why);
-  if (!previous)
-    return failure{previous.error(), dnsfilter::lists::to_string(c.stats_file, why) + "; move it away to start afresh"};
+  // A file of another zone is refused on its zone line, naming both zones
+  // ("counted in zone +00:00, not Asia/Tokyo"): its months cannot be re-cut.
+  auto previous = dnsfilter::stats::read_totals(c.stats_file, &why, {.expected_zone = registry.zone()});
+  if (!previous) {
+    const bool other_zone = why.message.starts_with("counted in zone");
+    return failure{previous.error(), dnsfilter::lists::to_string(c.stats_file, why) +
+                                         (other_zone ? " (--time-zone); move it away to start afresh, or give its zone"
+                                               : "; move it away to start afresh")};
+  }
   if (auto merged = registry.merge(*previous); !merged)
-    return failure{merged.error(), c.stats_file + ": counted in another zone"};
+    return failure{merged.error(), c.stats_file + ": counted in zone " + previous->zone.text() + ", not " +
+                                       registry.zone().text()};
   RESOLVER_LOG(info, "statistics: continuing %s (%zu month(s))", c.stats_file.c_str(), previous->months.size());
   return {};
 }

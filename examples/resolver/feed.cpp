@@ -32,9 +32,9 @@ namespace wire = dnsfilter::wire;
 using clock_type = std::chrono::steady_clock;
 
 struct feed_runner::feed {
-  feed(const feed_config& c, dnsfilter::stats::registry& registry)
+  feed(const feed_config& c, const dnsfilter::stats::zone& time_zone, dnsfilter::stats::registry& registry)
       : cfg(c), zone(xfr::feed_options{.zone = c.zone, .source = 0, .merge_threshold = 4096, .max_records = 0,
-                                       .strict = false},
+                                       .strict = false, .time_zone = time_zone},
                      &registry) {}
   const feed_config& cfg;
   xfr::zone_feed zone;
@@ -137,7 +137,7 @@ std::string read_small_file(const std::string& path, bool& missing) {
 }  // namespace
 
 feed_runner::feed_runner(const config& c, dnsfilter::stats::registry& registry) : c_(c), registry_(registry) {
-  for (const feed_config& f : c.feeds) feeds_.push_back(std::make_unique<feed>(f, registry));
+  for (const feed_config& f : c.feeds) feeds_.push_back(std::make_unique<feed>(f, c.time_zone, registry));
 }
 
 feed_runner::~feed_runner() { stop(); }

@@ -41,7 +41,7 @@ int run(config& c) {
   prepare_process();
   query_log_file query_log;
   if (auto opened = query_log.open(c); !opened) return failed(opened.error());
-  dnsfilter::stats::registry registry(c.threads, dnsfilter::stats::registry_options{});
+  dnsfilter::stats::registry registry(c.threads, dnsfilter::stats::registry_options{.zone = c.time_zone});
   if (auto continued = continue_statistics(c, registry); !continued) return failed(continued.error());
 
   feed_runner feeds(c, registry);

@@ -73,6 +73,7 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
   lists::load_options options;
   options.strict = !c.lenient_lists;
   options.action = c.list_action;
+  options.time_zone = c.time_zone;
   if (c.lists.empty()) {
     // The embedded example: the operator's rows, then an adblock exception.
     lists::diagnostic why;

@@ -102,6 +102,8 @@ enum class errc : int {
   tsig_hmac_failed,
   // A TSIG key file or -y argument that cannot be read (the diagnostic says where and why).
   bad_key_file,
+  // A time-zone name the system's time-zone database does not know (stats/tz.hpp).
+  unknown_time_zone,
 };
 
 namespace detail {

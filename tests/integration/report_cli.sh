@@ -5,7 +5,9 @@
 # the shares (15 significant digits, or a percentage with 15 decimal places),
 # Markdown and CSV escaping, a well-formed SVG; seed 001's published form
 # (seed001*: Japanese and English, byte for byte against the golden files),
-# partial months, a removed entry's row; and the errors for a bad statistics
+# partial months, a removed entry's row; months of a tz zone (Asia/Tokyo,
+# Europe/Berlin) and --time-zone refusing a file of another zone (on its zone
+# line); and the errors for a bad statistics
 # file and bad arguments. report_html.sh checks report.html in a browser.
 #
 # usage: report_cli.sh PATH/TO/dnsfilter-report PATH/TO/tests/data/stats
@@ -179,6 +181,61 @@ for v in v1 v2; do
 done
 cmp -s "$work/v1/report.md" "$work/v2/report.md" && echo "ok   - a version 1 file reads as its version 2 copy" ||
     fail "the version 1 file's report differs"
+
+# Time zones: the months and the catalogues' dates of the file's zone, named
+# in the report; --time-zone refuses a file of another zone on its zone line.
+mkdir -p "$work/zone"
+zoned() {  # zoned ZONE FILE: sample.stats counted in ZONE
+    sed "2s|.*|zone $1|" "$data/sample.stats" >"$work/$2"
+}
+zoned +09:00 offset.stats
+"$bin" --stats "$work/offset.stats" --from 2026-01 --to 2026-06 "${full[@]}" --time-zone +09:00 --out "$work/zone" \
+    "$data/catalogue.tsv" 2>"$work/err" || fail "--time-zone as the file's offset failed: $(cat "$work/err")"
+expect "$work/zone/report.md" 'calendar months of UTC\+09:00\.' "an offset zone is named by its offset"
+if "$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --time-zone +09:00 --out "$work/zone" \
+    "$data/catalogue.tsv" 2>"$work/err"; then fail "a file of another zone was accepted"
+else expect "$work/err" '/sample\.stats:2: counted in zone \+00:00, not \+09:00$' \
+    "--time-zone +09:00 refuses a UTC file on its zone line"; fi
+status=0
+"$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --time-zone +25:00 "$data/catalogue.tsv" 2>"$work/err" || status=$?
+[ "$status" -eq 2 ] && echo "ok   - a bad --time-zone is a usage error" || fail "--time-zone +25:00: status $status"
+zoned Asia/Tokyo tokyo.stats
+if ! "$bin" --stats "$work/tokyo.stats" --from 2026-01 --to 2026-06 --out "$work/zone" "$data/catalogue.tsv" \
+    2>"$work/err" && grep -q 'no time-zone database' "$work/err"; then
+    echo "ok   - (this build reads no tz database: the named-zone checks are left out)"
+else
+    for lang in en ja; do
+        mkdir -p "$work/tokyo-$lang"
+        "$bin" --stats "$work/tokyo.stats" --from 2026-01 --to 2026-06 "${full[@]}" --lang "$lang" --time-zone Asia/Tokyo \
+            --out "$work/tokyo-$lang" "$data/catalogue.tsv" 2>"$work/err" ||
+            fail "the report of a file counted in Asia/Tokyo ($lang) failed: $(cat "$work/err")"
+    done
+    expect "$work/tokyo-en/report.md" 'calendar months of Asia/Tokyo \(UTC\+09:00\)\. Every' "the report names the tz zone and its offset"
+    expect "$work/tokyo-ja/report.md" '月は Asia/Tokyo（UTC\+09:00） の暦月です' "so does the Japanese report"
+    expect "$work/tokyo-en/report.md" '^\| XX-20260110-0002 \| 3 \| backdoor, remote shell \| 2026-01-10 \| 2026-04-01 \|$' \
+        "catalogue dates are Tokyo dates"
+    expect "$work/tokyo-en/report.md" '^\| 2026-01 \| 1234567893 \| 152 \|' "the months are the file's"
+    for bad in "+09:00|counted in zone Asia/Tokyo, not \+09:00" "Europe/Berlin|counted in zone Asia/Tokyo, not Europe/Berlin"; do
+        if "$bin" --stats "$work/tokyo.stats" --from 2026-01 --to 2026-06 --time-zone "${bad%%|*}" --out "$work/zone" \
+            "$data/catalogue.tsv" 2>"$work/err"; then fail "--time-zone ${bad%%|*} accepted a file counted in Asia/Tokyo"
+        else expect "$work/err" "tokyo\.stats:2: ${bad#*|}\$" "--time-zone ${bad%%|*} refuses the Asia/Tokyo file on its zone line"; fi
+    done
+    zoned Europe/Berlin berlin.stats
+    "$bin" --stats "$work/berlin.stats" --from 2026-01 --to 2026-06 "${full[@]}" --out "$work/zone" "$data/catalogue.tsv" \
+        2>"$work/err" || fail "the report of a file counted in Europe/Berlin failed: $(cat "$work/err")"
+    expect "$work/zone/report.md" 'calendar months of Europe/Berlin \(UTC\+01:00 or UTC\+02:00\)\.' \
+        "a zone with daylight saving: both offsets of the period"
+    zoned Asia/Atlantis atlantis.stats
+    if "$bin" --stats "$work/atlantis.stats" --from 2026-01 --to 2026-06 --out "$work/zone" "$data/catalogue.tsv" 2>"$work/err"; then
+        fail "a file counted in an unknown zone was accepted"
+    else expect "$work/err" "atlantis\.stats:2: zone Asia/Atlantis: unknown time zone 'Asia/Atlantis'" \
+        "a file counted in an unknown zone is refused on its zone line"; fi
+    status=0
+    "$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 --time-zone Mars/Olympus "$data/catalogue.tsv" \
+        2>"$work/err" || status=$?
+    [ "$status" -eq 2 ] && expect "$work/err" "bad --time-zone: unknown time zone 'Mars/Olympus'" "an unknown --time-zone is a usage error" ||
+        fail "--time-zone Mars/Olympus: status $status"
+fi
 
 echo "report cli: $failures failure(s)"
 exit $((failures > 0))

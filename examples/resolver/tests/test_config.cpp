@@ -201,6 +201,7 @@ TEST_CASE("config text: the example configuration parses, as every option's defa
   CHECK(c.lists[1].format == dnsfilter::lists::format::rpz);
   CHECK(c.cache_bytes == std::size_t{256} << 20);
   CHECK(c.sinkhole.info_codes.size() == 1);
+  CHECK(c.time_zone.text() == "Asia/Tokyo");
 
   auto minimal = parse_config_text("upstream = 192.0.2.1\n# only a comment\n");
   REQUIRE(minimal);
@@ -208,6 +209,10 @@ TEST_CASE("config text: the example configuration parses, as every option's defa
   CHECK(d.listeners.size() == 1);
   CHECK(d.threads >= 1);
   CHECK(d.level == log_level::info);
+  CHECK(d.time_zone == dnsfilter::stats::zone{});  // UTC unless told
+  auto fixed = parse_config_text("upstream = 192.0.2.1\ntime-zone = +09:00\n");
+  REQUIRE(fixed);
+  CHECK(fixed->time_zone == *dnsfilter::stats::zone::parse("+09:00"));
 }
 
 TEST_CASE("config text: each bad setting is one clear line naming the option") {
@@ -251,6 +256,8 @@ TEST_CASE("config text: each bad setting is one clear line naming the option") {
       {"upstream = 192.0.2.1\nupstream-port-range = 1024-1100\n", "--upstream-port-range"},
       {"upstream = 192.0.2.1\nquery-log-key = xyz\n", "--query-log-key: 32 hex digits"},
       {"upstream = 192.0.2.1\ncache-min-ttl = 10\ncache-max-ttl = 5\n", "--cache-min-ttl exceeds --cache-max-ttl"},
+      {"upstream = 192.0.2.1\ntime-zone = Asia/Atlantis\n", "--time-zone: unknown time zone 'Asia/Atlantis'"},
+      {"upstream = 192.0.2.1\ntime-zone = +15:00\n", "--time-zone: '+15:00' is neither +HH:MM (within +-14:00)"},
   };
   for (const bad& b : cases) {
     const std::string text = b.text;

@@ -7,7 +7,9 @@
 //   XX-20250110-0002,"backdoor, remote shell",2025-01-10,2025-03-01,"a.example b.example|c.example"
 //
 // A record is one row; each valid row becomes one entry (its identifier,
-// behaviour as category, [start, end) from the dates at 00:00 UTC, and
+// behaviour as category, [start, end) from the dates at local midnight of
+// options.time_zone (UTC by default; a midnight that a daylight-saving change
+// skips begins its day when the clocks jump), and
 // options.action, or the row's own in an "action" column: sinkhole, nxdomain,
 // nodata, refused, drop, pass for an exception, or monitor: counted and
 // logged, answered normally) with one rule per FQDN. The delimiter is a tab when the
@@ -45,12 +47,13 @@ DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::
                                                   const load_options& options, diagnostic* failure = nullptr);
 
 // "2025-01-09" or "2025/01/09" → seconds at 2025-01-09T00:00:00Z (years 0001
-// to 9999, the proleptic Gregorian calendar); errc::bad_date otherwise.
+// to 9999, the proleptic Gregorian calendar); errc::bad_date otherwise. For
+// the midnight of another zone: time_zone.to_utc(*parse_date(text)).
 DNSFILTER_DECL result<match::timestamp> parse_date(std::string_view text) noexcept;
 
-// The UTC date of `t` as "YYYY-MM-DD"; "" for since_always and until_forever
-// (an open bound).
-DNSFILTER_DECL std::string format_date(match::timestamp t);
+// The date of `t` in `time_zone` (UTC by default) as "YYYY-MM-DD"; "" for
+// since_always and until_forever (an open bound).
+DNSFILTER_DECL std::string format_date(match::timestamp t, const stats::zone& time_zone = {});
 
 // "2025-01-09" or "2025/01/09" (00:00 UTC), or "2025-01-09T12:30:00Z" →
 // seconds; errc::bad_date otherwise (hours 00-23, minutes and seconds 00-59,

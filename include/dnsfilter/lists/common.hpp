@@ -32,6 +32,7 @@
 #include <dnsfilter/lists/idna.hpp>
 #include <dnsfilter/match/catalogue.hpp>
 #include <dnsfilter/result.hpp>
+#include <dnsfilter/stats/calendar.hpp>
 #include <dnsfilter/wire/name.hpp>
 
 #include <array>
@@ -65,6 +66,9 @@ struct load_options {
   std::string id;
   match::timestamp start = match::since_always;
   match::timestamp end = match::until_forever;
+  // The zone of the dates in the catalogue and in RPZ entry metadata: a date
+  // begins at local midnight there (UTC by default; stats/calendar.hpp).
+  stats::zone time_zone{};
   // Longer lines are invalid records (never read further than their end).
   std::size_t max_line_length = 4096;
 };

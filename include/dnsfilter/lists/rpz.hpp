@@ -87,9 +87,11 @@ struct rpz_rdata {
 };
 
 // Interprets one record of the zone at `apex`. An error (invalid_list_line)
-// with the reason in `why`.
+// with the reason in `why`. Entry dates without a time begin at midnight in
+// `time_zone`.
 DNSFILTER_DECL result<rpz_item> interpret_rpz(wire::name_view owner, wire::name_view apex, wire::rr_type type,
-                                              const rpz_rdata& rdata, std::string& why);
+                                              const rpz_rdata& rdata, std::string& why,
+                                              const stats::zone& time_zone = {});
 
 // Decodes `rr` of `message` (from a zone transfer; names may be compressed)
 // into the parts above and interprets it. `scratch` keeps what rdata points into.
@@ -99,7 +101,8 @@ struct rpz_scratch {
   std::vector<std::string_view> views;
 };
 DNSFILTER_DECL result<rpz_item> interpret_rpz(const wire::message_view& message, const wire::record_view& rr,
-                                              wire::name_view apex, rpz_scratch& scratch, std::string& why);
+                                              wire::name_view apex, rpz_scratch& scratch, std::string& why,
+                                              const stats::zone& time_zone = {});
 
 // Writing a catalogue as a response policy zone (dnsfilter-rpz).
 struct rpz_write_options {

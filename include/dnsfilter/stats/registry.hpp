@@ -70,7 +70,7 @@ class slot_map {
 };
 
 struct registry_options {
-  stats::zone zone;  // months are months of this zone (UTC by default)
+  stats::zone zone{};  // months are months of this zone (UTC by default)
 };
 
 namespace detail {

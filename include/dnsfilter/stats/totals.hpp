@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -81,13 +82,30 @@ inline constexpr int stats_file_version = 2;
 // The statistics file's text (format: docs/design.md, "The statistics file").
 DNSFILTER_DECL std::string format_totals(const totals& t);
 
+// Turns the zone line's time-zone name ("zone Asia/Tokyo") into the zone, or
+// fails with the reason in `why`: stats::tz::resolver() (stats/tz.hpp) reads
+// the system's tz database.
+using zone_resolver = std::function<result<zone>(std::string_view name, std::string& why)>;
+
+// How the zone line of a statistics file is read.
+struct totals_read_options {
+  // Without it, a file counted in a named zone is refused, unless
+  // expected_zone is that zone.
+  zone_resolver resolve_zone{};
+  // A file counted in another zone is refused, on its zone line: "counted in
+  // zone +00:00, not Asia/Tokyo".
+  std::optional<zone> expected_zone{};
+};
+
 // Parses a statistics file's text; errc::bad_stats_file (and, when `why` is
 // given, the line and the reason) for anything but a complete, consistent file.
-DNSFILTER_DECL result<totals> parse_totals(std::string_view text, diagnostic* why = nullptr);
+DNSFILTER_DECL result<totals> parse_totals(std::string_view text, diagnostic* why = nullptr,
+                                           const totals_read_options& options = {});
 
 // Reads and parses the file at `path`: errc::io_error when it cannot be read,
 // otherwise as parse_totals.
-DNSFILTER_DECL result<totals> read_totals(const std::string& path, diagnostic* why = nullptr);
+DNSFILTER_DECL result<totals> read_totals(const std::string& path, diagnostic* why = nullptr,
+                                          const totals_read_options& options = {});
 
 // Replaces the file at `path` atomically: writes a temporary file beside it,
 // fsyncs it, renames it over `path` and fsyncs the directory, so a crash

@@ -54,6 +54,7 @@ struct feed_options {
   std::size_t merge_threshold = 4096;  // delta names past which flatten() makes a new base
   std::size_t max_records = 0;         // a zone or IXFR with more records is refused; 0: no limit
   bool strict = false;                 // an invalid record fails the transfer (else it is skipped, counted)
+  stats::zone time_zone{};             // entry metadata dates begin at midnight here (docs/rpz.md)
 };
 
 class zone_feed final : public transfer_handler {

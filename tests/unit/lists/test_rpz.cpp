@@ -480,3 +480,23 @@ TEST_CASE("rpz: write_rpz notes what a zone cannot say") {
   wopt.sinkhole_ipv4 = "::1";
   CHECK(lists::write_rpz(cat, wopt, zone).error() == errc::invalid_argument);
 }
+
+TEST_CASE("rpz: entry dates without a time begin at midnight in the reader's zone; a UTC time stays UTC") {
+  const auto tokyo = dnsfilter::stats::zone::parse("+09:00").value();
+  lists::load_options options;
+  options.time_zone = tokyo;
+  match::catalogue cat;
+  REQUIRE(lists::load_rpz(metadata_zone, cat, options));
+  CHECK(entries_of(cat)[0] == "XX-0001|information theft|2025-01-08T15:00:00Z|2025-04-01T12:00:00Z|nxdomain");
+  // The wire path takes the zone too.
+  const std::string_view texts[] = {"id=XX-1", "start=2025-01-09", "end=2025-01-10T00:00:00Z"};
+  lists::rpz_rdata txt;
+  txt.texts = texts;
+  std::string why;
+  const auto apex = wire::name::from_text("rpz.example.").value();
+  const auto owner = wire::name::from_text("xx-1.entry._dnsfilter.rpz.example.").value();
+  const auto item = lists::interpret_rpz(owner, apex, wire::rr_type::txt, txt, why, tokyo);
+  REQUIRE_MESSAGE(item.has_value(), why);
+  CHECK(lists::format_utc_time(item->meta.start) == "2025-01-08T15:00:00Z");
+  CHECK(lists::format_utc_time(item->meta.end) == "2025-01-10");
+}

@@ -34,12 +34,12 @@ TEST_CASE("stats: months as text and as numbers") {
   CHECK(std::string(stats::format_rfc3339(-1).data()) == "1969-12-31T23:59:59Z");
 }
 
-TEST_CASE("stats: zones are fixed UTC offsets") {
+TEST_CASE("stats: fixed zones are UTC offsets") {
   CHECK(std::string(stats::zone{}.text().data()) == "+00:00");
   CHECK(std::string(stats::zone::parse("+09:00")->text().data()) == "+09:00");
-  CHECK(stats::zone::parse("-03:30")->offset() == -(3 * 3600 + 30 * 60));
-  CHECK(stats::zone::parse("Z")->offset() == 0);
-  CHECK(stats::zone::parse("+14:00")->offset() == 14 * 3600);
+  CHECK(stats::zone::parse("-03:30")->offset_at(0) == -(3 * 3600 + 30 * 60));
+  CHECK(stats::zone::parse("Z")->offset_at(0) == 0);
+  CHECK(stats::zone::parse("+14:00")->offset_at(at("2026-07-01")) == 14 * 3600);
   CHECK(stats::zone::parse("+14:01").error() == errc::out_of_range);
   CHECK(stats::zone::parse("+09:60").error() == errc::out_of_range);
   CHECK(stats::zone::parse("09:00").error() == errc::bad_character);
@@ -68,4 +68,128 @@ TEST_CASE("stats: the month of a time, at the boundaries, in UTC and in an offse
   // Far times clamp to the years the text form holds.
   CHECK(utc.month_of(match::since_always) == stats::first_month);
   CHECK(utc.month_of(match::until_forever) == stats::last_month);
+}
+
+namespace {
+
+// A zone at -03:00 that springs forward to -02:00 at local midnight, as
+// America/Sao_Paulo did on 2018-11-04 (the midnight never happened), and
+// falls back at local 00:30 on 2019-03-01 to 23:30 of February (the half
+// hour before that midnight happened twice).
+stats::zone gap_and_repeat() {
+  const stats::zone::transition changes[] = {
+      {0, -3 * 3600},
+      {at("2018-11-04", 3 * 3600), -2 * 3600},      // 00:00 -03:00 -> 01:00 -02:00
+      {at("2019-03-01", 2 * 3600 + 1800), -3 * 3600},  // 00:30 -02:00 -> 23:30 -03:00
+  };
+  return stats::zone::from_transitions("Test/Gap_Repeat", changes).value();
+}
+
+}  // namespace
+
+TEST_CASE("stats: a named zone from its transitions: offsets, text, equality, copies") {
+  const stats::zone z = gap_and_repeat();
+  CHECK(z.named());
+  CHECK(z.name() == "Test/Gap_Repeat");
+  CHECK(z.text() == "Test/Gap_Repeat");
+  CHECK(z.transitions().size() == 3);
+  CHECK(z.offset_at(-1000000000) == -3 * 3600);  // before the table: its first offset
+  CHECK(z.offset_at(at("2018-11-04", 3 * 3600) - 1) == -3 * 3600);
+  CHECK(z.offset_at(at("2018-11-04", 3 * 3600)) == -2 * 3600);
+  CHECK(z.offset_at(at("2100-01-01")) == -3 * 3600);  // after it: its last offset
+
+  const stats::zone copy = z;  // shares the table
+  CHECK(copy == z);
+  CHECK(copy.transitions().data() == z.transitions().data());
+  // Built twice, equal by name and table; another name or table is another zone.
+  CHECK(gap_and_repeat() == z);
+  const stats::zone::transition one[] = {{0, -3 * 3600}};
+  CHECK(stats::zone::from_transitions("Test/Gap_Repeat", one).value() != z);
+  CHECK(stats::zone::from_transitions("Test/Other", one).value() != stats::zone::from_transitions("Test/Fixed", one).value());
+  CHECK(stats::zone::from_transitions("Test/Fixed", one).value() != *stats::zone::parse("-03:00"));
+  CHECK(stats::zone{} == *stats::zone::parse("UTC"));
+
+  // Changes that keep the offset are dropped.
+  const stats::zone::transition same[] = {{0, 3600}, {100, 3600}, {200, 7200}};
+  CHECK(stats::zone::from_transitions("Test/Same", same)->transitions().size() == 2);
+
+  CHECK(std::string(stats::zone::offset_text(9 * 3600).data()) == "+09:00");
+  CHECK(std::string(stats::zone::offset_text(-(44 * 60 + 30)).data()) == "-00:44:30");  // Monrovia until 1972
+}
+
+TEST_CASE("stats: bad tables and names are refused") {
+  const stats::zone::transition ok[] = {{0, 0}};
+  const stats::zone::transition unordered[] = {{100, 0}, {100, 3600}};
+  const stats::zone::transition too_far[] = {{0, 24 * 3600}};
+  CHECK(stats::zone::from_transitions("Test/Empty", {}).error() == errc::invalid_argument);
+  CHECK(stats::zone::from_transitions("Test/Unordered", unordered).error() == errc::invalid_argument);
+  CHECK(stats::zone::from_transitions("Test/Far", too_far).error() == errc::out_of_range);
+  for (const char* bad : {"", "UTC", "Z", "+09:00", "/etc/passwd", "Asia/../../etc/passwd", "Asia//Tokyo", "Asia/",
+                          "Asia/Tokyo ", "9Asia", "Asia/Tōkyō", "Asia\\Tokyo", "../Asia"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(stats::zone::valid_name(bad));
+    CHECK(stats::zone::from_transitions(bad, ok).error() == errc::invalid_argument);
+  }
+  for (const char* good : {"Asia/Tokyo", "America/Argentina/Buenos_Aires", "Etc/GMT+9", "Etc/GMT-14", "EST5EDT",
+                           "America/Port-au-Prince", "Etc/UTC", "GMT"})
+    CHECK_MESSAGE(stats::zone::valid_name(good), good);
+  CHECK(stats::zone::parse("Asia/Tokyo").error() == errc::bad_character);  // names are tz.hpp's
+}
+
+TEST_CASE("stats: a midnight that a DST jump skips begins its day when the clocks jump") {
+  const stats::zone z = gap_and_repeat();
+  // 2018-11-04 00:00 never happened there: the day begins at the jump,
+  // 03:00 UTC, when the clocks went from 23:59:59 to 01:00.
+  const auto jump = at("2018-11-04", 3 * 3600);
+  CHECK(z.to_utc(at("2018-11-04")) == jump);
+  CHECK(z.to_utc(at("2018-11-04", 1800)) == jump);        // 00:30 did not happen either
+  CHECK(z.to_utc(at("2018-11-04", 3600)) == jump);        // 01:00 is the jump
+  CHECK(z.to_utc(at("2018-11-04", 3600 + 1)) == jump + 1);
+  CHECK(z.to_local(jump - 1) == at("2018-11-04") - 1);    // 23:59:59 on the 3rd
+  CHECK(z.to_local(jump) == at("2018-11-04", 3600));      // 01:00 on the 4th
+  // A catalogue entry starting that day starts at the jump.
+  match::catalogue cat;
+  lists::load_options options;
+  options.time_zone = z;
+  REQUIRE(lists::load_catalogue("XX-1\tbackdoor\t2018-11-04\t2018-11-05\tgap.example\n", cat, options));
+  CHECK(cat.entries()[0].start == jump);
+  CHECK(cat.entries()[0].end == at("2018-11-05", 2 * 3600));
+  CHECK(lists::format_date(jump, z) == "2018-11-04");
+  CHECK(lists::format_date(jump - 1, z) == "2018-11-03");
+}
+
+TEST_CASE("stats: a midnight that occurs twice begins its day, and its month, at the first") {
+  const stats::zone z = gap_and_repeat();
+  const auto march = stats::make_month(2019, 3), february = stats::make_month(2019, 2);
+  // 00:00 -02:00 on March 1st is 02:00 UTC; half an hour later the clocks go
+  // back to 23:30 of February 28th, and the month stays March.
+  const auto first = at("2019-03-01", 2 * 3600), back = at("2019-03-01", 2 * 3600 + 1800);
+  CHECK(z.start_of(march) == first);
+  CHECK(z.month_of(first - 1) == february);
+  CHECK(z.month_of(first) == march);
+  CHECK(z.to_local(back) == at("2019-02-28", 23 * 3600 + 1800));  // February on the clock again
+  CHECK(z.month_of(back) == march);                                // but March has begun
+  CHECK(z.month_of(back + 1800) == march);
+  CHECK(z.start_of(march + 1) == at("2019-04-01", 3 * 3600));
+  CHECK(z.start_of(february) == at("2019-02-01", 2 * 3600));
+  // Months are consistent with start_of over the whole table.
+  for (auto m = stats::make_month(2018, 1); m <= stats::make_month(2020, 1); ++m) {
+    CAPTURE(m);
+    CHECK(z.month_of(z.start_of(m)) == m);
+    CHECK(z.month_of(z.start_of(m) - 1) == m - 1);
+    CHECK(z.start_of(m) < z.start_of(m + 1));
+  }
+}
+
+TEST_CASE("stats: zones keep the open bounds and far times") {
+  const stats::zone z = gap_and_repeat();
+  for (const stats::zone& each : {z, *stats::zone::parse("+14:00"), stats::zone{}}) {
+    CHECK(each.to_utc(match::since_always) == match::since_always);
+    CHECK(each.to_utc(match::until_forever) == match::until_forever);
+    CHECK(each.to_local(match::until_forever) == match::until_forever);
+    CHECK(each.month_of(match::since_always) == stats::first_month);
+    CHECK(each.month_of(match::until_forever) == stats::last_month);
+    CHECK(each.month_of(match::until_forever - 1) == stats::last_month);
+    CHECK(each.month_of(match::since_always + 1) == stats::first_month);
+  }
 }

@@ -200,3 +200,24 @@ TEST_CASE("stats: exact totals with 4 writers and concurrent readers") {
   CHECK(t.months.at(feb).queries() + t.months.at(feb).opted_out == total / 2);
   CHECK(t.unrecorded == 0);
 }
+
+TEST_CASE("stats: a recorder in a zone with daylight saving counts each month from its local midnight") {
+  // Central European time: +01:00, +02:00 from 2026-03-29 01:00 UTC to 2026-10-25 01:00 UTC.
+  const stats::zone::transition changes[] = {
+      {0, 3600}, {at("2026-03-29", 3600), 7200}, {at("2026-10-25", 3600), 3600}};
+  stats::registry_options opt;
+  opt.zone = stats::zone::from_transitions("Europe/Berlin", changes).value();
+  stats::registry reg{1, opt};
+  auto& rec = reg.at(0);
+  const auto march = stats::make_month(2026, 3), april = march + 1, november = stats::make_month(2026, 11);
+  rec.count_passed(at("2026-03-31", 22 * 3600) - 1);  // 23:59:59 CEST on March 31st
+  rec.count_passed(at("2026-03-31", 22 * 3600));      // midnight CEST: April
+  rec.count_passed(at("2026-10-31", 23 * 3600) - 1);  // 23:59:59 CET on October 31st
+  rec.count_passed(at("2026-10-31", 23 * 3600));      // midnight CET: November
+  const auto t = reg.read();
+  CHECK(t.zone == opt.zone);
+  CHECK(t.months.at(march).passed == 1);
+  CHECK(t.months.at(april).passed == 1);
+  CHECK(t.months.at(november - 1).passed == 1);
+  CHECK(t.months.at(november).passed == 1);
+}

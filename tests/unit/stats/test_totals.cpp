@@ -264,3 +264,66 @@ TEST_CASE("stats: a bad file is refused with its line and reason") {
     CHECK_FALSE(stats::parse_totals(std::string_view(full).substr(0, n)).has_value());
   }
 }
+
+TEST_CASE("stats: the zone line holds a fixed offset or a time-zone name, resolved by the caller") {
+  const stats::zone::transition changes[] = {{0, 3600}, {at("2026-03-29", 3600), 7200}, {at("2026-10-25", 3600), 3600}};
+  const stats::zone berlin = stats::zone::from_transitions("Europe/Berlin", changes).value();
+  stats::totals t;
+  t.zone = berlin;
+  dnsfilter_test::add_hits(t.months[stats::make_month(2026, 7)], "XX-1", "c", match::action::sinkhole, 2);
+  const std::string text = stats::format_totals(t);
+  CHECK(text.find("\nzone Europe/Berlin\n") != std::string::npos);
+
+  // The name goes to the caller's resolver (stats::tz::resolver() reads the tz database).
+  std::string asked;
+  stats::totals_read_options options;
+  options.resolve_zone = [&](std::string_view name, std::string&) -> dnsfilter::result<stats::zone> {
+    asked = name;
+    return berlin;
+  };
+  auto back = stats::parse_totals(text, nullptr, options);
+  REQUIRE(back.has_value());
+  CHECK(asked == "Europe/Berlin");
+  CHECK(*back == t);
+
+  // A reader that expects the zone needs no resolver; one that expects
+  // another zone refuses the file on its zone line, naming both.
+  stats::totals_read_options expecting;
+  expecting.expected_zone = berlin;
+  CHECK(stats::parse_totals(text, nullptr, expecting).value() == t);
+  lists::diagnostic why;
+  expecting.expected_zone = *stats::zone::parse("+09:00");
+  CHECK(stats::parse_totals(text, &why, expecting).error() == errc::bad_stats_file);
+  CHECK(why.line == 2);
+  CHECK(why.message == "counted in zone Europe/Berlin, not +09:00");
+  expecting.expected_zone = berlin;
+  CHECK(stats::parse_totals("dnsfilter-stats 2\nzone +01:00\nend 0\n", &why, expecting).error() == errc::bad_stats_file);
+  CHECK(why.message == "counted in zone +01:00, not Europe/Berlin");
+  options.expected_zone = stats::zone{};
+  CHECK_FALSE(stats::parse_totals(text, &why, options).has_value());
+  CHECK(why.message == "counted in zone Europe/Berlin, not +00:00");
+  CHECK(stats::parse_totals("dnsfilter-stats 2\nzone Z\nend 0\n", nullptr, options).has_value());
+
+  // Without a resolver, or with one that does not know the name: refused with the reason.
+  check_refused({
+      {text, 2, "zone Europe/Berlin is a time-zone name, and this reader has no time-zone database"},
+      {"dnsfilter-stats 2\nzone Asia/../../etc\nend 0\n", 2, "bad zone 'Asia/../../etc'"},
+      {"dnsfilter-stats 2\nzone Asia/Tokyo extra\nend 0\n", 2, "expected 'zone +HH:MM' or 'zone NAME'"},
+  });
+  options = {};
+  options.resolve_zone = [](std::string_view, std::string& reason) -> dnsfilter::result<stats::zone> {
+    reason = "not in this database";
+    return errc::unknown_time_zone;
+  };
+  CHECK_FALSE(stats::parse_totals(text, &why, options).has_value());
+  CHECK(why.line == 2);
+  CHECK(why.message == "zone Europe/Berlin: not in this database");
+
+  // Months of a named zone merge with the same zone only.
+  stats::totals same;
+  same.zone = stats::zone::from_transitions("Europe/Berlin", changes).value();
+  CHECK(same.merge(t).has_value());
+  stats::totals fixed;
+  fixed.zone = *stats::zone::parse("+01:00");
+  CHECK(fixed.merge(t).error() == errc::out_of_range);
+}

@@ -154,8 +154,9 @@ DNSFILTER_DECL result<match::timestamp> parse_date(std::string_view text) noexce
   return detail::days_from_civil(y, m, d) * detail::seconds_per_day;
 }
 
-DNSFILTER_DECL std::string format_date(match::timestamp t) {
+DNSFILTER_DECL std::string format_date(match::timestamp t, const stats::zone& time_zone) {
   if (t == match::since_always || t == match::until_forever) return {};
+  t = time_zone.to_local(t);
   std::int64_t days = t / detail::seconds_per_day;
   if (t % detail::seconds_per_day < 0) --days;  // floor, for times before 1970
   const auto c = detail::civil_from_days(days);
@@ -249,7 +250,7 @@ DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::
                              " is not YYYY-MM-DD or YYYY/MM/DD");
       continue;
     }
-    e.start = *start;
+    e.start = options.time_zone.to_utc(*start);
     if (cols.end != detail::catalogue_columns::none && !fields[cols.end].empty() && fields[cols.end] != "-") {
       auto end = parse_date(fields[cols.end]);
       if (!end) {
@@ -262,7 +263,7 @@ DNSFILTER_DECL result<load_report> load_catalogue(std::string_view text, match::
                                " is not after start date " + fields[cols.start]);
         continue;
       }
-      e.end = *end;
+      e.end = options.time_zone.to_utc(*end);
     }
     // The names, before the entry exists, so a row without one adds nothing.
     std::vector<std::pair<wire::name, match::scope>> names;

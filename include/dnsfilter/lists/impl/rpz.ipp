@@ -142,7 +142,8 @@ inline const char* text_defect(std::string_view v) noexcept {
 }
 
 // The strings of an entry record into `meta`: "name=value", unknown names ignored.
-inline bool read_entry_texts(std::span<const std::string_view> texts, match::entry& meta, std::string& why) {
+inline bool read_entry_texts(std::span<const std::string_view> texts, const stats::zone& time_zone, match::entry& meta,
+                             std::string& why) {
   static constexpr std::string_view fields[] = {"id", "category", "start", "end"};
   bool seen[4] = {};
   for (const std::string_view t : texts) {
@@ -173,7 +174,8 @@ inline bool read_entry_texts(std::span<const std::string_view> texts, match::ent
         why = name + " " + quote(value) + " is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ";
         return false;
       }
-      (k == 2 ? meta.start : meta.end) = *time;
+      // A date alone begins at local midnight; a time with its 'Z' is UTC.
+      (k == 2 ? meta.start : meta.end) = value.size() == 10 ? time_zone.to_utc(*time) : *time;
     }
   }
   if (meta.start != match::since_always && meta.end != match::until_forever && meta.end <= meta.start) {
@@ -187,7 +189,7 @@ inline bool read_entry_texts(std::span<const std::string_view> texts, match::ent
 // and `labels` its labels above the apex (_dnsfilter included).
 inline result<rpz_item> interpret_metadata(wire::name_view rest, std::size_t labels, bool wildcard,
                                            wire::name_view apex, wire::rr_type type, const rpz_rdata& rdata,
-                                           std::string& why) {
+                                           std::string& why, const stats::zone& time_zone) {
   rpz_item item;
   if (labels == 1 || type != wire::rr_type::txt) return item;  // other data under _dnsfilter
   const std::size_t inner = labels - 2;  // labels before "entry" or "link"
@@ -200,7 +202,7 @@ inline result<rpz_item> interpret_metadata(wire::name_view rest, std::size_t lab
     item.name = leading_labels(rest, 1);
     item.key = lowered_text(label_at(rest, 0));
     std::string reason;
-    if (!read_entry_texts(rdata.texts, item.meta, reason)) {
+    if (!read_entry_texts(rdata.texts, time_zone, item.meta, reason)) {
       why = "entry " + quote(item.key) + ": " + reason;
       return errc::invalid_list_line;
     }
@@ -472,7 +474,8 @@ class rpz_reader {
       return loader_.invalid(line_, "*." + owner_.to_string() + " exceeds 255 octets");
     }
     std::string why;
-    const auto item = interpret_rpz(owner, have_apex_ ? apex_.view() : origin_.view(), type, parts, why);
+    const auto item =
+        interpret_rpz(owner, have_apex_ ? apex_.view() : origin_.view(), type, parts, why, loader_.options().time_zone);
     if (!item) return loader_.invalid(line_, std::move(why));
     zone_.add(*item, line_);
   }
@@ -580,7 +583,7 @@ class rpz_reader {
 }  // namespace detail
 
 DNSFILTER_DECL result<rpz_item> interpret_rpz(wire::name_view owner, wire::name_view apex, wire::rr_type type,
-                                              const rpz_rdata& rdata, std::string& why) {
+                                              const rpz_rdata& rdata, std::string& why, const stats::zone& time_zone) {
   using detail::label_at;
   using detail::label_is;
   rpz_item item;
@@ -604,7 +607,8 @@ DNSFILTER_DECL result<rpz_item> interpret_rpz(wire::name_view owner, wire::name_
   }
   const wire::name_view rest = owner.parent(wildcard ? 1 : 0);
   const std::size_t labels = below - (wildcard ? 1 : 0);
-  if (label_is(kind, "_dnsfilter")) return detail::interpret_metadata(rest, labels, wildcard, apex, type, rdata, why);
+  if (label_is(kind, "_dnsfilter"))
+    return detail::interpret_metadata(rest, labels, wildcard, apex, type, rdata, why, time_zone);
 
   if (type == wire::rr_type::cname) {
     if (rdata.cname_target == nullptr) {
@@ -634,7 +638,8 @@ DNSFILTER_DECL result<rpz_item> interpret_rpz(wire::name_view owner, wire::name_
 }
 
 DNSFILTER_DECL result<rpz_item> interpret_rpz(const wire::message_view& message, const wire::record_view& rr,
-                                              wire::name_view apex, rpz_scratch& scratch, std::string& why) {
+                                              wire::name_view apex, rpz_scratch& scratch, std::string& why,
+                                              const stats::zone& time_zone) {
   const wire::name owner = message.read_name_at(rr.owner_offset);
   rpz_rdata parts;
   if (rr.type == wire::rr_type::a || rr.type == wire::rr_type::aaaa) {
@@ -658,7 +663,7 @@ DNSFILTER_DECL result<rpz_item> interpret_rpz(const wire::message_view& message,
       parts.texts = scratch.views;
     }
   }
-  return interpret_rpz(owner, apex, rr.type, parts, why);
+  return interpret_rpz(owner, apex, rr.type, parts, why, time_zone);
 }
 
 DNSFILTER_DECL result<load_report> load_rpz(std::string_view text, match::catalogue& out,

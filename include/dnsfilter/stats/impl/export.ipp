@@ -154,8 +154,10 @@ DNSFILTER_DECL std::string to_prometheus(const totals& t) {
   w.family("dnsfilter_stats_unrecorded_total", "counter",
            "Queries not counted because a recorder could not allocate its month's counters.");
   w.sample("dnsfilter_stats_unrecorded_total", {}, std::uint64_t{t.unrecorded});
+  // A named zone's offset when the newest month began.
   w.family("dnsfilter_stats_zone_offset_seconds", "gauge", "Offset from UTC of the zone whose months are counted.");
-  w.sample("dnsfilter_stats_zone_offset_seconds", {}, std::int64_t{t.zone.offset()});
+  const match::timestamp newest = t.months.empty() ? 0 : t.zone.start_of(t.months.rbegin()->first);
+  w.sample("dnsfilter_stats_zone_offset_seconds", {}, std::int64_t{t.zone.offset_at(newest)});
   return out;
 }
 

@@ -66,12 +66,36 @@ inline std::string inconsistency(const month_counts& m) {
   return {};
 }
 
+// The zone of a zone line's text; the reason it is refused otherwise.
+inline std::string read_zone(std::string_view text, const totals_read_options& options, zone& out) {
+  const auto& expected = options.expected_zone;
+  if (auto fixed = zone::parse(text)) {
+    out = *fixed;
+  } else if (!zone::valid_name(text)) {
+    return "bad zone " + dnsfilter::detail::quote(text) + ": expected +HH:MM within +-14:00 or a time-zone name";
+  } else if (expected && expected->name() == text) {
+    out = *expected;
+  } else if (expected) {
+    return "counted in zone " + std::string(text) + ", not " + expected->text();
+  } else if (!options.resolve_zone) {
+    return "zone " + std::string(text) + " is a time-zone name, and this reader has no time-zone database";
+  } else {
+    std::string why;
+    auto named = options.resolve_zone(text, why);
+    if (!named) return "zone " + std::string(text) + ": " + (why.empty() ? to_string(named.error()) : why);
+    out = *named;
+  }
+  if (expected && out != *expected) return "counted in zone " + out.text() + ", not " + expected->text();
+  return {};
+}
+
 class totals_parser {
  public:
   static constexpr std::size_t max_line_length = 4096;
   static constexpr std::size_t max_key_length = 1024;
 
-  totals_parser(std::string_view text, diagnostic* why) : reader_(text), why_(why) {}
+  totals_parser(std::string_view text, diagnostic* why, const totals_read_options& options)
+      : reader_(text), why_(why), options_(options) {}
 
   result<totals> run();
 
@@ -103,6 +127,7 @@ class totals_parser {
 
   dnsfilter::detail::line_reader reader_;
   diagnostic* why_;
+  const totals_read_options& options_;
   std::string defect_;
   std::string_view rest_;
   month_index month_ = 0;
@@ -119,10 +144,10 @@ inline result<totals> totals_parser::run() {
   if ((version != "1" && version != "2") || !at_end())
     return fail("unsupported version " + dnsfilter::detail::quote(version) + " (this build reads versions 1 and 2)");
   version_ = version == "1" ? 1 : 2;
-  if (!next(kind) || kind != "zone" || !defect_.empty()) return fail("expected 'zone +HH:MM' on line 2");
-  const auto z = zone::parse(token());
-  if (!z || !at_end()) return fail("bad zone: expected +HH:MM within +-14:00");
-  t.zone = *z;
+  if (!next(kind) || kind != "zone" || !defect_.empty()) return fail("expected 'zone +HH:MM' or 'zone NAME' on line 2");
+  const std::string_view zone_text = token();
+  if (!at_end()) return fail("expected 'zone +HH:MM' or 'zone NAME' on line 2");
+  if (std::string bad = read_zone(zone_text, options_, t.zone); !bad.empty()) return fail(bad);
 
   month_counts* m = nullptr;
   std::size_t records = 0;
@@ -268,17 +293,17 @@ DNSFILTER_DECL std::string format_totals(const totals& t) {
   return out;
 }
 
-DNSFILTER_DECL result<totals> parse_totals(std::string_view text, diagnostic* why) {
-  return detail::totals_parser(text, why).run();
+DNSFILTER_DECL result<totals> parse_totals(std::string_view text, diagnostic* why, const totals_read_options& options) {
+  return detail::totals_parser(text, why, options).run();
 }
 
-DNSFILTER_DECL result<totals> read_totals(const std::string& path, diagnostic* why) {
+DNSFILTER_DECL result<totals> read_totals(const std::string& path, diagnostic* why, const totals_read_options& options) {
   auto text = read_file(path);
   if (!text) {
     if (why != nullptr) *why = {0, "cannot read " + path};
     return text.error();
   }
-  return parse_totals(*text, why);
+  return parse_totals(*text, why, options);
 }
 
 DNSFILTER_DECL result<void> write_totals(const std::string& path, const totals& t) {

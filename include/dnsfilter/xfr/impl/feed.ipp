@@ -173,7 +173,7 @@ DNSFILTER_DECL void zone_feed::take(const record& r, bool add) {
     return;
   }
   std::string why;
-  auto item = lists::interpret_rpz(r.message, r.rr, options_.zone, scratch_, why);
+  auto item = lists::interpret_rpz(r.message, r.rr, options_.zone, scratch_, why, options_.time_zone);
   if (!item) return invalid(r.owner.to_string() + ": " + why);
   using item_kind = lists::rpz_item::kind;
   switch (item->what) {
