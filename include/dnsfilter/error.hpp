@@ -102,6 +102,9 @@ enum class errc : int {
   tsig_hmac_failed,
   // A TSIG key file or -y argument that cannot be read (the diagnostic says where and why).
   bad_key_file,
+  // A compiled image (match/image.hpp) that is truncated, of another version or
+  // byte order, inconsistent, or whose checksum does not match.
+  bad_image,
 };
 
 namespace detail {
