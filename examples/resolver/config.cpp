@@ -377,6 +377,10 @@ struct option_set {
          "a block list (repeatable). FORMAT: plain, hosts, adblock, rpz, catalogue (the operator's TSV/CSV) or "
          "auto (the default: by extension, then content). Without --list the embedded example catalogue is "
          "used. Lists are watched and reloaded when they change, and on SIGHUP")
+        ("image", po::value<std::string>()->value_name("FILE"),
+         "serve from a compiled image (dnsfilter-compile) mapped read-only instead of --list: it loads in "
+         "milliseconds and its pages stay in the page cache, shared, not in the resolver's own memory. "
+         "Watched and reloaded like the lists (replace it by renaming a new file over it)")
         ("lenient-lists", po::bool_switch(),
          "skip invalid lines (logged) instead of refusing the whole file; by default one invalid line "
          "refuses the file at start and keeps the old snapshot at a reload")
@@ -673,6 +677,10 @@ void read_lists(option_reader& r, config& c) {
       c.lists.push_back(l);
     }
   }
+  if (r.given("image")) {
+    c.image = r.text("image");
+    if (!c.lists.empty()) r.fail("--image: serves instead of --list; compile the lists into the image");
+  }
   if (r.given("feed")) {
     for (const auto& spec : r.all("feed")) {
       auto f = parse_feed(spec);
@@ -680,6 +688,7 @@ void read_lists(option_reader& r, config& c) {
       else c.feeds.push_back(std::move(*f));
     }
   }
+  if (!c.image.empty() && !c.feeds.empty()) r.fail("--image: cannot be combined with --feed yet");
   const std::string& stale = r.text("feed-stale");
   if (stale == "serve") c.feed_stale = feed_staleness::serve;
   else if (stale == "open") c.feed_stale = feed_staleness::open;

@@ -107,7 +107,8 @@ struct config {
   std::uint16_t port_low = 0, port_high = 0;  // 0-0: the kernel's ephemeral range
 
   // Filtering.
-  std::vector<list_config> lists;  // empty: the embedded example catalogue
+  std::vector<list_config> lists;  // empty (and no image): the embedded example catalogue
+  std::string image;               // a compiled image (dnsfilter-compile), mapped, instead of lists
   bool lenient_lists = false;
   dnsfilter::match::action list_action = dnsfilter::match::action::sinkhole;
   std::string policy_file;

@@ -49,8 +49,9 @@ int run(config& c) {
   if (!first) return failed(first.error());
   RESOLVER_LOG(info, "catalogue: %zu entries, %zu rules from %s, %.1f MiB, loaded in %.0f ms", first->entries,
                first->rules,
-               c.lists.empty() ? "the embedded example (use --list for real lists)"
-                               : (std::to_string(first->lists) + " list(s)").c_str(),
+               !c.image.empty()  ? (c.image + " (mapped image)").c_str()
+               : c.lists.empty() ? "the embedded example (use --list for real lists)"
+                                 : (std::to_string(first->lists) + " list(s)").c_str(),
                static_cast<double>(first->memory_bytes) / (1 << 20), first->seconds * 1000);
   ::malloc_trim(0);  // what loading needed and no longer does
   auto policies = load_policy(c);

@@ -104,6 +104,9 @@ enum class errc : int {
   bad_key_file,
   // A time-zone name the system's time-zone database does not know (stats/tz.hpp).
   unknown_time_zone,
+  // A compiled image (match/image.hpp) that is truncated, of another version or
+  // byte order, inconsistent, or whose checksum does not match.
+  bad_image,
 };
 
 namespace detail {

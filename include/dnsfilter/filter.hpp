@@ -170,6 +170,14 @@ class filter_snapshot {
         base_slots_(std::make_shared<const stats::slot_map>(counters ? counters->map(layers_.base()->source())
                                                                      : stats::slot_map{})) {}
 
+  // Serves from `base`, compiled already (a mapped image, match/image.hpp),
+  // shared rather than copied; with a registry, maps its entries to counter slots.
+  explicit filter_snapshot(std::shared_ptr<const match::compiled_catalogue<M>> base,
+                           stats::registry* counters = nullptr)
+      : layers_(std::move(base)),
+        base_slots_(std::make_shared<const stats::slot_map>(counters ? counters->map(layers_.base()->source())
+                                                                     : stats::slot_map{})) {}
+
   // The base of `on` (shared, not copied) with `delta` and `removed` on top
   // (layered_catalogue's constructor), in place of any delta `on` had. Costs
   // time in proportion to the delta. The registry must be the one `on` was
@@ -223,6 +231,13 @@ class filter_snapshot {
 template <match::layerable_matcher M = match::suffix_hash_matcher>
 std::shared_ptr<const filter_snapshot<M>> make_snapshot(match::catalogue cat, stats::registry* counters = nullptr) {
   return std::make_shared<const filter_snapshot<M>>(std::move(cat), counters);
+}
+
+// The same over a base compiled already (a mapped image, match/image.hpp).
+template <match::layerable_matcher M>
+std::shared_ptr<const filter_snapshot<M>> make_snapshot(std::shared_ptr<const match::compiled_catalogue<M>> base,
+                                                        stats::registry* counters = nullptr) {
+  return std::make_shared<const filter_snapshot<M>>(std::move(base), counters);
 }
 
 template <match::layerable_matcher M = match::suffix_hash_matcher>

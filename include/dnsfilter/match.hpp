@@ -5,6 +5,7 @@
 #include <dnsfilter/match/catalogue.hpp>
 #include <dnsfilter/match/compiled.hpp>
 #include <dnsfilter/match/hashed.hpp>
+#include <dnsfilter/match/image.hpp>
 #include <dnsfilter/match/layered.hpp>
 #include <dnsfilter/match/matcher.hpp>
 #include <dnsfilter/match/trie.hpp>

@@ -22,6 +22,7 @@
 #include <dnsfilter/lists/impl/idna.ipp>
 #include <dnsfilter/lists/impl/plain.ipp>
 #include <dnsfilter/lists/impl/rpz.ipp>
+#include <dnsfilter/match/impl/image.ipp>
 #include <dnsfilter/policy/impl/address.ipp>
 #include <dnsfilter/policy/impl/file.ipp>
 #include <dnsfilter/policy/impl/policy_set.ipp>

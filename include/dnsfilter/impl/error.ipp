@@ -51,6 +51,7 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::tsig_hmac_failed: return "TSIG: the HMAC could not be computed";
     case errc::bad_key_file: return "invalid TSIG key file or key";
     case errc::unknown_time_zone: return "unknown time zone";
+    case errc::bad_image: return "invalid compiled image";
   }
   return "unknown dnsfilter error";
 }

@@ -10,6 +10,8 @@
 // The catalogue is what loaders fill and matchers compile; it is built once
 // (allocating freely) and then only read. Rule names are stored lower-cased,
 // packed back to back in one arena, so matchers can verify a hit against them.
+// A catalogue read from a compiled image (match/image.hpp) borrows its rules
+// and names from the mapped file; changing one copies them in first.
 #pragma once
 
 #include <dnsfilter/config.hpp>
@@ -20,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -130,6 +133,7 @@ class catalogue {
   // returned.
   bool add_rule(wire::name_view fqdn, std::uint32_t entry_index, match::scope s) {
     if (fqdn.is_root() || entry_index >= entries_.size()) return false;
+    thaw();
     rule r;
     r.name_offset = static_cast<std::uint32_t>(names_.size());
     r.name_size = static_cast<std::uint8_t>(fqdn.size());
@@ -155,6 +159,7 @@ class catalogue {
   // that a loader that knows its input's size grows each array once. Large
   // arrays reserved here ask for huge pages (detail/huge_pages.hpp).
   void reserve(std::size_t rules, std::size_t name_bytes) {
+    thaw();
     if (rules_.capacity() < rules_.size() + rules) {
       rules_.reserve(rules_.size() + rules);
       detail::advise_huge_pages(rules_.data() + rules_.size(), (rules_.capacity() - rules_.size()) * sizeof(rule));
@@ -169,10 +174,12 @@ class catalogue {
   // entries being numbered from `entry_base` here: the caller has added them
   // with add_entry, in order. One copy of the name arena, no per-name work.
   void append_rules(const catalogue& other, std::uint32_t entry_base) {
+    thaw();
     const auto name_base = static_cast<std::uint32_t>(names_.size());
-    names_.insert(names_.end(), other.names_.begin(), other.names_.end());
-    rules_.reserve(rules_.size() + other.rules_.size());
-    for (rule r : other.rules_) {
+    const auto other_names = other.name_arena();
+    names_.insert(names_.end(), other_names.begin(), other_names.end());
+    rules_.reserve(rules_.size() + other.rules().size());
+    for (rule r : other.rules()) {
       r.name_offset += name_base;
       r.entry += entry_base;
       rules_.push_back(r);
@@ -185,7 +192,7 @@ class catalogue {
   // are taken whole: no copy, and no moment with two copies of a large list
   // in memory. Otherwise as add_entry for each entry, then append_rules.
   void append(catalogue&& staged, std::uint16_t source) {
-    if (entries_.empty() && rules_.empty()) {
+    if (entries_.empty() && rules_.empty() && !backing_ && !staged.backing_) {
       entries_ = std::move(staged.entries_);
       for (entry& e : entries_) e.source = source;
       rules_ = std::move(staged.rules_);
@@ -204,7 +211,8 @@ class catalogue {
 
   // Moves rule `index` to entry `entry_index` (both must exist), for a loader
   // that learns a rule's entry after the rule (a zone's links, docs/rpz.md).
-  void set_entry_of(std::size_t index, std::uint32_t entry_index) noexcept {
+  void set_entry_of(std::size_t index, std::uint32_t entry_index) {
+    thaw();
     if (index < rules_.size() && entry_index < entries_.size()) rules_[index].entry = entry_index;
   }
 
@@ -218,15 +226,34 @@ class catalogue {
 
   std::span<const source_info> sources() const noexcept { return sources_; }
   std::span<const entry> entries() const noexcept { return entries_; }
-  std::span<const rule> rules() const noexcept { return rules_; }
+  std::span<const rule> rules() const noexcept { return backing_ ? mapped_rules_ : std::span<const rule>(rules_); }
   const entry& entry_of(const rule& r) const noexcept { return entries_[r.entry]; }
   // The rule's FQDN, lower-cased.
   wire::name_view name_of(const rule& r) const noexcept {
-    return wire::name_view::from_trusted(names_.data() + r.name_offset, r.name_size, r.labels);
+    return wire::name_view::from_trusted(name_arena().data() + r.name_offset, r.name_size, r.labels);
   }
-  std::span<const std::byte> name_arena() const noexcept { return names_; }
+  std::span<const std::byte> name_arena() const noexcept {
+    return backing_ ? mapped_names_ : std::span<const std::byte>(names_);
+  }
 
-  // Heap bytes held (capacity, not size), for memory reports.
+  // A catalogue whose rules and names are `rules` and `names` in memory that
+  // `backing` keeps alive (a mapped image; the caller has checked that every
+  // rule's name lies in `names` and its entry in `entries`).
+  static catalogue borrowing(std::vector<source_info> sources, std::vector<entry> entries, std::span<const rule> rules,
+                             std::span<const std::byte> names, std::shared_ptr<const void> backing) {
+    catalogue c;
+    c.sources_ = std::move(sources);
+    c.entries_ = std::move(entries);
+    c.mapped_rules_ = rules;
+    c.mapped_names_ = names;
+    c.backing_ = std::move(backing);
+    return c;
+  }
+  // Whether the rules and names are borrowed from a mapped image.
+  bool borrows() const noexcept { return backing_ != nullptr; }
+
+  // Heap bytes held (capacity, not size), for memory reports; borrowed rules
+  // and names are not heap.
   std::size_t memory_bytes() const noexcept {
     std::size_t n = names_.capacity() + rules_.capacity() * sizeof(rule) + entries_.capacity() * sizeof(entry) +
                     sources_.capacity() * sizeof(source_info);
@@ -239,6 +266,20 @@ class catalogue {
   std::vector<entry> entries_;
   std::vector<rule> rules_;
   std::vector<std::byte> names_;
+  // Borrowed storage, when backing_ is set (rules_ and names_ are then empty).
+  std::span<const rule> mapped_rules_;
+  std::span<const std::byte> mapped_names_;
+  std::shared_ptr<const void> backing_;
+
+  // Copies borrowed rules and names into owned storage, before a change.
+  void thaw() {
+    if (!backing_) return;
+    rules_.assign(mapped_rules_.begin(), mapped_rules_.end());
+    names_.assign(mapped_names_.begin(), mapped_names_.end());
+    mapped_rules_ = {};
+    mapped_names_ = {};
+    backing_.reset();
+  }
 };
 
 }  // namespace dnsfilter::match

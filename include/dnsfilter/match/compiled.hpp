@@ -17,6 +17,11 @@ class compiled_catalogue {
   // copied nor moved afterwards (the matcher refers to the catalogue), so it is
   // made once, on the heap: see make_compiled.
   explicit compiled_catalogue(match::catalogue cat) : catalogue_(std::move(cat)), matcher_(catalogue_) {}
+  // Takes the catalogue and a matcher made from it and `args` (an image's
+  // parts, match/image.hpp), without building.
+  template <class... Args>
+  compiled_catalogue(match::catalogue cat, std::in_place_t, Args&&... args)
+      : catalogue_(std::move(cat)), matcher_(catalogue_, std::forward<Args>(args)...) {}
   compiled_catalogue(const compiled_catalogue&) = delete;
   compiled_catalogue& operator=(const compiled_catalogue&) = delete;
 

@@ -12,6 +12,7 @@
 
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/detail/bytes.hpp>
+#include <dnsfilter/detail/frozen_array.hpp>
 #include <dnsfilter/match/catalogue.hpp>
 #include <dnsfilter/match/matcher.hpp>
 #include <dnsfilter/wire/name.hpp>
@@ -23,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -46,6 +48,59 @@ class suffix_hash_matcher {
         seed_(opt.seed),
         hash_mask_(opt.hash_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << opt.hash_bits) - 1) {
     build(opt);
+  }
+
+  // Ten bytes, as five 16-bit halves (alignment 2, no padding): a 16-bit
+  // fingerprint, the rule (or overflow_bit | index into the overflow array),
+  // and the offset of the group's name in the catalogue's arena. Holding the
+  // name offset here lets a hit load the name and the rule in parallel.
+  struct slot {
+    std::uint16_t w[5] = {0, 0xFFFF, 0xFFFF, 0, 0};
+
+    std::uint16_t fingerprint() const noexcept { return w[0]; }
+    std::uint32_t value() const noexcept { return (std::uint32_t{w[1]} << 16) | w[2]; }
+    std::uint32_t name_offset() const noexcept { return (std::uint32_t{w[3]} << 16) | w[4]; }
+    void set(std::uint16_t fp, std::uint32_t value, std::uint32_t name_offset) noexcept {
+      w[0] = fp;
+      set_value(value);
+      w[3] = static_cast<std::uint16_t>(name_offset >> 16);
+      w[4] = static_cast<std::uint16_t>(name_offset);
+    }
+    void set_value(std::uint32_t value) noexcept {
+      w[1] = static_cast<std::uint16_t>(value >> 16);
+      w[2] = static_cast<std::uint16_t>(value);
+    }
+  };
+  static constexpr std::uint32_t empty = 0xFFFFFFFFu;
+  static constexpr std::uint32_t overflow_bit = 0x80000000u;  // slot: value indexes overflow; overflow: last of group
+
+  // What a compiled image stores of a built matcher (match/image.hpp): the
+  // arrays and the few scalars a lookup needs.
+  struct parts {
+    std::uint64_t seed = 0;
+    std::uint64_t label_mask[2] = {0, 0};
+    std::uint64_t groups = 0;
+    std::span<const slot> slots;
+    std::span<const std::uint64_t> bloom;
+    std::span<const std::uint32_t> overflow;
+  };
+
+  // A matcher over `cat` whose arrays are borrowed from `p` (memory the
+  // caller keeps alive, checked by image.hpp so that every lookup stays in
+  // bounds and ends).
+  suffix_hash_matcher(const catalogue& cat, const parts& p)
+      : cat_(&cat),
+        seed_(p.seed),
+        hash_mask_(~std::uint64_t{0}),
+        label_mask_{p.label_mask[0], p.label_mask[1]},
+        groups_(static_cast<std::size_t>(p.groups)),
+        slots_(detail::frozen_array<slot>::borrow(p.slots)),
+        bloom_(detail::frozen_array<std::uint64_t>::borrow(p.bloom)),
+        overflow_(detail::frozen_array<std::uint32_t>::borrow(p.overflow)) {}
+
+  // The arrays and scalars, for an image writer.
+  parts image_parts() const noexcept {
+    return {seed_, {label_mask_[0], label_mask_[1]}, groups_, slots_.view(), bloom_.view(), overflow_.view()};
   }
 
   // The rule that decides for `qname` at time `t`, per matcher.hpp.
@@ -110,8 +165,7 @@ class suffix_hash_matcher {
 
   // Heap bytes held beyond the catalogue.
   std::size_t memory_bytes() const noexcept {
-    return slots_.capacity() * sizeof(slot) + bloom_.capacity() * sizeof(std::uint64_t) +
-           overflow_.capacity() * sizeof(std::uint32_t);
+    return slots_.memory_bytes() + bloom_.memory_bytes() + overflow_.memory_bytes();
   }
 
   std::size_t slot_count() const noexcept { return slots_.size(); }
@@ -119,33 +173,9 @@ class suffix_hash_matcher {
   std::size_t group_count() const noexcept { return groups_; }
 
  private:
-  static constexpr std::uint32_t empty = 0xFFFFFFFFu;
-  static constexpr std::uint32_t overflow_bit = 0x80000000u;  // slot: value indexes overflow_; overflow_: last of group
   static constexpr std::size_t batch_chunk = 16;
   static constexpr std::size_t batch_max_hashes = 8;  // per name; names with more eligible suffixes use lookup()
 
-  // Ten bytes, as five 16-bit halves (alignment 2, no padding, no byte-order
-  // dependence): a 16-bit fingerprint, the rule (or overflow_bit | index into
-  // overflow_), and the offset of the group's name in the catalogue's arena.
-  // Holding the name offset here lets a hit load the name and the rule in
-  // parallel instead of rule first, then name.
-  struct slot {
-    std::uint16_t w[5] = {0, 0xFFFF, 0xFFFF, 0, 0};
-
-    std::uint16_t fingerprint() const noexcept { return w[0]; }
-    std::uint32_t value() const noexcept { return (std::uint32_t{w[1]} << 16) | w[2]; }
-    std::uint32_t name_offset() const noexcept { return (std::uint32_t{w[3]} << 16) | w[4]; }
-    void set(std::uint16_t fp, std::uint32_t value, std::uint32_t name_offset) noexcept {
-      w[0] = fp;
-      set_value(value);
-      w[3] = static_cast<std::uint16_t>(name_offset >> 16);
-      w[4] = static_cast<std::uint16_t>(name_offset);
-    }
-    void set_value(std::uint32_t value) noexcept {
-      w[1] = static_cast<std::uint16_t>(value >> 16);
-      w[2] = static_cast<std::uint16_t>(value);
-    }
-  };
   static_assert(sizeof(slot) == 10);
 
   // A query lower-cased, with its label offsets.
@@ -345,10 +375,12 @@ class suffix_hash_matcher {
     const std::size_t usable = std::min<std::size_t>(n, overflow_bit - 1);
 
     // Exact sizes: load <= 0.8 and the filter's bits per rule, at least one word each.
-    slots_.assign(std::max<std::size_t>(1, usable + usable / 4 + 1), slot{});
-    if (opt.bloom_bits_per_rule > 0) {
-      bloom_.assign(std::max<std::size_t>(1, (usable * opt.bloom_bits_per_rule + 63) / 64), 0);
-    }
+    std::vector<slot> slots(std::max<std::size_t>(1, usable + usable / 4 + 1), slot{});
+    std::vector<std::uint64_t> bloom;
+    if (opt.bloom_bits_per_rule > 0) bloom.assign(std::max<std::size_t>(1, (usable * opt.bloom_bits_per_rule + 63) / 64), 0);
+    // The lookups' index functions read the members' sizes: borrow the arrays being built.
+    slots_ = detail::frozen_array<slot>::borrow(slots);
+    bloom_ = detail::frozen_array<std::uint64_t>::borrow(bloom);
 
     // Group rules by FQDN. Rules arrive in index order, so each group lists
     // its rules in increasing index order.
@@ -360,11 +392,11 @@ class suffix_hash_matcher {
       const std::byte* p = arena + r.name_offset;
       const std::uint64_t h = hash(p, r.name_size);
       label_mask_[r.labels >> 6] |= std::uint64_t{1} << (r.labels & 63);
-      if (!bloom_.empty()) bloom_[bloom_index(h)] |= bloom_bits(h);
+      if (!bloom.empty()) bloom[bloom_index(h)] |= bloom_bits(h);
       const std::uint16_t fp = fingerprint(h);
       std::size_t pos = slot_index(h);
       for (;;) {
-        slot& s = slots_[pos];
+        slot& s = slots[pos];
         if (s.value() == empty) {
           s.set(fp, ri, r.name_offset);
           ++groups_;
@@ -381,20 +413,25 @@ class suffix_hash_matcher {
           tail[head] = ri;
           break;
         }
-        if (++pos == slots_.size()) pos = 0;
+        if (++pos == slots.size()) pos = 0;
       }
     }
-    if (next.empty()) return;
-    // Move groups of several rules to the overflow array.
-    for (slot& s : slots_) {
-      const std::uint32_t head = s.value();
-      if (head == empty || next[head] == empty) continue;
-      const auto start = static_cast<std::uint32_t>(overflow_.size());
-      for (std::uint32_t r = head; r != empty; r = next[r]) overflow_.push_back(r);
-      overflow_.back() |= overflow_bit;
-      s.set_value(overflow_bit | start);
+    std::vector<std::uint32_t> overflow;
+    if (!next.empty()) {
+      // Move groups of several rules to the overflow array.
+      for (slot& s : slots) {
+        const std::uint32_t head = s.value();
+        if (head == empty || next[head] == empty) continue;
+        const auto start = static_cast<std::uint32_t>(overflow.size());
+        for (std::uint32_t r = head; r != empty; r = next[r]) overflow.push_back(r);
+        overflow.back() |= overflow_bit;
+        s.set_value(overflow_bit | start);
+      }
+      overflow.shrink_to_fit();
     }
-    overflow_.shrink_to_fit();
+    slots_ = detail::frozen_array<slot>(std::move(slots));
+    bloom_ = detail::frozen_array<std::uint64_t>(std::move(bloom));
+    overflow_ = detail::frozen_array<std::uint32_t>(std::move(overflow));
   }
 
   const catalogue* cat_;
@@ -402,9 +439,9 @@ class suffix_hash_matcher {
   std::uint64_t hash_mask_;
   std::uint64_t label_mask_[2] = {0, 0};  // bit k: some rule has k labels
   std::size_t groups_ = 0;
-  std::vector<slot> slots_;
-  std::vector<std::uint64_t> bloom_;
-  std::vector<std::uint32_t> overflow_;
+  detail::frozen_array<slot> slots_;
+  detail::frozen_array<std::uint64_t> bloom_;
+  detail::frozen_array<std::uint32_t> overflow_;
 };
 
 static_assert(matcher<suffix_hash_matcher>);

@@ -3,6 +3,7 @@
 // escaping of JSON strings, Prometheus label values and the statistics file's keys.
 #pragma once
 
+#include <dnsfilter/detail/file_io.hpp>
 #include <dnsfilter/detail/text.hpp>
 #include <dnsfilter/match/catalogue.hpp>
 
@@ -163,15 +164,6 @@ inline bool percent_decode(std::string_view token, std::string& out) {
   return true;
 }
 
-// write(2) until everything is out; false on an error.
-inline bool write_all(int fd, std::string_view data) noexcept {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
+using dnsfilter::detail::write_all;
 
 }  // namespace dnsfilter::stats::detail

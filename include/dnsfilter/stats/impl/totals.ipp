@@ -228,12 +228,6 @@ inline void put_keyed(std::string& out, std::string_view kind, const month_count
   }
 }
 
-// The directory part of `path` ("." for a bare file name).
-inline std::string directory_of(const std::string& path) {
-  const std::size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 }  // namespace detail
 
@@ -308,27 +302,9 @@ DNSFILTER_DECL result<totals> read_totals(const std::string& path, diagnostic* w
 
 DNSFILTER_DECL result<void> write_totals(const std::string& path, const totals& t) {
   const std::string text = format_totals(t);
-  std::string temporary = path + ".XXXXXX";
-  const int fd = ::mkstemp(temporary.data());
-  if (fd < 0) return errc::write_failed;
-  // mkstemp makes the file 0600; the counts are aggregates, not personal
-  // data, and a report tool running as another user should read them.
-  bool ok = ::fchmod(fd, 0644) == 0 && detail::write_all(fd, text) && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  ok = ok && std::rename(temporary.c_str(), path.c_str()) == 0;
-  if (!ok) {
-    const int saved = errno;
-    ::unlink(temporary.c_str());
-    errno = saved;
-    return errc::write_failed;
-  }
-  // The rename is durable once the directory is: best effort, since some
-  // file systems refuse fsync on a directory, and `path` is replaced already.
-  const int dir = ::open(detail::directory_of(path).c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir >= 0) {
-    (void)::fsync(dir);
-    ::close(dir);
-  }
+  // 0644: the counts are aggregates, not personal data, and a report tool
+  // running as another user should read them.
+  if (!dnsfilter::detail::replace_file(path, text)) return errc::write_failed;
   return {};
 }
 
