@@ -42,7 +42,7 @@ cleanup() {
 trap cleanup EXIT
 
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-mb() { awk -v v="$1" 'BEGIN { printf "%.1f", v / 1024 }'; }
+mb() { awk -v v="$1" 'BEGIN { printf "%.1f", v / 1024 }'; }  # KiB to MiB
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 cp "${data}/list.txt" "$work/list.txt"
@@ -77,12 +77,12 @@ run() {
     local reload_hwm after
     reload_hwm="$(kb "$pid" VmHWM)"; after="$(kb "$pid" VmRSS)"
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
-    printf '| %s | %s MB | %s MB | %s MB | %s MB (%s×) | %s MB (%s×) | %s MB |\n' "$label" "$(mb "$rss")" "$(mb "$anon")" \
+    printf '| %s | %s MiB | %s MiB | %s MiB | %s MiB (%s×) | %s MiB (%s×) | %s MiB |\n' "$label" "$(mb "$rss")" "$(mb "$anon")" \
         "$(mb "$file")" "$(mb "$hwm")" "$(ratio "$hwm" "$rss")" "$(mb "$reload_hwm")" "$(ratio "$reload_hwm" "$rss")" \
         "$(mb "$after")"
 }
 
-echo "# ${n} names; image ${image_mb} MB; $(uname -m), $(nproc) vCPU, $(date -u +%F)"
+echo "# ${n} names; image ${image_mb} MiB; $(uname -m), $(nproc) vCPU, $(date -u +%F)"
 echo
 echo "| loaded from | steady VmRSS | RssAnon | RssFile | peak of the load | peak of a reload | VmRSS after |"
 echo "|---|---|---|---|---|---|---|"
