@@ -192,7 +192,7 @@ dnsfilter_status dnsfilter_policy_load_text(dnsfilter_policy* policy, const char
 typedef struct dnsfilter_filter dnsfilter_filter;
 
 typedef struct dnsfilter_settings {
-  unsigned threads;       /* serving threads: each calls with its own index, 0 .. threads-1 (default 1) */
+  unsigned threads;       /* serving threads (1 to 4096), each calling with its own index 0 .. threads-1; default 1 */
   int has_ipv4;           /* A queries for a blocked name get ipv4; without it, NODATA */
   uint8_t ipv4[4];
   int has_ipv6;           /* AAAA likewise */
