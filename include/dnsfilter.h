@@ -20,6 +20,11 @@
 extern "C" {
 #endif
 
+/* Every enum below ends with a *_MAX_ENUM of 0x7fffffff, which no call
+ * takes or gives: it makes the enum as wide as an int in C and in C++, so that
+ * a value out of range (passed by mistake) is refused with an error rather
+ * than being undefined behaviour in the library's C++. */
+
 /* ------------------------------------------------------------------------
  * Status codes. 1 to 99 are the library's own error codes (dnsfilter::errc,
  * same values); 100 and up belong to the C API. */
@@ -70,7 +75,8 @@ typedef enum dnsfilter_status {
   /* Memory ran out (std::bad_alloc inside the library); nothing was changed. */
   DNSFILTER_E_NOMEM = 100,
   /* Any other C++ exception inside the library: a bug, please report it. */
-  DNSFILTER_E_INTERNAL = 101
+  DNSFILTER_E_INTERNAL = 101,
+  DNSFILTER_STATUS_MAX_ENUM = 0x7fffffff
 } dnsfilter_status;
 
 /* A short, stable text for a status; never NULL. */
@@ -108,7 +114,8 @@ typedef enum dnsfilter_format {
   DNSFILTER_FORMAT_HOSTS,
   DNSFILTER_FORMAT_ADBLOCK,
   DNSFILTER_FORMAT_RPZ,
-  DNSFILTER_FORMAT_CATALOGUE /* the operator's TSV/CSV of dated entries */
+  DNSFILTER_FORMAT_CATALOGUE, /* the operator's TSV/CSV of dated entries */
+  DNSFILTER_FORMAT_MAX_ENUM = 0x7fffffff
 } dnsfilter_format;
 
 typedef enum dnsfilter_action {
@@ -119,7 +126,8 @@ typedef enum dnsfilter_action {
   DNSFILTER_ACTION_DROP,
   DNSFILTER_ACTION_PASS,    /* an exception: forwarded, never checked for cloaking */
   DNSFILTER_ACTION_MONITOR, /* counted as monitored, answered normally */
-  DNSFILTER_ACTION_COUNT
+  DNSFILTER_ACTION_COUNT,
+  DNSFILTER_ACTION_MAX_ENUM = 0x7fffffff
 } dnsfilter_action;
 
 /* Called once per problem line of a lenient load (or the failing line of a
@@ -232,7 +240,8 @@ typedef enum dnsfilter_outcome {
   DNSFILTER_OPTED_OUT,   /* resolve upstream; the client opted out (never logged or counted as filtered) */
   DNSFILTER_ANSWERED,    /* send result.answer: sinkhole, NXDOMAIN, NODATA, REFUSED */
   DNSFILTER_REJECTED,    /* send result.answer: FORMERR, NOTIMP, BADVERS */
-  DNSFILTER_DROPPED      /* send nothing: a response, a runt, or an entry whose action is drop */
+  DNSFILTER_DROPPED,     /* send nothing: a response, a runt, or an entry whose action is drop */
+  DNSFILTER_OUTCOME_MAX_ENUM = 0x7fffffff
 } dnsfilter_outcome;
 
 /* Which policy rule decided. */
@@ -240,7 +249,8 @@ typedef enum dnsfilter_basis {
   DNSFILTER_BASIS_DEFAULT = 0,
   DNSFILTER_BASIS_LISTENER,
   DNSFILTER_BASIS_SUBSCRIBER,
-  DNSFILTER_BASIS_CLIENT_PREFIX
+  DNSFILTER_BASIS_CLIENT_PREFIX,
+  DNSFILTER_BASIS_MAX_ENUM = 0x7fffffff
 } dnsfilter_basis;
 
 typedef struct dnsfilter_query {

@@ -184,6 +184,8 @@ static void test_basics(void) {
   CHECK(strcmp(dnsfilter_status_string(DNSFILTER_E_BAD_KEY_FILE), "unknown dnsfilter error") != 0);
   CHECK(strcmp(dnsfilter_status_string((dnsfilter_status)(DNSFILTER_E_BAD_KEY_FILE + 1)),
                "unknown dnsfilter error") == 0);
+  CHECK(strcmp(dnsfilter_status_string((dnsfilter_status)-1), "unknown dnsfilter error") == 0);
+  CHECK(strcmp(dnsfilter_status_string((dnsfilter_status)100000), "unknown dnsfilter error") == 0);
 
   CHECK_STATUS(dnsfilter_address_parse("192.0.2.7", &a), DNSFILTER_OK);
   CHECK(a.family == 4 && a.bytes[0] == 192 && a.bytes[3] == 7);
