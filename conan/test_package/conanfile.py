@@ -23,3 +23,6 @@ class DnsfilterTestConan(ConanFile):
     def test(self):
         if can_run(self):
             self.run(os.path.join(self.cpp.build.bindir, "test_package"), env="conanrun")
+            c_program = os.path.join(self.cpp.build.bindir, "test_package_c")
+            if os.path.exists(c_program):  # built when the package has the C API
+                self.run(c_program, env="conanrun")

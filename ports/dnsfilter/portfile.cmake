@@ -3,6 +3,7 @@
 #
 #   vcpkg install dnsfilter --overlay-ports=<repo>/ports
 #   vcpkg install "dnsfilter[separate-compilation]" --overlay-ports=<repo>/ports
+#   vcpkg install "dnsfilter[c-api]" --overlay-ports=<repo>/ports    # the C API, dnsfilter::dnsfilter_c
 #
 # For a registry, replace SOURCE_PATH below with vcpkg_from_github(... REF v${VERSION} SHA512 ...).
 #
@@ -14,10 +15,11 @@ get_filename_component(SOURCE_PATH "${CMAKE_CURRENT_LIST_DIR}/../.." ABSOLUTE)
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
         separate-compilation DNSFILTER_SEPARATE_COMPILATION
+        c-api DNSFILTER_C_API
 )
 
-if("separate-compilation" IN_LIST FEATURES)
-    # The CMake project builds a static library only (always PIC).
+if("separate-compilation" IN_LIST FEATURES OR "c-api" IN_LIST FEATURES)
+    # The CMake project builds static libraries only (always PIC).
     vcpkg_check_linkage(ONLY_STATIC_LIBRARY)
     set(dnsfilter_pkgconfig_dir "lib/pkgconfig")
 else()
@@ -49,4 +51,15 @@ vcpkg_fixup_pkgconfig()
 file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/debug/include" "${CURRENT_PACKAGES_DIR}/debug/share")
 
 file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")
+if("c-api" IN_LIST FEATURES)
+    file(APPEND "${CURRENT_PACKAGES_DIR}/share/${PORT}/usage" [[
+
+The C API (feature c-api, include <dnsfilter.h>), also from a C-only project:
+
+  find_package(dnsfilter CONFIG REQUIRED)
+  target_link_libraries(main PRIVATE dnsfilter::dnsfilter_c)
+
+and the pkg-config module dnsfilter-c.
+]])
+endif()
 vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE")

@@ -5,7 +5,7 @@
 # shape: sinkhole A, NODATA with SOA, EDE text, forwarded answers, CNAME
 # cloaking caught in an upstream answer, NOTIMP and BADVERS.
 #
-# usage: embed_clients.sh PATH/TO/dnsfilter-embed
+# usage: embed_clients.sh PATH/TO/dnsfilter-embed (or dnsfilter-embed-c, its twin in C)
 embed="${1:?usage: embed_clients.sh PATH/TO/dnsfilter-embed}"
 source "$(dirname "$0")/lib.sh"
 need dig kdig drill unbound

@@ -1,7 +1,8 @@
 // The per-packet path allocates nothing: parsing a query, reading its EDNS and
 // writing an answer with an EDE must not reach operator new. This test binary
-// replaces the global allocation functions with counting ones to prove it,
-// and counts the library's parses of whole packets (DNSFILTER_COUNT_PARSE).
+// replaces the global allocation functions with counting ones to prove it
+// (support/counting_new.hpp), and counts the library's parses of whole
+// packets (DNSFILTER_COUNT_PARSE).
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -20,44 +21,8 @@ inline std::atomic<long> query{0}, message{0};  // parses of each kind
 #include <new>
 #include <string>
 
+#include "counting_new.hpp"
 #include "hex.hpp"
-
-namespace {
-std::atomic<long> allocations{0};
-std::atomic<std::size_t> largest{0};  // the largest single request since reset
-
-void* counted_alloc(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  for (std::size_t seen = largest.load(std::memory_order_relaxed);
-       n > seen && !largest.compare_exchange_weak(seen, n, std::memory_order_relaxed);) {
-  }
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  std::abort();  // this test binary has no use for bad_alloc
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-// Over-aligned types (the statistics' cache-line-aligned counters) come here.
-void* operator new(std::size_t n, std::align_val_t a) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  const auto align = static_cast<std::size_t>(a);
-  if (void* p = std::aligned_alloc(align, (std::max<std::size_t>(n, 1) + align - 1) / align * align)) return p;
-  std::abort();
-}
-void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return operator new(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept { return operator new(n, a); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 TEST_CASE("parsing a query and writing a sinkhole answer allocate nothing") {
   namespace wire = dnsfilter::wire;

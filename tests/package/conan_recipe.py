@@ -11,6 +11,7 @@ put in sys.modules, the recipe is imported and its methods are called the way
   export_sources         the library's sources, no tests/examples/benchmarks
   configure / package_id header-library + cleared package_id by default;
                          static-library + settings kept with separate_compilation
+                         or c_api
   requirements           xxhash and tsl-robin-map, transitive_headers
   validate               C++20 required
   package_info           cmake_file_name dnsfilter, cmake_target_name
@@ -18,18 +19,22 @@ put in sys.modules, the recipe is imported and its methods are called the way
                          requires xxhash::xxhash + tsl-robin-map::tsl-robin-map
                          (ConanCenter's xxhash declares cmake_file_name xxHash and
                          target xxHash::xxhash; tsl-robin-map declares
-                         tsl-robin-map and tsl::robin_map)
+                         tsl-robin-map and tsl::robin_map); with c_api two
+                         components: core (as above) and c_api
+                         (dnsfilter::dnsfilter_c, dnsfilter-c, libdnsfilter_c
+                         and the C++ runtime)
 With --build WORK, generate/build/package also run, with real CMake commands in
 place of Conan's CMake helper (Conan's CMakeDeps is not available: the
 dependencies come from the system), the package folder's layout is checked,
 and conan/test_package is built and run against the package through a config
 file generated from package_info() the way CMakeDeps would (target name, include
-dir, defines, libraries, dependency targets).
+dir, defines, libraries, dependency targets; a target per component), its C
+program too with c_api.
 
 What this cannot check: Conan's own resolution of the version ranges, its
 profiles, and ConanCenter's binaries. `conan create conan` does that.
 
-usage: conan_recipe.py [--separate] [--build WORK] [--cxx CXX] [--generator NINJA|MAKE]
+usage: conan_recipe.py [--separate] [--c-api] [--build WORK] [--cxx CXX] [--generator NINJA|MAKE]
 """
 import argparse
 import fnmatch
@@ -140,6 +145,14 @@ class _Info:
         self.options = _Values({})
 
 
+class _Components(dict):
+    """cpp_info.components: a component is made on first use, as in Conan."""
+
+    def __missing__(self, name):
+        self[name] = _CppInfo()
+        return self[name]
+
+
 class _CppInfo:
     def __init__(self):
         self._properties = {}
@@ -150,7 +163,7 @@ class _CppInfo:
         self.includedirs = ["include"]
         self.libdirs = ["lib"]
         self.bindirs = ["bin"]
-        self.components = {}
+        self.components = _Components()
 
     def set_property(self, name, value):
         self._properties[name] = value
@@ -363,15 +376,22 @@ def project_version():
     return header
 
 
-def make(recipe_cls, separate, cppstd="20", arch="x86_64"):
+def make(recipe_cls, separate, cppstd="20", arch="x86_64", c_api=False):
     settings = _Settings("Linux", arch, _Compiler("gcc", "12", cppstd), "Release")
     return recipe_cls(os.path.join(ROOT, "conan"), settings,
-                      {"separate_compilation": "True" if separate else "False"})
+                      {"separate_compilation": "True" if separate else "False",
+                       "c_api": "True" if c_api else "False"})
 
 
-def check_declarations(recipe_cls, separate, version, work):
-    variant = "separate_compilation=True" if separate else "default (header-only)"
-    c = make(recipe_cls, separate)
+def core_info(c):
+    """The core library's cpp_info: the package's own, or its core component with c_api."""
+    return c.cpp_info.components["core"] if c.cpp_info.components else c.cpp_info
+
+
+def check_declarations(recipe_cls, separate, version, work, c_api=False):
+    variant = ("separate_compilation=True" if separate else "default (header-only)") + (", c_api=True" if c_api else "")
+    binary = separate or c_api
+    c = make(recipe_cls, separate, c_api=c_api)
     _check(recipe_cls.name == "dnsfilter", "the package is called dnsfilter")
     _check(recipe_cls.license == "MIT", "licence MIT, as LICENSE says")
     _check(recipe_cls.package_type == "header-library", "the class declares package_type header-library")
@@ -385,14 +405,14 @@ def check_declarations(recipe_cls, separate, version, work):
     exported = {os.path.relpath(os.path.join(d, f), c.export_sources_folder)
                 for d, _, fs in os.walk(c.export_sources_folder) for f in fs}
     for needed in ("CMakeLists.txt", "LICENSE", "cmake/FindxxHash.cmake", "cmake/dnsfilterConfig.cmake.in",
-                   "cmake/dnsfilter.pc.in", "include/dnsfilter/dnsfilter.hpp", "include/dnsfilter/src.hpp",
-                   "src/dnsfilter.cpp"):
+                   "cmake/dnsfilter.pc.in", "cmake/dnsfilter-c.pc.in", "include/dnsfilter/dnsfilter.hpp",
+                   "include/dnsfilter/src.hpp", "include/dnsfilter.h", "src/dnsfilter.cpp", "src/c_api.cpp"):
         _check(needed in exported, f"export_sources exports {needed}")
     _check(not any(p.split("/")[0] in ("tests", "examples", "bench", "build") for p in exported),
            "export_sources leaves out tests, examples, benchmarks and build trees")
 
     c.configure()
-    want_type = "static-library" if separate else "header-library"
+    want_type = "static-library" if binary else "header-library"
     _check(c.package_type == want_type, f"{variant}: package_type {want_type}")
 
     c.requirements()
@@ -404,45 +424,58 @@ def check_declarations(recipe_cls, separate, version, work):
 
     c.validate()
     try:
-        make(recipe_cls, separate, cppstd="17").validate()
+        make(recipe_cls, separate, cppstd="17", c_api=c_api).validate()
         _check(False, "validate() refuses C++17")
     except ConanInvalidConfiguration:
         _check(True, "validate() refuses C++17")
 
     c.package_id()
-    _check(c.info.cleared == (not separate),
-           f"{variant}: package_id {'kept (one binary per configuration)' if separate else 'cleared'}")
+    _check(c.info.cleared == (not binary),
+           f"{variant}: package_id {'kept (one binary per configuration)' if binary else 'cleared'}")
 
     c.layout()
     _check(c.layout_called is not None and c.layout_called[0] == "cmake_layout", "layout() uses cmake_layout")
 
     c.package_info()
-    props = c.cpp_info._properties
-    _check(props.get("cmake_file_name") == "dnsfilter", "cmake_file_name dnsfilter (find_package(dnsfilter))")
+    _check(c.cpp_info.get_property("cmake_file_name") == "dnsfilter",
+           "cmake_file_name dnsfilter (find_package(dnsfilter))")
+    core = core_info(c)
+    _check(bool(c.cpp_info.components) == c_api, f"{variant}: {'components core and c_api' if c_api else 'no components'}")
+    props = core._properties
     _check(props.get("cmake_target_name") == "dnsfilter::dnsfilter", "cmake_target_name dnsfilter::dnsfilter")
     _check(props.get("pkg_config_name") == "dnsfilter", "pkg_config_name dnsfilter (dnsfilter.pc)")
-    _check(sorted(c.cpp_info.requires) == ["tsl-robin-map::tsl-robin-map", "xxhash::xxhash"],
+    _check(sorted(core.requires) == ["tsl-robin-map::tsl-robin-map", "xxhash::xxhash"],
            "cpp_info.requires xxhash::xxhash and tsl-robin-map::tsl-robin-map")
-    _check(c.cpp_info.system_libs == [], "x86_64: no system libs")
-    mips = make(recipe_cls, separate, arch="mips")
+    _check(core.system_libs == [], "x86_64: no system libs")
+    mips = make(recipe_cls, separate, arch="mips", c_api=c_api)
     mips.set_version()
     mips.configure()
     mips.package_info()
-    _check(mips.cpp_info.system_libs == ["atomic"],
+    _check(core_info(mips).system_libs == ["atomic"],
            "mips (no 64-bit atomics): system_libs [atomic], as CMakeLists.txt's link check decides")
     if separate:
-        _check(c.cpp_info.libs == ["dnsfilter"], "separate: libs [dnsfilter]")
-        _check(c.cpp_info.defines == ["DNSFILTER_SEPARATE_COMPILATION"],
+        _check(core.libs == ["dnsfilter"], "separate: libs [dnsfilter]")
+        _check(core.defines == ["DNSFILTER_SEPARATE_COMPILATION"],
                "separate: defines DNSFILTER_SEPARATE_COMPILATION (as our CMake target does)")
     else:
-        _check(c.cpp_info.libs == [] and c.cpp_info.libdirs == [] and c.cpp_info.bindirs == [],
+        _check(core.libs == [] and core.libdirs == [] and core.bindirs == [],
                "header-only: no libs, libdirs or bindirs")
-        _check(c.cpp_info.defines == [], "header-only: no defines")
+        _check(core.defines == [], "header-only: no defines")
+    if c_api:
+        root, capi = c.cpp_info, c.cpp_info.components["c_api"]
+        _check(set(c.cpp_info.components) == {"core", "c_api"}, "c_api: components core and c_api, no other")
+        _check(root.get_property("cmake_target_name") not in ("dnsfilter::dnsfilter", "dnsfilter::dnsfilter_c"),
+               "c_api: the package's own target is neither component's")
+        _check(capi.get_property("cmake_target_name") == "dnsfilter::dnsfilter_c",
+               "c_api: cmake_target_name dnsfilter::dnsfilter_c")
+        _check(capi.get_property("pkg_config_name") == "dnsfilter-c", "c_api: pkg_config_name dnsfilter-c")
+        _check(capi.libs == ["dnsfilter_c"] and capi.requires == ["core"], "c_api: libs [dnsfilter_c], requires core")
+        _check(capi.system_libs == ["stdc++", "m"], "c_api: the C++ runtime for C programs (stdc++, m)")
     return c
 
 
-def build_and_package(recipe_cls, separate, work, cxx, generator):
-    c = make(recipe_cls, separate)
+def build_and_package(recipe_cls, separate, work, cxx, generator, c_api=False):
+    c = make(recipe_cls, separate, c_api=c_api)
     c.set_version()
     c.configure()
     c._stand_in_cxx = cxx
@@ -459,6 +492,7 @@ def build_and_package(recipe_cls, separate, work, cxx, generator):
     cache = c._stand_in_cache
     _check(cache.get("DNSFILTER_SEPARATE_COMPILATION") == ("ON" if separate else "OFF"),
            "generate() passes DNSFILTER_SEPARATE_COMPILATION")
+    _check(cache.get("DNSFILTER_C_API") == ("ON" if c_api else "OFF"), "generate() passes DNSFILTER_C_API")
     for off in ("DNSFILTER_BUILD_TESTS", "DNSFILTER_BUILD_EXAMPLES", "DNSFILTER_BUILD_BENCH", "DNSFILTER_BUILD_FUZZ"):
         _check(cache.get(off) == "OFF", f"generate() turns {off} off")
     c.build()
@@ -472,7 +506,10 @@ def build_and_package(recipe_cls, separate, work, cxx, generator):
            "package: no CMake or pkg-config files of ours (CMakeDeps/PkgConfigDeps make them)")
     if separate:
         _check("lib/libdnsfilter.a" in files, "package: lib/libdnsfilter.a")
-    else:
+    if c_api:
+        _check("lib/libdnsfilter_c.a" in files and "include/dnsfilter.h" in files,
+               "package: lib/libdnsfilter_c.a and include/dnsfilter.h")
+    if not separate and not c_api:
         _check(not any(f.startswith(("lib/", "bin/")) for f in files), "package: header-only, no lib/ or bin/")
     c.package_info()
     return c
@@ -480,30 +517,41 @@ def build_and_package(recipe_cls, separate, work, cxx, generator):
 
 def cmakedeps_like_config(c, generators):
     """What CMakeDeps would generate for dnsfilter from package_info(), reduced
-    to the essentials; the dependencies come from the system packages."""
+    to the essentials: an INTERFACE IMPORTED target per component (or for the
+    package), the package's own linking them all; the dependencies come from
+    the system packages."""
     os.makedirs(generators, exist_ok=True)
-    info = c.cpp_info
-    deps = []
-    for req in info.requires:
-        pkg = req.split("::")[0]
-        file_name, target = CONAN_CENTER_CMAKE_NAMES[pkg]
-        deps.append((file_name, target))
+    components = c.cpp_info.components
+    parts = dict(components) if components else {"": c.cpp_info}
     pkg = c.package_folder
-    includes = [os.path.join(pkg, d) for d in info.includedirs]
-    libs = [os.path.join(pkg, info.libdirs[0], f"lib{lib}.a") for lib in info.libs]
-    link = ";".join(libs + [t for _, t in deps] + info.system_libs)
+    deps = {}
+    targets = {}
+    for name, info in parts.items():
+        links = [os.path.join(pkg, info.libdirs[0], f"lib{lib}.a") for lib in info.libs]
+        for req in info.requires:
+            if "::" in req:
+                deps[req] = CONAN_CENTER_CMAKE_NAMES[req.split("::")[0]]
+                links.append(deps[req][1])
+            else:  # another component of this package
+                links.append(parts[req].get_property("cmake_target_name"))
+        targets[info.get_property("cmake_target_name")] = (
+            [os.path.join(pkg, d) for d in info.includedirs], info.defines, links + info.system_libs)
+    if components:
+        targets[c.cpp_info.get_property("cmake_target_name")] = (
+            [], [], [info.get_property("cmake_target_name") for info in components.values()])
     lines = ["# Generated by tests/package/conan_recipe.py from package_info(), like CMakeDeps.",
              "include(CMakeFindDependencyMacro)",
              f'list(PREPEND CMAKE_MODULE_PATH "{os.path.join(ROOT, "cmake")}")  # FindxxHash for the system xxhash']
-    lines += [f"find_dependency({f})" for f, _ in deps]
-    lines += [f"if(NOT TARGET {info.get_property('cmake_target_name')})",
-              f"  add_library({info.get_property('cmake_target_name')} INTERFACE IMPORTED)",
-              f"  set_target_properties({info.get_property('cmake_target_name')} PROPERTIES",
-              f'    INTERFACE_INCLUDE_DIRECTORIES "{";".join(includes)}"',
-              f'    INTERFACE_COMPILE_DEFINITIONS "{";".join(info.defines)}"',
-              f'    INTERFACE_LINK_LIBRARIES "{link}")',
-              "endif()"]
-    name = info.get_property("cmake_file_name")
+    lines += [f"find_dependency({f})" for f in sorted({f for f, _ in deps.values()})]
+    for target, (includes, defines, links) in targets.items():
+        lines += [f"if(NOT TARGET {target})",
+                  f"  add_library({target} INTERFACE IMPORTED)",
+                  f"  set_target_properties({target} PROPERTIES",
+                  f'    INTERFACE_INCLUDE_DIRECTORIES "{";".join(includes)}"',
+                  f'    INTERFACE_COMPILE_DEFINITIONS "{";".join(defines)}"',
+                  f'    INTERFACE_LINK_LIBRARIES "{";".join(links)}")',
+                  "endif()"]
+    name = c.cpp_info.get_property("cmake_file_name")
     with open(os.path.join(generators, f"{name}-config.cmake"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -524,11 +572,15 @@ def test_package(c, work, cxx, generator):
     _run(["cmake", "--build", build])
     _run([os.path.join(build, "test_package")])
     _check(True, "conan/test_package builds and runs against the package through package_info()")
+    if c.cpp_info.components:
+        _run([os.path.join(build, "test_package_c")])
+        _check(True, "conan/test_package's C program builds and runs against the c_api component")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--separate", action="store_true")
+    ap.add_argument("--c-api", action="store_true")
     ap.add_argument("--build", metavar="WORK")
     ap.add_argument("--cxx", default=os.environ.get("CXX", "c++"))
     ap.add_argument("--generator", default="Ninja" if shutil.which("ninja") else "")
@@ -541,9 +593,9 @@ def main():
         os.environ.get("TMPDIR", "/tmp"), f"dnsfilter-conan-recipe-{os.getpid()}")
     os.makedirs(work, exist_ok=True)
     version = project_version()
-    check_declarations(recipe_cls, args.separate, version, work)
+    check_declarations(recipe_cls, args.separate, version, work, args.c_api)
     if args.build:
-        c = build_and_package(recipe_cls, args.separate, work, args.cxx, generator)
+        c = build_and_package(recipe_cls, args.separate, work, args.cxx, generator, args.c_api)
         test_package(c, work, args.cxx, generator)
     else:
         shutil.rmtree(work, ignore_errors=True)

@@ -2,7 +2,8 @@
 # Consumer-package tests: install dnsfilter into temporary prefixes and build a
 # tiny program against it through every supported route:
 #   find_package (header-only and separate compilation, plus a relocated
-#   prefix), pkg-config (both modes), add_subdirectory and FetchContent;
+#   prefix), pkg-config (both modes), add_subdirectory and FetchContent; the
+#   C API from a C-only CMake project and from pkg-config (both modes);
 #   conan/test_package against both installs; the Conan recipe
 #   (conan/conanfile.py) under a stand-in for Conan's Python API, building and
 #   packaging with real CMake (conan_recipe.py); and the vcpkg overlay port
@@ -30,6 +31,7 @@ if command -v ninja >/dev/null 2>&1; then
     generator=(-G Ninja)
 fi
 cxx="${CXX:-c++}"
+cc="${CC:-cc}"
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
 
 passed=0
@@ -79,6 +81,9 @@ install_library() {
     cmake --build "${work}/build-${mode}"
     cmake --install "${work}/build-${mode}"
     test -f "${work}/prefix-${mode}/include/dnsfilter/dnsfilter.hpp"
+    # The C API: its header and static library (the top-level default).
+    test -f "${work}/prefix-${mode}/include/dnsfilter.h"
+    find "${work}/prefix-${mode}" -name libdnsfilter_c.a | grep -q .
     # Test and benchmark support (tests/support) is not part of the package.
     if grep -rl "naive_matcher" "${work}/prefix-${mode}/include"; then
         echo "the install ships the naive test matcher" >&2
@@ -111,6 +116,25 @@ pkgconfig_consumer() {
     # shellcheck disable=SC2086 # the flags are meant to split into words
     "${cxx}" ${flags} "${here}/pkgconfig/main.cpp" -o "${work}/consumer-${name}/consumer" ${libs}
     "${work}/consumer-${name}/consumer"
+}
+
+# c_consumer NAME PREFIX: the C API from C, as firmware uses it: a C-only
+# CMake project (dnsfilter::dnsfilter_c) and the pkg-config module dnsfilter-c.
+c_consumer() {
+    local name="$1" prefix="$2" pcdir flags libs
+    cmake -S "${here}/c_consumer" -B "${work}/consumer-${name}" "${generator[@]}" \
+        -DCMAKE_C_COMPILER="${cc}" \
+        -DCMAKE_PREFIX_PATH="${prefix}"
+    cmake --build "${work}/consumer-${name}"
+    "${work}/consumer-${name}/consumer"
+    pcdir="$(dirname "$(find "${prefix}" -name dnsfilter-c.pc -print -quit)")"
+    flags="$(PKG_CONFIG_PATH="${pcdir}" pkg-config --cflags dnsfilter-c)"
+    libs="$(PKG_CONFIG_PATH="${pcdir}" pkg-config --libs dnsfilter-c)"
+    echo "pkg-config dnsfilter-c: ${flags} ${libs}"
+    # shellcheck disable=SC2086 # the flags are meant to split into words
+    "${cc}" -std=c99 -Wall -Wextra -pedantic -Werror ${flags} "${root}/conan/test_package/test_package_c.c" \
+        -o "${work}/consumer-${name}/pkgconfig-consumer" ${libs}
+    "${work}/consumer-${name}/pkgconfig-consumer"
 }
 
 # relocated_consumer: an installed tree must still work after being moved.
@@ -180,6 +204,7 @@ checks = [
     ({"vcpkg-cmake", "vcpkg-cmake-config"} <= host, "vcpkg-cmake and vcpkg-cmake-config as host tools"),
     (names == sorted(names), "dependencies sorted (vcpkg format-manifest order)"),
     ("separate-compilation" in m.get("features", {}), "feature separate-compilation"),
+    ("c-api" in m.get("features", {}), "feature c-api"),
     (os.path.isfile(os.path.join(port, "usage")), "a usage file"),
 ]
 for ok, what in checks:
@@ -221,14 +246,14 @@ vcpkg_port_check() {
         cmake --build "${dir}/consumer-${type}" --verbose
         "${dir}/consumer-${type}/main"
     done
-    if [[ -n "${features}" ]]; then
+    if [[ "${features}" == *separate-compilation* ]]; then
         # The Debug consumer must link the debug/ library.
         grep -q "${packages}/debug/lib/libdnsfilter.a" "${dir}/consumer-Debug/build.ninja" \
             "${dir}/consumer-Debug/CMakeFiles/main.dir/link.txt" 2>/dev/null
     fi
     # pkg-config: the module name the usage file gives.
     local module pcdir flags libs
-    module="$(sed -n '/pkg-config/,$ { /^  [a-z]/ { s/^ *//; p } }' "${usage}")"
+    module="$(sed -n '/pkg-config modules/,$ { /^  [a-z]/ { s/^ *//; p } }' "${usage}" | head -n 1)"
     [[ "${module}" == dnsfilter ]]
     pcdir="$(dirname "$(find "${packages}" -path "${packages}/debug" -prune -o -name "${module}.pc" -print -quit)")"
     flags="$(PKG_CONFIG_PATH="${pcdir}" pkg-config --cflags "${module}")"
@@ -237,6 +262,11 @@ vcpkg_port_check() {
     # shellcheck disable=SC2086 # the flags are meant to split into words
     "${cxx}" ${flags} "${src}/main.cpp" -o "${dir}/pkgconfig-main" ${libs}
     "${dir}/pkgconfig-main"
+    if [[ "${features}" == *c-api* ]]; then
+        grep -q 'dnsfilter::dnsfilter_c' "${usage}"
+        grep -q 'dnsfilter-c' "${usage}"
+        c_consumer "vcpkg-${mode}-c" "${packages}"
+    fi
 }
 
 echo "== dnsfilter consumer-package tests (work dir ${work})"
@@ -258,9 +288,10 @@ if [[ -n "${route_ok[install-header-only]:-}" ]]; then
     route find_package-relocated relocated_consumer
     route pkgconfig-header-only pkgconfig_consumer pkgconfig-header-only "${work}/prefix-header-only"
     route conan-test_package-header-only test_package_consumer header-only "${work}/prefix-header-only"
+    route c-api-header-only c_consumer c-api-header-only "${work}/prefix-header-only"
 else
     for r in find_package-header-only find_package-relocated pkgconfig-header-only \
-        conan-test_package-header-only; do
+        conan-test_package-header-only c-api-header-only; do
         skip "${r}" install-header-only
     done
 fi
@@ -269,8 +300,9 @@ if [[ -n "${route_ok[install-separate]:-}" ]]; then
         "${work}/prefix-separate" STATIC_LIBRARY
     route pkgconfig-separate pkgconfig_consumer pkgconfig-separate "${work}/prefix-separate"
     route conan-test_package-separate test_package_consumer separate "${work}/prefix-separate"
+    route c-api-separate c_consumer c-api-separate "${work}/prefix-separate"
 else
-    for r in find_package-separate pkgconfig-separate conan-test_package-separate; do
+    for r in find_package-separate pkgconfig-separate conan-test_package-separate c-api-separate; do
         skip "${r}" install-separate
     done
 fi
@@ -278,9 +310,11 @@ route add_subdirectory add_subdirectory_consumer
 route fetchcontent fetchcontent_consumer
 route conan-recipe-header-only conan_recipe_check header-only
 route conan-recipe-separate conan_recipe_check separate --separate
+route conan-recipe-c-api conan_recipe_check c-api --c-api
 route vcpkg-manifest vcpkg_manifest_check
 route vcpkg-port-header-only vcpkg_port_check header-only ""
 route vcpkg-port-separate vcpkg_port_check separate separate-compilation
+route vcpkg-port-c-api vcpkg_port_check c-api c-api
 
 echo "== package routes: ${passed} passed, ${failed} failed"
 if ((failed > 0)); then

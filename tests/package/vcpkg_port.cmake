@@ -11,7 +11,7 @@
 # paths (the port installs its CMake files straight into share/dnsfilter, so
 # vcpkg_cmake_config_fixup has nothing to move; the stand-in insists on that).
 #
-#   cmake -DWORK=<dir> [-DFEATURES=separate-compilation] [-DCXX=c++] [-DGENERATOR=Ninja]
+#   cmake -DWORK=<dir> [-DFEATURES=separate-compilation|c-api] [-DCXX=c++] [-DGENERATOR=Ninja]
 #         -P tests/package/vcpkg_port.cmake
 cmake_minimum_required(VERSION 3.25)
 
@@ -180,8 +180,16 @@ endforeach()
 if(EXISTS "${CURRENT_PACKAGES_DIR}/debug/include" OR EXISTS "${CURRENT_PACKAGES_DIR}/debug/share")
   list(APPEND errors "debug/include or debug/share left behind")
 endif()
+set(libraries "")
 if("separate-compilation" IN_LIST FEATURES)
-  foreach(lib IN ITEMS lib/libdnsfilter.a debug/lib/libdnsfilter.a lib/pkgconfig/dnsfilter.pc)
+  list(APPEND libraries lib/libdnsfilter.a debug/lib/libdnsfilter.a lib/pkgconfig/dnsfilter.pc)
+endif()
+if("c-api" IN_LIST FEATURES)
+  list(APPEND libraries lib/libdnsfilter_c.a debug/lib/libdnsfilter_c.a lib/pkgconfig/dnsfilter-c.pc
+                        include/dnsfilter.h)
+endif()
+if(libraries)
+  foreach(lib IN LISTS libraries)
     if(NOT EXISTS "${CURRENT_PACKAGES_DIR}/${lib}")
       list(APPEND errors "missing ${lib}")
     endif()
