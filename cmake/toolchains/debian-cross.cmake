@@ -20,7 +20,7 @@
 #
 # Overridable from the command line or the environment:
 #   DNSFILTER_CROSS_SYSROOT   default /usr/<triple> (Debian's cross libc)
-#   DNSFILTER_CROSS_EMULATOR  default "<qemu> -L <sysroot>"; set it empty
+#   DNSFILTER_CROSS_EMULATOR  default "<qemu> -L <sysroot> -E LD_LIBRARY_PATH=/lib"; set it empty
 #                             when the binaries should not be run on this host
 
 if(NOT DNSFILTER_CROSS_TRIPLE)
@@ -58,7 +58,12 @@ if(NOT DEFINED DNSFILTER_CROSS_EMULATOR)
   if(DEFINED ENV{DNSFILTER_CROSS_EMULATOR})
     set(DNSFILTER_CROSS_EMULATOR "$ENV{DNSFILTER_CROSS_EMULATOR}")
   else()
-    set(DNSFILTER_CROSS_EMULATOR "${DNSFILTER_CROSS_QEMU};-L;${DNSFILTER_CROSS_SYSROOT}")
+    # LD_LIBRARY_PATH=/lib (the sysroot's /lib under -L) puts the cross libc
+    # before whatever the host's ld.so.cache lists: with Debian's multiarch
+    # libc6:<arch> installed (libboost-dev:arm64 pulls it in), the cache names
+    # that libc, another build than the cross loader's, and the mix hangs at
+    # the first thread a program starts.
+    set(DNSFILTER_CROSS_EMULATOR "${DNSFILTER_CROSS_QEMU};-L;${DNSFILTER_CROSS_SYSROOT};-E;LD_LIBRARY_PATH=/lib")
   endif()
 endif()
 if(DNSFILTER_CROSS_EMULATOR)
