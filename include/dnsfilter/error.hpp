@@ -102,6 +102,9 @@ enum class errc : int {
   tsig_hmac_failed,
   // A TSIG key file or -y argument that cannot be read (the diagnostic says where and why).
   bad_key_file,
+  // Statistics files that cannot be added up as one fleet (stats/fleet.hpp): two copies of
+  // one node, an older copy beside a newer one, months of different zones.
+  stats_conflict,
 };
 
 namespace detail {
