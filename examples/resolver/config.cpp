@@ -14,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 namespace po = boost::program_options;
 namespace policy = dnsfilter::policy;
 
@@ -437,6 +439,9 @@ struct option_set {
          "keep the monthly statistics here: read at start, written every --stats-interval and at shutdown")
         ("stats-interval", po::value<std::string>()->value_name("DURATION")->default_value("60s"),
          "how often --stats-file is written")
+        ("node-name", po::value<std::string>()->value_name("NAME"),
+         "this resolver's name in --stats-file, unique in the fleet, so that dnsfilter-report adds the nodes' "
+         "files exactly and refuses two copies of one node; default: the host name")
         ("mismatch-warn", po::value<std::string>()->value_name("N")->default_value("10"),
          "log a warning when N or more upstream responses within --mismatch-window fail the spoofing checks "
          "(wrong id, question, source, or malformed)")
@@ -786,12 +791,24 @@ void read_operating(option_reader& r, config& c) {
   }
 }
 
+// gethostname(2), or "" when it fails.
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return {};
+  return name;
+}
+
 // The statistics file and the mismatch warnings.
 void read_statistics(option_reader& r, config& c) {
   if (r.given("stats-file")) c.stats_file = r.text("stats-file");
   std::chrono::milliseconds stats_every{};
   r.duration("stats-interval", stats_every);
   c.stats_interval = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(stats_every));
+  c.node_name = r.given("node-name") ? r.text("node-name") : host_name();
+  if (c.node_name.empty() || c.node_name.size() > 255 ||
+      std::any_of(c.node_name.begin(), c.node_name.end(), [](unsigned char ch) { return ch < 0x20 || ch == 0x7F; }))
+    r.fail("--node-name: 1 to 255 bytes, no control characters" +
+           std::string(r.given("node-name") ? "" : " (the host name is not usable: give --node-name)"));
   r.number("mismatch-warn", 0, u32_max, c.mismatch_warn);
   c.mismatch_warn = std::max<std::uint64_t>(1, c.mismatch_warn);
   r.duration("mismatch-window", c.mismatch_window);

@@ -131,6 +131,7 @@ struct config {
   bool query_log_key_given = false;
   std::string stats_file;
   std::chrono::seconds stats_interval{60};
+  std::string node_name;  // names this resolver in the statistics file (default: the host name)
   std::uint64_t mismatch_warn = 10;  // mismatched upstream responses per window that trigger a warning
   std::chrono::milliseconds mismatch_window{10000};
 

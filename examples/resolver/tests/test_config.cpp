@@ -201,6 +201,7 @@ TEST_CASE("config text: the example configuration parses, as every option's defa
   CHECK(c.lists[1].format == dnsfilter::lists::format::rpz);
   CHECK(c.cache_bytes == std::size_t{256} << 20);
   CHECK(c.sinkhole.info_codes.size() == 1);
+  CHECK(c.node_name == "ns1.example.net");
 
   auto minimal = parse_config_text("upstream = 192.0.2.1\n# only a comment\n");
   REQUIRE(minimal);
@@ -208,6 +209,9 @@ TEST_CASE("config text: the example configuration parses, as every option's defa
   CHECK(d.listeners.size() == 1);
   CHECK(d.threads >= 1);
   CHECK(d.level == log_level::info);
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  CHECK(d.node_name == host);  // the node's name in the statistics file: the host name by default
 }
 
 TEST_CASE("config text: each bad setting is one clear line naming the option") {
@@ -251,6 +255,8 @@ TEST_CASE("config text: each bad setting is one clear line naming the option") {
       {"upstream = 192.0.2.1\nupstream-port-range = 1024-1100\n", "--upstream-port-range"},
       {"upstream = 192.0.2.1\nquery-log-key = xyz\n", "--query-log-key: 32 hex digits"},
       {"upstream = 192.0.2.1\ncache-min-ttl = 10\ncache-max-ttl = 5\n", "--cache-min-ttl exceeds --cache-max-ttl"},
+      {"upstream = 192.0.2.1\nnode-name = \n", "--node-name: 1 to 255 bytes, no control characters"},
+      {"upstream = 192.0.2.1\nnode-name = a\tb\n", "--node-name: 1 to 255 bytes"},
   };
   for (const bad& b : cases) {
     const std::string text = b.text;
