@@ -197,9 +197,13 @@ outcome<dnsfilter::stats::node_identity> continue_statistics(const config& c, dn
   if (!last.final) {
     // The previous run wrote last at `written` and did not stop cleanly (or
     // was of a version without node line: its file's time is all we know).
+    using dnsfilter::match::timestamp;
     struct ::stat st {};
-    const dnsfilter::match::timestamp from = last.known() ? last.written : ::stat(c.stats_file.c_str(), &st) == 0 ? st.st_mtime : now;
-    previous->lost.insert({std::min<dnsfilter::match::timestamp>(from, now), now});
+    timestamp from = now;
+    if (last.known()) from = last.written;
+    else if (::stat(c.stats_file.c_str(), &st) == 0) from = st.st_mtime;
+    // A clock stepped back since: the span still covers the last write's month.
+    previous->lost.insert({std::min<timestamp>(from, now), std::max<timestamp>(from, now)});
     RESOLVER_LOG(warning, "statistics: %s was not closed by a clean stop; what was counted from %s until now may be lost "
                           "(those months will be reported as partial for this node)",
                  c.stats_file.c_str(), dnsfilter::stats::format_rfc3339(from).data());

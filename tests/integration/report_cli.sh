@@ -265,7 +265,7 @@ node_file "$work/ns1-old.stats" ns1 2 39 2026-03-31T23:59:10Z '' '' -- 2026-01:1
 sed 's/^zone +00:00$/zone +09:00/' "$work/fleet/ns2.stats" >"$work/ns2-tokyo.stats"
 for bad in "ns1-copy.stats|duplicated node ns1: .*fleet/ns1\.stats and .*ns1-copy\.stats are copies of its file \(epoch 2 sequence 40\)" \
            "ns1-old.stats|stale copy of node ns1: .*ns1-old\.stats \(epoch 2 sequence 39\) is older than .*fleet/ns1\.stats \(epoch 2 sequence 40\)" \
-           "ns2-tokyo.stats|counts months of UTC\+00:00, .*ns2-tokyo\.stats of UTC\+09:00" \
+           "ns2-tokyo.stats|counts the months of zone \+00:00, .*ns2-tokyo\.stats those of zone \+09:00" \
            "../sample-v2.stats|sample-v2\.stats names no node"; do
     file="${bad%%|*}"; [ "$file" = ../sample-v2.stats ] && file="$data/sample-v2.stats" || file="$work/$file"
     status=0

@@ -89,8 +89,8 @@ struct time_span {
   match::timestamp from = 0, to = 0;
   // The months of `z` the span touches: [first, last] (the month of `from`
   // when the span is empty).
-  month_index first_month(const stats::zone& z) const noexcept { return z.month_of(from); }
-  month_index last_month(const stats::zone& z) const noexcept { return z.month_of(to > from ? to - 1 : from); }
+  month_index first_month_in(const stats::zone& z) const noexcept { return z.month_of(from); }
+  month_index last_month_in(const stats::zone& z) const noexcept { return z.month_of(to > from ? to - 1 : from); }
   friend auto operator<=>(const time_span&, const time_span&) = default;
 };
 

@@ -76,7 +76,7 @@ TEST_CASE("stats fleet: the nodes' counts add up; two files of one node are refu
 
   auto tokyo = b;
   tokyo.counts.zone = *stats::zone::parse("+09:00");
-  check_refused({a, tokyo}, errc::stats_conflict, "a.stats counts months of UTC+00:00, b.stats of UTC+09:00");
+  check_refused({a, tokyo}, errc::stats_conflict, "a.stats counts the months of zone +00:00, b.stats those of zone +09:00");
   // A file without node line is fine alone, not beside another.
   stats::node_file anonymous{"old-v2.stats", sample_totals(), at("2026-07-01")};
   CHECK(stats::fleet::add({anonymous}).has_value());

@@ -43,13 +43,14 @@ DNSFILTER_DECL result<fleet> fleet::add(std::vector<node_file> files, diagnostic
   const stats::zone zone = files.front().counts.zone;
   for (const node_file& f : files) {
     if (f.counts.zone != zone)
-      return refuse(errc::stats_conflict, files.front().origin + " counts months of UTC" + zone.text().data() + ", " +
-                                              f.origin + " of UTC" + f.counts.zone.text().data() +
+      return refuse(errc::stats_conflict, files.front().origin + " counts the months of zone " + zone.text().data() +
+                                              ", " + f.origin + " those of zone " + f.counts.zone.text().data() +
                                               ": months of different zones cannot be added up");
     if (files.size() > 1 && !f.counts.node.known())
       return refuse(errc::stats_conflict,
-                    f.origin + " names no node (a file of version 1 or 2): it can be reported alone but not added to "
-                               "other files, since a copy of it could not be told from another node");
+                    f.origin + " names no node (it has no node line, as files of versions 1 and 2): it can be "
+                               "reported alone but not added to other files, since a copy of it could not be told "
+                               "from another node");
   }
   const auto order = [](const node_file& f) {
     return std::tie(f.counts.node.name, f.counts.node.epoch, f.counts.node.sequence, f.origin);

@@ -346,7 +346,7 @@ DNSFILTER_DECL result<void> totals::merge(const totals& other) {
 
 DNSFILTER_DECL bool totals::lost_in(month_index m) const noexcept {
   for (const time_span& span : lost)
-    if (span.first_month(zone) <= m && m <= span.last_month(zone)) return true;
+    if (span.first_month_in(zone) <= m && m <= span.last_month_in(zone)) return true;
   return false;
 }
 
