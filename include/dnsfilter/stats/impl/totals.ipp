@@ -68,6 +68,13 @@ inline std::string inconsistency(const month_counts& m) {
   return {};
 }
 
+// The slot of the action named `name`; action_count for none.
+inline std::size_t action_index(std::string_view name) noexcept {
+  std::size_t a = 0;
+  while (a < action_count && name != action_name(a)) ++a;
+  return a;
+}
+
 // Whether some month of `t` counts hits of `key`.
 inline bool counts_key(const totals& t, std::string_view key) {
   return std::any_of(t.months.begin(), t.months.end(), [&](const auto& m) { return m.second.by_entry.contains(key); });
@@ -178,8 +185,7 @@ inline std::string totals_parser::metadata_line(totals& t) {
         time_token(m.end, match::until_forever) && token() == "action"))
     return std::string(expected);
   const std::string_view action = token();
-  std::size_t a = 0;
-  while (a < action_count && action != action_name(a)) ++a;
+  const std::size_t a = action_index(action);
   if (a == action_count) return "unknown action " + dnsfilter::detail::quote(action);
   m.action = static_cast<match::action>(a);
   if (!(token() == "fqdns" && count(m.fqdns) && token() == "category")) return std::string(expected);
@@ -285,8 +291,7 @@ inline result<totals> totals_parser::run() {
     std::uint64_t n;
     if (!count(n) || !at_end()) return fail("expected '" + std::string(kind) + " KEY N' (N below 2^64)");
     if (kind == "action") {
-      std::size_t a = 0;
-      while (a < action_count && name != action_name(a)) ++a;
+      const std::size_t a = action_index(name);
       if (a == action_count || (version_ < 2 && static_cast<match::action>(a) == match::action::monitor))
         return fail("unknown action " + dnsfilter::detail::quote(name) + (a == action_count ? "" : " in version 1"));
       if ((actions_seen >> a & 1u) != 0) return fail("action " + std::string(name) + " twice in month " + month_name());
