@@ -323,6 +323,9 @@ std::optional<stats::fleet> read_fleet(const std::vector<std::string>& paths, st
     auto counts = stats::read_totals(path, &why);
     if (!counts) return std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str()), std::nullopt;
     match::timestamp taken = counts->node.written;
+    if (counts->node.known() && as_of)
+      std::fprintf(stderr, "dnsfilter-report: note: --as-of does not apply to %s: its node line says it was written at %s\n",
+                   path.c_str(), stats::format_rfc3339(taken).data());
     if (!counts->node.known()) {
       struct ::stat st {};
       if (!as_of && ::stat(path.c_str(), &st) != 0)

@@ -35,6 +35,8 @@ full=(--share fraction --volumes --as-of 2026-07-01)
 "$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 "${full[@]}" --out "$work" "$data/catalogue.tsv" 2>"$work/err" ||
     fail "the report of the sample failed: $(cat "$work/err")"
 md="$work/report.md"
+expect "$work/err" 'note: --as-of does not apply to .*sample\.stats: its node line says it was written at 2026-07-01T00:00:00Z' \
+    "--as-of is for files without node line, and the report says so"
 expect "$md" '^# Transparency report, 2026-01 to 2026-06$' "the title names the period"
 expect "$md" 'calendar months of UTC\+00:00' "the zone of the months is stated"
 expect "$md" '^\| XX-20251201-0001 \| 2 \| information theft \| 2025-12-01 \|  \|$' "an open entry that started before the period"
