@@ -80,6 +80,7 @@ DNSFILTER_C_SAME(DNSFILTER_E_TSIG_HMAC_FAILED, tsig_hmac_failed);
 DNSFILTER_C_SAME(DNSFILTER_E_BAD_KEY_FILE, bad_key_file);
 DNSFILTER_C_SAME(DNSFILTER_E_UNKNOWN_TIME_ZONE, unknown_time_zone);
 DNSFILTER_C_SAME(DNSFILTER_E_BAD_IMAGE, bad_image);
+DNSFILTER_C_SAME(DNSFILTER_E_STATS_CONFLICT, stats_conflict);
 #undef DNSFILTER_C_SAME
 
 static_assert(static_cast<int>(df::match::action::monitor) == DNSFILTER_ACTION_MONITOR &&

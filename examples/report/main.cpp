@@ -1,11 +1,17 @@
 // dnsfilter-report: the operator's periodic transparency report, from the
-// statistics file a resolver persists (stats::write_totals) and the
-// operator's catalogue of reputation entries (TSV/CSV, see lists/catalogue.hpp).
+// statistics files the resolvers of a fleet persist (stats::write_totals) and
+// the operator's catalogue of reputation entries (TSV/CSV, see
+// lists/catalogue.hpp).
 //
-//   dnsfilter-report --stats FILE --from YYYY-MM --to YYYY-MM [--out DIR]
+//   dnsfilter-report --stats FILE|DIR... --from YYYY-MM --to YYYY-MM [--out DIR]
 //                    [--lang en|ja] [--share percent|fraction] [--volumes]
 //                    [--as-of DATE] [--scale auto|log|linear] [--time-zone ZONE]
 //                    [FORMAT:]CATALOGUE...
+//
+// --stats may be repeated, and may name a directory: every *.stats file in it,
+// in name order. The files, one per node, are added up exactly (stats/fleet.hpp):
+// two copies of one node (the same file twice, or an older copy beside a newer
+// one) and files of different zones are refused, naming the files.
 //
 // Writes into DIR (default "."):
 //   report.md    the report: the entries active in the period (identifier,
@@ -14,7 +20,8 @@
 //   report.html  the same as one self-contained HTML page (inline style, the
 //                chart as inline SVG, no script, nothing loaded from elsewhere)
 //   entries.csv  the entries table (RFC 4180)
-//   monthly.csv  month, [queries, filtered,] share, status
+//   monthly.csv  month, [queries, filtered,] share, status, and what makes a
+//                partial month partial (nodes named when there are several)
 //   share.svg    the monthly share as a chart (log axis when every month with
 //                data has a share above zero, unless --scale says otherwise)
 //   monitored.csv month, entry, monitored hits: only when a monitored entry was
@@ -32,21 +39,26 @@
 // An entry is active in the period when its [start, end) meets the period's
 // first instant to its last; entries without an identifier (plain lists) are
 // not reputation entries and are left out. Several catalogues may be given:
-// an entry removed from today's catalogue keeps its row when an older
-// catalogue that still has it is given too; an identifier in several
-// catalogues takes its row from the last one. Counted keys that no catalogue
-// describes are named on stderr.
+// an identifier in several catalogues takes its row from the last one. An
+// entry that no catalogue given has (removed from today's catalogue) takes its
+// row from the metadata the statistics files keep of the entries they counted,
+// or from an older catalogue given too. Counted keys that nothing describes
+// are named on stderr.
 //
-// A month that was not over when the counts were taken is partial and marked
-// so ("(partial)", 「集計中」) in every output, never shown as complete. The
-// counts are as of --as-of (YYYY-MM-DD, YYYY/MM/DD or YYYY-MM-DDTHH:MM:SSZ),
-// by default the statistics file's modification time: the resolver replaces
-// the file each time it writes it.
+// A month is partial, and marked so ("(partial)", 「集計中」) in every output,
+// never shown as complete, when a node's counts of it are not complete: the
+// node's file was written before the month's end while the node went on
+// running (a file a clean stop wrote last is the node's last word), a crash
+// may have lost some of its counts, or the node has no data for it though it
+// has some before and after; the report names the nodes and why. A file's
+// counts are as of its node line's written time; for a file without one
+// (versions 1 and 2), as of --as-of (YYYY-MM-DD, YYYY/MM/DD or
+// YYYY-MM-DDTHH:MM:SSZ), by default the file's modification time.
 // Monitored entries ("would be filtered", answered normally) are shown apart,
 // by month and entry, and are never in the filtered counts or the share.
 //
-// Months and the catalogues' dates are those of the statistics file's zone
-// (its zone line: an offset, or a tz database name such as Asia/Tokyo, read
+// Months and the catalogues' dates are those of the statistics files' zone
+// (their zone line: an offset, or a tz database name such as Asia/Tokyo, read
 // through stats/tz.hpp); the report names it. --time-zone ZONE (+HH:MM, UTC
 // or a name) states the zone expected: a file counted in another one is
 // refused with its zone line.
@@ -64,6 +76,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -82,7 +95,7 @@ using report::table;
 
 int usage() {
   std::fputs(
-      "usage: dnsfilter-report --stats FILE --from YYYY-MM --to YYYY-MM [--out DIR] [--lang en|ja]\n"
+      "usage: dnsfilter-report --stats FILE|DIR... --from YYYY-MM --to YYYY-MM [--out DIR] [--lang en|ja]\n"
       "                        [--share percent|fraction] [--volumes] [--as-of DATE] [--scale auto|log|linear]\n"
       "                        [--time-zone ZONE] [FORMAT:]CATALOGUE...\n",
       stderr);
@@ -98,9 +111,11 @@ struct language {
   std::string period_between, title_before, title_after, chart_before, chart_after;
   std::string months_are, or_word, counted_once, percent_note, fraction_note, as_of_before, as_of_after;
   std::string entries_heading, no_entries, monthly_heading;
-  std::vector<std::string> entry_columns, monthly_columns;  // monthly: month, queries, filtered, share, status
+  std::vector<std::string> entry_columns, monthly_columns;  // monthly: month, queries, filtered, share, status, note
   std::string period_row, no_data, partial_mark, complete, partial, x_axis, y_axis, log_note;
   std::string chart_no_data, chart_partial;  // the chart's tooltips and legend
+  // Why a month is partial, for a node (monthly.csv's note and the paragraph below the title).
+  std::string not_over, lost, missing, incomplete_before, incomplete_after, list_separator, note_open, note_close;
 };
 
 language english() {
@@ -123,7 +138,7 @@ language english() {
           .no_entries = "No entry was active in the period.",
           .monthly_heading = "Share of affected queries by month",
           .entry_columns = {"Identifier", "FQDNs", "Behaviour", "Start", "End"},
-          .monthly_columns = {"Month", "Queries", "Filtered", "Share", "Status"},
+          .monthly_columns = {"Month", "Queries", "Filtered", "Share", "Status", "Note"},
           .period_row = "Period",
           .no_data = "n/a",
           .partial_mark = " (partial)",
@@ -133,7 +148,15 @@ language english() {
           .y_axis = "Share of affected queries",
           .log_note = " (log scale)",
           .chart_no_data = "no data",
-          .chart_partial = "partial month"};
+          .chart_partial = "partial month",
+          .not_over = "not over",
+          .lost = "counts possibly lost at a restart",
+          .missing = "no data",
+          .incomplete_before = "Months whose counts are incomplete: ",
+          .incomplete_after = ". Their figures are not final.",
+          .list_separator = ", ",
+          .note_open = " (",
+          .note_close = ")"};
 }
 
 // The seeds' headings; the text as a Japanese operator would publish it.
@@ -160,7 +183,7 @@ language japanese() {
           .no_entries = "期間中に対象としたエントリはありません。",
           .monthly_heading = "月別のフィルタリング率",
           .entry_columns = {"識別子", "FQDN数", "挙動", "開始日", "終了日"},
-          .monthly_columns = {"月", "全クエリ数", "フィルタリング数", "フィルタリング率", "状態"},
+          .monthly_columns = {"月", "全クエリ数", "フィルタリング数", "フィルタリング率", "状態", "備考"},
           .period_row = "期間全体",
           .no_data = "データなし",
           .partial_mark = "（集計中）",
@@ -170,7 +193,15 @@ language japanese() {
           .y_axis = "フィルタリング率",
           .log_note = "（対数目盛）",
           .chart_no_data = "データなし",
-          .chart_partial = "集計中の月"};
+          .chart_partial = "集計中の月",
+          .not_over = "集計中",
+          .lost = "再起動時に一部欠損の可能性",
+          .missing = "データなし",
+          .incomplete_before = "集計が不完全な月：",
+          .incomplete_after = "。これらの月の数値は確定していません。",
+          .list_separator = "、",
+          .note_open = "（",
+          .note_close = "）"};
 }
 
 // The next decimal digit of a fraction r / q (r < q): 10 r = digit q + r',
@@ -266,26 +297,32 @@ bool write_text(const std::string& path, const std::string& text) {
 }
 
 // The rows of the entries table: one per identifier active in the period, the
-// last catalogue's row for an identifier in several, by start date then id.
-table entries_table(const std::vector<match::catalogue>& catalogues, const stats::zone& zone,
+// last catalogue's row for an identifier in several, the statistics files'
+// metadata for one in no catalogue; by start date then id. Dates in `zone`.
+table entries_table(const std::vector<match::catalogue>& catalogues,
+                    const std::map<std::string, stats::entry_metadata, std::less<>>& metadata, const stats::zone& zone,
                     match::timestamp period_start, match::timestamp period_end, const language& lang,
                     std::set<std::string>& described) {
   std::map<std::string, std::vector<std::string>> latest;  // id → the last catalogue's row
   std::map<std::string, match::timestamp> start_of;
+  const auto add_row = [&](const std::string& id, std::uint64_t fqdns, const std::string& category,
+                           match::timestamp start, match::timestamp end) {
+    described.insert(id);
+    latest.erase(id);
+    if (start >= period_end || (end != match::until_forever && end <= period_start)) return;
+    latest[id] = {id, std::to_string(fqdns), category, date_label(start, zone, lang), date_label(end, zone, lang)};
+    start_of[id] = start;
+  };
   for (const auto& cat : catalogues) {
     std::vector<std::size_t> fqdns(cat.entries().size());
     for (const auto& r : cat.rules()) ++fqdns[r.entry];
     for (std::size_t i = 0; i < cat.entries().size(); ++i) {
       const auto& e = cat.entries()[i];
-      if (e.id.empty()) continue;
-      described.insert(e.id);
-      latest.erase(e.id);
-      if (e.start >= period_end || (e.end != match::until_forever && e.end <= period_start)) continue;
-      latest[e.id] = {e.id, std::to_string(fqdns[i]), e.category, date_label(e.start, zone, lang),
-                      date_label(e.end, zone, lang)};
-      start_of[e.id] = e.start;
+      if (!e.id.empty()) add_row(e.id, fqdns[i], e.category, e.start, e.end);
     }
   }
+  for (const auto& [id, m] : metadata)
+    if (!described.contains(id)) add_row(id, m.fqdns, m.category, m.start, m.end);
   std::vector<std::string> ids;
   for (const auto& [id, row] : latest) ids.push_back(id);
   std::stable_sort(ids.begin(), ids.end(), [&](const std::string& a, const std::string& b) { return start_of[a] < start_of[b]; });
@@ -294,10 +331,102 @@ table entries_table(const std::vector<match::catalogue>& catalogues, const stats
   return t;
 }
 
+// The files --stats names: a file as given, a directory as its *.stats files
+// in name order. false, having said why, when a directory cannot be read or
+// holds none.
+bool list_stats_files(const std::vector<std::string>& args, std::vector<std::string>& files) {
+  namespace fs = std::filesystem;
+  for (const auto& arg : args) {
+    std::error_code ec;
+    if (!fs::is_directory(arg, ec)) {
+      files.push_back(arg);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (fs::directory_iterator it(arg, ec), end; !ec && it != end; it.increment(ec))
+      if (it->path().extension() == ".stats" && it->is_regular_file(ec)) found.push_back(it->path().string());
+    if (ec) return std::fprintf(stderr, "dnsfilter-report: cannot read %s: %s\n", arg.c_str(), ec.message().c_str()), false;
+    if (found.empty()) return std::fprintf(stderr, "dnsfilter-report: no *.stats file in %s\n", arg.c_str()), false;
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return true;
+}
+
+// The statistics files read and added up as one fleet; nullopt, having said
+// why, when one cannot be read or they cannot be added. A file without node
+// line counts as of `as_of`, by default its modification time. Each file's
+// zone line is read as `reading` says (--time-zone, the tz database).
+std::optional<stats::fleet> read_fleet(const std::vector<std::string>& paths, std::optional<match::timestamp> as_of,
+                                       const stats::totals_read_options& reading) {
+  std::vector<stats::node_file> files;
+  for (const auto& path : paths) {
+    lists::diagnostic why;
+    auto counts = stats::read_totals(path, &why, reading);
+    if (!counts) return std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str()), std::nullopt;
+    match::timestamp taken = counts->node.written;
+    if (counts->node.known() && as_of)
+      std::fprintf(stderr, "dnsfilter-report: note: --as-of does not apply to %s: its node line says it was written at %s\n",
+                   path.c_str(), stats::format_rfc3339(taken).data());
+    if (!counts->node.known()) {
+      struct ::stat st {};
+      if (!as_of && ::stat(path.c_str(), &st) != 0)
+        return std::fprintf(stderr, "dnsfilter-report: cannot stat %s\n", path.c_str()), std::nullopt;
+      taken = as_of ? *as_of : st.st_mtime;
+    }
+    files.push_back({path, std::move(*counts), taken});
+  }
+  lists::diagnostic why;
+  auto fleet = stats::fleet::add(std::move(files), &why);
+  if (!fleet) return std::fprintf(stderr, "dnsfilter-report: %s\n", why.message.c_str()), std::nullopt;
+  return std::move(*fleet);
+}
+
+// Why a month is partial, for monthly.csv: "not over: a, b; no data: c", the
+// nodes named when there are several.
+std::string month_note(const stats::month_gaps& g, const language& lang, bool name_nodes) {
+  std::string note;
+  for (const auto& [reason, nodes] : {std::pair{&lang.not_over, &g.not_over}, {&lang.lost, &g.lost}, {&lang.missing, &g.missing}}) {
+    if (nodes->empty()) continue;
+    note += (note.empty() ? "" : "; ") + *reason;
+    for (std::size_t i = 0; name_nodes && i < nodes->size(); ++i) note += (i == 0 ? ": " : lang.list_separator) + (*nodes)[i];
+  }
+  return note;
+}
+
+// The time the counts were taken, for the paragraph on partial months: the
+// one node's, or each node's whose file ended before a month did ("T1 (a), T2
+// (b)"); empty when no month of the period was counted before its end.
+std::string counted_until(const stats::fleet& fleet, const std::vector<stats::month_gaps>& gaps, const language& lang) {
+  std::set<std::string> early;
+  for (const auto& g : gaps) early.insert(g.not_over.begin(), g.not_over.end());
+  std::string text;
+  for (const auto& n : fleet.nodes()) {
+    if (!early.contains(n.name())) continue;
+    text += (text.empty() ? "" : lang.list_separator) + as_of_label(n.taken, lang);
+    if (fleet.nodes().size() > 1) text += lang.note_open + n.name() + lang.note_close;
+  }
+  return text;
+}
+
+// The paragraph that names the months a node lost or missed, with why; empty
+// when there are none.
+std::string incomplete_months(stats::month_index from, const std::vector<stats::month_gaps>& gaps,
+                              const std::vector<std::string>& notes, const language& lang) {
+  std::string items;
+  for (std::size_t i = 0; i < gaps.size(); ++i) {
+    if (gaps[i].lost.empty() && gaps[i].missing.empty()) continue;
+    items += (items.empty() ? "" : lang.list_separator) + month_label(from + static_cast<stats::month_index>(i), lang) +
+             lang.note_open + notes[i] + lang.note_close;
+  }
+  return items.empty() ? items : lang.incomplete_before + items + lang.incomplete_after;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string stats_path, out_dir = ".";
+  std::vector<std::string> stats_args;
+  std::string out_dir = ".";
   std::vector<lists::list_argument> catalogue_args;
   stats::month_index from = 0, to = 0;
   report::scale chart_scale = report::scale::automatic;
@@ -310,7 +439,7 @@ int main(int argc, char** argv) {
     const std::string_view arg = argv[i];
     const bool has_value = i + 1 < argc;
     if (arg == "--stats" && has_value) {
-      stats_path = argv[++i];
+      stats_args.push_back(argv[++i]);
     } else if (arg == "--out" && has_value) {
       out_dir = argv[++i];
     } else if ((arg == "--from" || arg == "--to") && has_value) {
@@ -356,23 +485,20 @@ int main(int argc, char** argv) {
       catalogue_args.push_back(std::move(*catalogue));
     }
   }
-  if (stats_path.empty() || from == 0 || to == 0 || catalogue_args.empty()) return usage();
+  if (stats_args.empty() || from == 0 || to == 0 || catalogue_args.empty()) return usage();
   if (to < from) return std::fputs("dnsfilter-report: --to comes before --from\n", stderr), 2;
 
-  lists::diagnostic why;
+  std::vector<std::string> stats_paths;
+  if (!list_stats_files(stats_args, stats_paths)) return 1;
   stats::totals_read_options reading;
   reading.expected_zone = expected_zone;
 #if DNSFILTER_REPORT_TZ
   reading.resolve_zone = stats::tz::resolver();
 #endif
-  auto counts = stats::read_totals(stats_path, &why, reading);
-  if (!counts) return std::fprintf(stderr, "%s\n", lists::to_string(stats_path, why).c_str()), 1;
-  if (!as_of_given) {
-    struct ::stat st {};
-    if (::stat(stats_path.c_str(), &st) != 0)
-      return std::fprintf(stderr, "dnsfilter-report: cannot stat %s\n", stats_path.c_str()), 1;
-    as_of = st.st_mtime;
-  }
+  auto nodes = read_fleet(stats_paths, as_of_given ? std::optional<match::timestamp>(as_of) : std::nullopt, reading);
+  if (!nodes) return 1;
+  const stats::totals* counts = &nodes->sum();
+  lists::diagnostic why;
 
   // The catalogues' dates begin at midnight in the months' zone.
   const stats::zone zone = counts->zone;
@@ -390,16 +516,18 @@ int main(int argc, char** argv) {
   const std::string period = month_label(from, lang) + lang.period_between + month_label(to, lang);
 
   std::set<std::string> described;
-  const table entries = entries_table(catalogues, zone, period_start, period_end, lang, described);
+  const table entries = entries_table(catalogues, counts->metadata, zone, period_start, period_end, lang, described);
 
-  // The monthly table and the chart's points. A month is complete once its
-  // last second is counted: as_of at or after the start of the next month.
+  // The monthly table and the chart's points. A month is complete once every
+  // node has counted its last second (stats::fleet::gaps).
   table monthly{{lang.monthly_columns[0]}, "l", {}};
   if (volumes) monthly.header.insert(monthly.header.end(), {lang.monthly_columns[1], lang.monthly_columns[2]});
   monthly.header.push_back(lang.monthly_columns[3]);
   monthly.alignment.append(monthly.header.size() - 1, 'r');
   std::vector<report::month_point> points;
   std::vector<bool> partial_rows;
+  std::vector<std::string> notes;  // why each month is partial
+  std::vector<stats::month_gaps> gaps;
   stats::month_counts period_sum;
   std::set<std::string> undescribed;
   const auto add_row = [&](table& t, std::string label, const stats::month_counts& c, bool has_data) {
@@ -411,7 +539,9 @@ int main(int argc, char** argv) {
   for (stats::month_index m = from; m <= to; ++m) {
     const auto it = counts->months.find(m);
     const bool has_data = it != counts->months.end() && it->second.queries() > 0;
-    const bool partial = as_of < zone.start_of(m + 1);
+    gaps.push_back(nodes->gaps(m));
+    const bool partial = gaps.back().partial();
+    notes.push_back(month_note(gaps.back(), lang, nodes->nodes().size() > 1));
     const stats::month_counts empty;
     const auto& c = has_data ? it->second : empty;
     period_sum.passed += c.passed;
@@ -428,19 +558,21 @@ int main(int argc, char** argv) {
   table monthly_with_period = monthly;
   add_row(monthly_with_period, any_partial ? lang.period_row + lang.partial_mark : lang.period_row, period_sum,
           period_sum.queries() > 0);
-  // The CSV keeps the month plain and says whether it is final in a column of its own.
+  // The CSV keeps the month plain and says whether it is final, and why not,
+  // in columns of their own.
   table monthly_csv = monthly;
-  monthly_csv.header.push_back(lang.monthly_columns[4]);
+  monthly_csv.header.insert(monthly_csv.header.end(), {lang.monthly_columns[4], lang.monthly_columns[5]});
   for (std::size_t i = 0; i < monthly_csv.rows.size(); ++i) {
     monthly_csv.rows[i][0] = month_label(from + static_cast<stats::month_index>(i), lang);
-    monthly_csv.rows[i].push_back(partial_rows[i] ? lang.partial : lang.complete);
+    monthly_csv.rows[i].insert(monthly_csv.rows[i].end(), {partial_rows[i] ? lang.partial : lang.complete, notes[i]});
   }
   if (!undescribed.empty()) {
     std::string keys;
     for (const auto& k : undescribed) keys += (keys.empty() ? "" : ", ") + k;
     std::fprintf(stderr,
-                 "dnsfilter-report: note: counted in the period but in no catalogue given (a list's name, or an entry "
-                 "removed from the catalogue: give a catalogue that has it to keep its row): %s\n",
+                 "dnsfilter-report: note: counted in the period but described by no catalogue given nor by the "
+                 "statistics files (a list's name, or an entry counted by an older version: give a catalogue that "
+                 "has it to keep its row): %s\n",
                  keys.c_str());
   }
 
@@ -448,7 +580,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> paragraphs{lang.months_are + zone_label(zone, period_start, period_end, lang) +
                                       lang.counted_once +
                                       (form == share_form::percent ? lang.percent_note : lang.fraction_note)};
-  if (any_partial) paragraphs.push_back(lang.as_of_before + as_of_label(as_of, lang) + lang.as_of_after);
+  if (std::string until = counted_until(*nodes, gaps, lang); !until.empty())
+    paragraphs.push_back(lang.as_of_before + until + lang.as_of_after);
+  if (std::string incomplete = incomplete_months(from, gaps, notes, lang); !incomplete.empty())
+    paragraphs.push_back(incomplete);
   const report::chart_words words{lang.chart_before + period + lang.chart_after, lang.x_axis, lang.y_axis,
                                   lang.log_note, lang.chart_no_data, lang.chart_partial,
                                   form == share_form::percent};
@@ -493,9 +628,10 @@ int main(int argc, char** argv) {
     if (!write_text(path, text)) return std::fprintf(stderr, "dnsfilter-report: cannot write %s\n", path.c_str()), 1;
   }
   std::fprintf(stderr,
-               "dnsfilter-report: %s: %zu entries active, %zu months%s; wrote "
+               "dnsfilter-report: %s: %zu node(s), %zu entries active, %zu months%s; wrote "
                "%s/{report.md,report.html,entries.csv,monthly.csv,share.svg%s}\n",
-               period.c_str(), entries.rows.size(), points.size(), any_partial ? " (some partial)" : "",
+               period.c_str(), nodes->nodes().size(), entries.rows.size(), points.size(),
+               any_partial ? " (some partial)" : "",
                out_dir.c_str(), monitored.rows.empty() ? "" : ",monitored.csv");
   return 0;
 }

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 namespace po = boost::program_options;
 namespace policy = dnsfilter::policy;
 
@@ -447,6 +449,9 @@ struct option_set {
          "the zone of the statistics months and of catalogue and RPZ entry dates (a date begins at local "
          "midnight): +HH:MM, UTC or a tz database name such as Asia/Tokyo (daylight saving followed). A "
          "--stats-file counted in another zone is refused at start")
+        ("node-name", po::value<std::string>()->value_name("NAME"),
+         "this resolver's name in --stats-file, unique in the fleet, so that dnsfilter-report adds the nodes' "
+         "files exactly and refuses two copies of one node; default: the host name")
         ("mismatch-warn", po::value<std::string>()->value_name("N")->default_value("10"),
          "log a warning when N or more upstream responses within --mismatch-window fail the spoofing checks "
          "(wrong id, question, source, or malformed)")
@@ -801,6 +806,13 @@ void read_operating(option_reader& r, config& c) {
   }
 }
 
+// gethostname(2), or "" when it fails.
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return {};
+  return name;
+}
+
 // The statistics file and the mismatch warnings.
 void read_statistics(option_reader& r, config& c) {
   if (r.given("stats-file")) c.stats_file = r.text("stats-file");
@@ -810,6 +822,11 @@ void read_statistics(option_reader& r, config& c) {
   std::chrono::milliseconds stats_every{};
   r.duration("stats-interval", stats_every);
   c.stats_interval = std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(stats_every));
+  c.node_name = r.given("node-name") ? r.text("node-name") : host_name();
+  if (c.node_name.empty() || c.node_name.size() > 255 ||
+      std::any_of(c.node_name.begin(), c.node_name.end(), [](unsigned char ch) { return ch < 0x20 || ch == 0x7F; }))
+    r.fail("--node-name: 1 to 255 bytes, no control characters" +
+           std::string(r.given("node-name") ? "" : " (the host name is not usable: give --node-name)"));
   r.number("mismatch-warn", 0, u32_max, c.mismatch_warn);
   c.mismatch_warn = std::max<std::uint64_t>(1, c.mismatch_warn);
   r.duration("mismatch-window", c.mismatch_window);

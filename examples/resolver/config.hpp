@@ -134,6 +134,7 @@ struct config {
   std::chrono::seconds stats_interval{60};
   // Statistics months and catalogue / RPZ entry dates (--time-zone).
   dnsfilter::stats::zone time_zone;
+  std::string node_name;  // names this resolver in the statistics file (default: the host name)
   std::uint64_t mismatch_warn = 10;  // mismatched upstream responses per window that trigger a warning
   std::chrono::milliseconds mismatch_window{10000};
 

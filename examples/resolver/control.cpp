@@ -10,17 +10,21 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <string>
+#include <utility>
 
 namespace resolver {
 
 namespace asio = boost::asio;
 
-control::control(config& c, shared_state& state, dnsfilter::stats::registry& registry)
+control::control(config& c, shared_state& state, dnsfilter::stats::registry& registry,
+                 dnsfilter::stats::node_identity node)
     : c_(c),
       state_(state),
       registry_(registry),
@@ -29,12 +33,16 @@ control::control(config& c, shared_state& state, dnsfilter::stats::registry& reg
       stats_timer_(io_),
       mismatch_timer_(io_),
       lists_(catalogue_paths(c)),
-      policy_(c.policy_file.empty() ? std::vector<std::string>{} : std::vector<std::string>{c.policy_file}) {}
+      policy_(c.policy_file.empty() ? std::vector<std::string>{} : std::vector<std::string>{c.policy_file}),
+      node_(std::move(node)) {}
 
 void control::run() {
   wait_signal();
   if (c_.watch_interval.count() > 0 && (!lists_.empty() || !policy_.empty())) watch();
-  if (!c_.stats_file.empty()) schedule_stats();
+  if (!c_.stats_file.empty()) {
+    write_stats();
+    schedule_stats();
+  }
   check_mismatches();
   io_.run();
 }
@@ -152,9 +160,16 @@ void control::check_mismatches() {
   });
 }
 
-void control::write_stats() {
+void control::write_stats(bool final) {
   if (c_.stats_file.empty()) return;
-  if (auto r = dnsfilter::stats::write_totals(c_.stats_file, registry_.read()); !r)
+  // The time before the read: whatever is counted after it may be missing
+  // from this write, and is covered by a lost span if no later write comes.
+  node_.written = std::time(nullptr);
+  dnsfilter::stats::totals t = registry_.read();
+  ++node_.sequence;
+  node_.final = final;
+  t.node = node_;
+  if (auto r = dnsfilter::stats::write_totals(c_.stats_file, t); !r)
     RESOLVER_LOG(error, "cannot write %s: %s", c_.stats_file.c_str(), r.error_code().message().c_str());
 }
 void prepare_process() {
@@ -166,8 +181,9 @@ void prepare_process() {
   ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
-outcome<void> continue_statistics(const config& c, dnsfilter::stats::registry& registry) {
-  if (c.stats_file.empty() || ::access(c.stats_file.c_str(), F_OK) != 0) return {};
+outcome<dnsfilter::stats::node_identity> continue_statistics(const config& c, dnsfilter::stats::registry& registry) {
+  dnsfilter::stats::node_identity node{c.node_name, 1, 0, 0, false};
+  if (c.stats_file.empty() || ::access(c.stats_file.c_str(), F_OK) != 0) return node;
   dnsfilter::lists::diagnostic why;
   // A file of another zone is refused on its zone line, naming both zones
   // ("counted in zone +00:00, not Asia/Tokyo"): its months cannot be re-cut.
@@ -178,11 +194,33 @@ outcome<void> continue_statistics(const config& c, dnsfilter::stats::registry& r
                                          (other_zone ? " (--time-zone); move it away to start afresh, or give its zone"
                                                : "; move it away to start afresh")};
   }
+  const dnsfilter::stats::node_identity& last = previous->node;
+  if (last.known() && last.name != c.node_name)
+    return failure{dnsfilter::errc::invalid_argument,
+                   c.stats_file + ": the statistics of node '" + last.name + "', not of '" + c.node_name +
+                       "' (--node-name): give its name, or move the file away to start afresh"};
+  const std::time_t now = std::time(nullptr);
+  if (!last.final) {
+    // The previous run wrote last at `written` and did not stop cleanly (or
+    // was of a version without node line: its file's time is all we know).
+    using dnsfilter::match::timestamp;
+    struct ::stat st {};
+    timestamp from = now;
+    if (last.known()) from = last.written;
+    else if (::stat(c.stats_file.c_str(), &st) == 0) from = st.st_mtime;
+    // A clock stepped back since: the span still covers the last write's month.
+    previous->lost.insert({std::min<timestamp>(from, now), std::max<timestamp>(from, now)});
+    RESOLVER_LOG(warning, "statistics: %s was not closed by a clean stop; what was counted from %s until now may be lost "
+                          "(those months will be reported as partial for this node)",
+                 c.stats_file.c_str(), dnsfilter::stats::format_rfc3339(from).data());
+  }
   if (auto merged = registry.merge(*previous); !merged)
     return failure{merged.error(), c.stats_file + ": counted in zone " + previous->zone.text() + ", not " +
                                        registry.zone().text()};
-  RESOLVER_LOG(info, "statistics: continuing %s (%zu month(s))", c.stats_file.c_str(), previous->months.size());
-  return {};
+  node.epoch = last.epoch + 1;
+  RESOLVER_LOG(info, "statistics: continuing %s (%zu month(s)) as node %s, epoch %llu", c.stats_file.c_str(),
+               previous->months.size(), c.node_name.c_str(), static_cast<unsigned long long>(node.epoch));
+  return node;
 }
 
 void log_configuration(const config& c, const shared_state& state) {

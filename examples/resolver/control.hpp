@@ -34,11 +34,15 @@ class worker;
 
 class control {
  public:
-  control(config& c, shared_state& state, dnsfilter::stats::registry& registry);
+  // `node`: what this run writes in the statistics file's node line
+  // (continue_statistics); each write adds one to its sequence.
+  control(config& c, shared_state& state, dnsfilter::stats::registry& registry, dnsfilter::stats::node_identity node);
 
-  // Runs until SIGINT or SIGTERM.
+  // Writes the statistics file once (the new epoch, and any lost span, are on
+  // disk before the first interval), then runs until SIGINT or SIGTERM.
   void run();
-  void write_stats();
+  // `final` for the last write of a clean stop: nothing is counted after it.
+  void write_stats(bool final = false);
 
  private:
   void wait_signal();
@@ -57,16 +61,21 @@ class control {
   std::unique_ptr<boost::asio::steady_timer> trim_timer_;
   file_watcher lists_, policy_;
   std::array<std::uint64_t, mismatch_kinds> last_mismatches_{};
+  dnsfilter::stats::node_identity node_;
 };
 
 // Process-wide settings, once before anything starts: SIGPIPE ignored, large
 // blocks from mmap.
 void prepare_process();
 
-// Continues the counts of --stats-file, when it exists, in `registry`. A
-// failure when the file cannot be read or was counted in another zone:
-// starting anyway would overwrite the operator's history at the first write.
-outcome<void> continue_statistics(const config& c, dnsfilter::stats::registry& registry);
+// Continues the counts of --stats-file, when it exists, in `registry`, and
+// returns the node line of this run: --node-name, the file's epoch plus one
+// (1 for a new file), no write yet. When the file is not marked final, the
+// last run stopped without its last write: the span from that write to now is
+// marked lost. A failure when the file cannot be read, was counted in another
+// zone or names another node: starting anyway would overwrite the operator's
+// history at the first write.
+outcome<dnsfilter::stats::node_identity> continue_statistics(const config& c, dnsfilter::stats::registry& registry);
 
 // Logs the upstreams and the access list, once at start.
 void log_configuration(const config& c, const shared_state& state);

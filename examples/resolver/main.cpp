@@ -42,7 +42,8 @@ int run(config& c) {
   query_log_file query_log;
   if (auto opened = query_log.open(c); !opened) return failed(opened.error());
   dnsfilter::stats::registry registry(c.threads, dnsfilter::stats::registry_options{.zone = c.time_zone});
-  if (auto continued = continue_statistics(c, registry); !continued) return failed(continued.error());
+  auto node = continue_statistics(c, registry);
+  if (!node) return failed(node.error());
 
   feed_runner feeds(c, registry);
   auto first = load_catalogue(c, registry, &feeds);
@@ -88,7 +89,7 @@ int run(config& c) {
 
   std::vector<std::thread> threads = start_serving(workers, metrics.get());
   feeds.start(state);
-  control ctl(c, state, registry);
+  control ctl(c, state, registry, *node);
   ctl.run();
   feeds.stop();
   stop_serving(c, state, workers, threads);
@@ -96,7 +97,7 @@ int run(config& c) {
 
   // Flush the counters: the statistics file, the query log, and a summary.
   const dnsfilter::stats::totals totals = registry.read();
-  ctl.write_stats();
+  ctl.write_stats(/*final=*/true);
   query_log.close();
   log_summary(c, state, totals);
   return 0;

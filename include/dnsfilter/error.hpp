@@ -107,6 +107,9 @@ enum class errc : int {
   // A compiled image (match/image.hpp) that is truncated, of another version or
   // byte order, inconsistent, or whose checksum does not match.
   bad_image,
+  // Statistics files that cannot be added up as one fleet (stats/fleet.hpp): two copies of
+  // one node, an older copy beside a newer one, months of different zones.
+  stats_conflict,
 };
 
 namespace detail {

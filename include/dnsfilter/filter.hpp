@@ -186,7 +186,7 @@ class filter_snapshot {
                   stats::registry* counters = nullptr)
       : layers_(on.layers_.base(), std::move(delta), removed),
         base_slots_(on.base_slots_),
-        delta_slots_(counters && layers_.delta() ? counters->map(*layers_.delta()) : stats::slot_map{}) {}
+        delta_slots_(counters && layers_.delta() ? counters->map(*layers_.delta(), stats::catalogue_part::delta) : stats::slot_map{}) {}
 
   filter_snapshot(const filter_snapshot&) = delete;
   filter_snapshot& operator=(const filter_snapshot&) = delete;

@@ -29,6 +29,7 @@
 #include <dnsfilter/sinkhole/impl/responder.ipp>
 #include <dnsfilter/stats/impl/calendar.ipp>
 #include <dnsfilter/stats/impl/export.ipp>
+#include <dnsfilter/stats/impl/fleet.ipp>
 #include <dnsfilter/stats/impl/query_log.ipp>
 #include <dnsfilter/stats/impl/registry.ipp>
 #include <dnsfilter/stats/impl/totals.ipp>

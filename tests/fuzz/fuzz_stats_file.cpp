@@ -3,8 +3,9 @@
 // For any input the parser returns: a refusal is errc::bad_stats_file with a
 // reason on a line of the input; an accepted file holds counts that add up
 // (the report tool divides by them), formats back to a text that parses to
-// the same totals and formats to the same text again (a fixed point), and
-// merges with itself to exactly twice its counts.
+// the same totals and formats to the same text again (a fixed point),
+// merges with itself to exactly twice its counts, and is refused beside a
+// copy of itself as a fleet's file.
 #include "fuzz_check.hpp"
 
 #include <dnsfilter/stats.hpp>
@@ -54,6 +55,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(saturated || (d.passed == 2 * m.passed && d.filtered == 2 * m.filtered && d.opted_out == 2 * m.opted_out),
           "merge did not add");
   }
+  // As one node of a fleet: alone it adds up to itself; beside a copy of
+  // itself it is refused (a file without node line is refused beside any file).
+  auto alone = stats::fleet::add({{"a", *parsed, parsed->node.written}});
+  check(alone.has_value() && alone->sum().months == parsed->months, "a fleet of one file is not that file");
+  for (const auto& [month, m] : parsed->months) (void)alone->gaps(month);
+  auto twice = stats::fleet::add({{"a", *parsed, 0}, {"b", *parsed, 0}});
+  check(!twice.has_value() && twice.error() == errc::stats_conflict, "a copy of a node's file was added");
   (void)stats::to_prometheus(*parsed);
   (void)stats::to_json(*parsed);
   return 0;

@@ -37,6 +37,8 @@ full=(--share fraction --volumes --as-of 2026-07-01)
 "$bin" --stats "$data/sample.stats" --from 2026-01 --to 2026-06 "${full[@]}" --out "$work" "$data/catalogue.tsv" 2>"$work/err" ||
     fail "the report of the sample failed: $(cat "$work/err")"
 md="$work/report.md"
+expect "$work/err" 'note: --as-of does not apply to .*sample\.stats: its node line says it was written at 2026-07-01T00:00:00Z' \
+    "--as-of is for files without node line, and the report says so"
 expect "$md" '^# Transparency report, 2026-01 to 2026-06$' "the title names the period"
 expect "$md" 'calendar months of UTC\+00:00' "the zone of the months is stated"
 expect "$md" '^\| XX-20251201-0001 \| 2 \| information theft \| 2025-12-01 \|  \|$' "an open entry that started before the period"
@@ -56,8 +58,8 @@ if grep -oE '[0-9]\.[0-9]+e-[0-9]+' "$md" | grep -vqE '^[0-9]\.[0-9]{14}e-[0-9]+
     fail "a share without 15 significant digits"; else echo "ok   - every share has 15 significant digits"; fi
 
 csv="$work/monthly.csv"
-expect "$csv" $'^Month,Queries,Filtered,Share,Status\r$' "monthly.csv header (CRLF, RFC 4180)"
-expect "$csv" $'^2026-03,1300000002,131,1\\.00769230614201e-07,complete\r$' "monthly.csv row"
+expect "$csv" $'^Month,Queries,Filtered,Share,Status,Note\r$' "monthly.csv header (CRLF, RFC 4180)"
+expect "$csv" $'^2026-03,1300000002,131,1\\.00769230614201e-07,complete,\r$' "monthly.csv row"
 [ "$(wc -l <"$csv")" -eq 7 ] && echo "ok   - monthly.csv has a row per month" || fail "monthly.csv rows: $(wc -l <"$csv")"
 expect "$work/entries.csv" $'^XX-20260110-0002,3,"backdoor, remote shell",2026-01-10,2026-04-01\r$' \
     "entries.csv quotes a field with a comma"
@@ -92,7 +94,7 @@ mkdir -p "$work/default"
 expect "$work/default/report.md" '^\| Month \| Share \|$' "by default only the share is published"
 expect "$work/default/report.md" '^\| 2026-01 \| 0\.000012312000082% \|$' "January as a percentage, 15 decimal places"
 expect "$work/default/report.md" '^\| Period \| 0\.000009545140647% \|$' "the period as a percentage (rounded half up)"
-expect "$work/default/monthly.csv" $'^2026-01,0\\.000012312000082%,complete\r$' "monthly.csv follows --share and --volumes"
+expect "$work/default/monthly.csv" $'^2026-01,0\\.000012312000082%,complete,\r$' "monthly.csv follows --share and --volumes"
 expect "$work/default/share.svg" '>0\.00001%</text>' "the chart's ticks are percentages too"
 
 # Seed 001's published form, byte for byte: JST months, YYYY/MM/DD dates, the
@@ -109,8 +111,8 @@ for lang in ja en; do
     else fail "seed 001 ($lang): report.md differs from the golden file:"; sed 's/^/       /' "$work/diff"; fi
 done
 expect "$work/seed-ja/report.md" '^\| 2025/01 \| 0\.000011987958742% \|$' "seed 001: the published January figure"
-expect "$work/seed-ja/monthly.csv" $'^2025/04,0\\.000005117102980%,\xe9\x9b\x86\xe8\xa8\x88\xe4\xb8\xad\r$' \
-    "seed 001: the partial month is 集計中 in monthly.csv"
+expect "$work/seed-ja/monthly.csv" $'^2025/04,0\\.000005117102980%,\xe9\x9b\x86\xe8\xa8\x88\xe4\xb8\xad,\xe9\x9b\x86\xe8\xa8\x88\xe4\xb8\xad\r$' \
+    "seed 001: the partial month is 集計中 in monthly.csv, and why"
 expect "$work/seed-ja/share.svg" '<title>2025/04: 0\.000005117102980%（集計中）</title>' "seed 001: the chart marks the partial month"
 expect "$work/seed-en/share.svg" 'partial month</text>' "the chart's legend names a partial month"
 # Without February's catalogue the removed entry has no row, and stderr names it.
@@ -118,9 +120,28 @@ mkdir -p "$work/seed-current"
 "$bin" --stats "${seed[@]}" --out "$work/seed-current" "$data/seed001-catalogue.tsv" 2>"$work/err" ||
     fail "the seed 001 report with today's catalogue failed"
 expect_not "$work/seed-current/report.md" 'XX-20250109-0001' "an entry in no catalogue given has no row"
-expect "$work/err" 'in no catalogue given .*: XX-20250109-0001$' "the counted entry no catalogue describes is named"
+expect "$work/err" 'described by no catalogue given nor by the statistics files .*: XX-20250109-0001$' \
+    "the counted entry nothing describes is named"
 expect "$work/seed-current/report.md" '^\| XX-20250110-0002 \| 2 \| バックドア \| 2025-01-10 \| 2025-04-01 \|$' \
     "the last catalogue's row wins (today's end date)"
+# A version 3 file keeps the metadata of the entries it counted: the removed
+# entry gets its row from the file; a catalogue that has the entry wins.
+{ printf 'dnsfilter-stats 3\nzone +09:00\nnode ns1 epoch 1 sequence 9 written 2025-04-20T00:00:00Z\n'
+  printf 'meta XX-20250109-0001 start 2025-01-09T00:00:00Z end 2025-03-01T00:00:00Z action sinkhole fqdns 3 category %%E6%%83%%85%%E5%%A0%%B1%%E7%%AA%%83%%E5%%8F%%96\n'
+  printf 'meta XX-20250110-0002 start 2025-01-10T00:00:00Z end - action sinkhole fqdns 9 category old\n'
+  sed -e '1,2d' -e 's/^end 24$/end 27/' -e 's/^month .*/& monitored 0/' "$data/seed001.stats"; } >"$work/seed-v3.stats"
+mkdir -p "$work/seed-v3"
+"$bin" --stats "$work/seed-v3.stats" "${seed[@]:1}" --out "$work/seed-v3" "$data/seed001-catalogue.tsv" 2>"$work/err" ||
+    fail "the seed 001 report from a version 3 file failed: $(cat "$work/err")"
+expect "$work/seed-v3/report.md" '^\| XX-20250109-0001 \| 3 \| 情報窃取 \| 2025-01-09 \| 2025-03-01 \|$' \
+    "a removed entry's row from the statistics file's metadata"
+expect "$work/seed-v3/report.md" '^\| XX-20250110-0002 \| 2 \| バックドア \| 2025-01-10 \| 2025-04-01 \|$' \
+    "the catalogue given wins over the file's metadata"
+reject_in() { if grep -qE -- "$2" "$1"; then fail "$3"; else echo "ok   - $3"; fi; }
+reject_in "$work/err" 'XX-20250109-0001' "an entry the file describes is not named on stderr"
+cmp -s "$work/seed-v3/report.md" "$work/seed-en/report.md" &&
+    echo "ok   - the version 3 file with metadata gives seed 001's report without February's catalogue" ||
+    fail "the version 3 file's report differs from seed 001's: $(diff "$work/seed-en/report.md" "$work/seed-v3/report.md")"
 # The default time of the counts is the file's modification time.
 cp "$data/seed001.stats" "$work/mtime.stats"
 touch -d '2025-05-01T00:00:00Z' "$work/mtime.stats"
@@ -136,11 +157,11 @@ if "$bin" --stats "$work/truncated.stats" --from 2026-01 --to 2026-06 --out "$wo
     fail "a truncated statistics file was accepted"; else
     expect "$work/err" 'truncated\.stats:20: the file ends without its .end. line' "a truncated file: file:line: reason"; fi
 # A later version and hand edits are refused with the file, the line and the reason.
-printf 'dnsfilter-stats 3\nzone +09:00\nnode a epoch 1 sequence 1\nend 1\n' >"$work/future.stats"
+printf 'dnsfilter-stats 4\nzone +09:00\nnode a epoch 1 sequence 1\nend 1\n' >"$work/future.stats"
 sed 's/^month 2025-02 passed 1101234500 filtered 132/month 2025-02 passed 1101234500 filtered 133/' \
     "$data/seed001.stats" >"$work/edited.stats"
 { head -n 2 "$data/seed001.stats"; echo '# numbers checked by hand'; tail -n +3 "$data/seed001.stats"; } >"$work/noted.stats"
-for bad in "future.stats:1: unsupported version '3'" \
+for bad in "future.stats:1: unsupported version '4'" \
            "edited.stats:15: counts of month 2025-02 do not add up: filtered is not the sum" \
            "noted.stats:3: unknown record '#'"; do
     file="${bad%%:*}"
@@ -172,15 +193,96 @@ expect "$work/monitored/report.md" '^\| 2026-02 \| 1002 \| 2 \| 0\.0019960079840
 expect "$work/monitored/report.md" '^## Monitored entries$' "a section of their own"
 expect "$work/monitored/report.md" '^\| 2026-02 \| XX-20260301-0003 \| 9 \|$' "monitored hits by month and entry"
 expect "$work/monitored/monitored.csv" $'^2026-02,XX-20260301-0003,9\r$' "monitored.csv row"
-# A version 1 file (before monitored counts) gives the same report as its version 2 copy.
-mkdir -p "$work/v1" "$work/v2"
-for v in v1 v2; do
-    stats="$data/sample.stats"; [ "$v" = v1 ] && stats="$data/sample-v1.stats"
+# Files of versions 1 (before monitored counts) and 2 (before the node line)
+# give the same report as the version 3 file of the same counts (written
+# 2026-07-01, the --as-of the older ones are given).
+mkdir -p "$work/v1" "$work/v2" "$work/v3"
+for v in v1 v2 v3; do
+    stats="$data/sample-$v.stats"; [ "$v" = v3 ] && stats="$data/sample.stats"
     "$bin" --stats "$stats" --from 2026-01 --to 2026-06 "${full[@]}" --out "$work/$v" "$data/catalogue.tsv" 2>/dev/null ||
         fail "the report of the $v file failed"
 done
-cmp -s "$work/v1/report.md" "$work/v2/report.md" && echo "ok   - a version 1 file reads as its version 2 copy" ||
-    fail "the version 1 file's report differs"
+for v in v1 v2; do
+    cmp -s "$work/$v/report.md" "$work/v3/report.md" && echo "ok   - a version ${v#v} file reads as its version 3 copy" ||
+        fail "the version ${v#v} file's report differs"
+done
+
+# A fleet: several files, or a folder of them, added up exactly; copies of one
+# node refused; months a node lost or missed flagged, naming the node.
+mkdir -p "$work/fleet" "$work/fleet-out"
+node_file() {  # node_file FILE NODE EPOCH SEQUENCE WRITTEN [FINAL] [LOST] -- MONTH:PASSED:FILTERED...
+    local file="$1" node="$2" epoch="$3" sequence="$4" written="$5" final="${6:-}" lost="${7:-}" records=0 m
+    shift 7 || shift $#
+    [ "${1:-}" = "--" ] && shift
+    { echo 'dnsfilter-stats 3'; echo 'zone +00:00'
+      echo "node $node epoch $epoch sequence $sequence written $written${final:+ final}"
+      [ -z "$lost" ] || echo "lost $lost"
+      for m in "$@"; do
+          IFS=: read -r month passed filtered <<<"$m"
+          echo "month $month passed $passed filtered $filtered opted-out 0 monitored 0"
+          echo "action sinkhole $filtered"; echo "entry XX-20251201-0001 $filtered"; echo "category information%20theft $filtered"
+      done; } >"$file.tmp"
+    records=$(( $(wc -l <"$file.tmp") - 2 ))
+    { cat "$file.tmp"; echo "end $records"; } >"$file"; rm "$file.tmp"
+}
+node_file "$work/fleet/ns1.stats" ns1 2 40 2026-04-01T00:00:10Z '' '' -- 2026-01:1000:2 2026-02:1000:2 2026-03:1000:1
+node_file "$work/fleet/ns2.stats" ns2 5 7 2026-04-01T00:00:20Z '' '2026-02-10T01:00:00Z 2026-02-10T01:05:00Z' -- \
+    2026-01:500:1 2026-02:400:1 2026-03:450:1
+node_file "$work/fleet/ns3.stats" ns3 1 99 2026-03-10T00:00:00Z final '' -- 2026-01:300:0 2026-03:100:1
+fleet_report() {  # fleet_report NAME ARGS...: the report of 2026-01..2026-03 into $work/fleet-out/NAME
+    local name="$1"; shift
+    mkdir -p "$work/fleet-out/$name"
+    "$bin" "$@" --from 2026-01 --to 2026-03 --volumes --share fraction --out "$work/fleet-out/$name" \
+        "$data/catalogue.tsv" 2>"$work/fleet-out/$name.err"
+}
+fleet_report folder --stats "$work/fleet" || fail "the report of a folder failed: $(cat "$work/fleet-out/folder.err")"
+fleet_report files --stats "$work/fleet/ns3.stats" --stats "$work/fleet/ns1.stats" --stats "$work/fleet/ns2.stats" ||
+    fail "the report of three files failed: $(cat "$work/fleet-out/files.err")"
+f="$work/fleet-out/folder"
+expect "$f/report.md" '^\| 2026-01 \| 1803 \| 3 \| ' "fleet: January's counts are the three nodes' added"
+expect "$f/report.md" '^\| Period \(partial\) \| 4759 \| 9 \| ' "fleet: the period's counts, exactly"
+expect "$f/monthly.csv" $'^2026-01,1803,3,[0-9.e-]+,complete,\r$' "fleet: a month every node counted in full is complete"
+expect "$f/monthly.csv" $'^2026-02,1403,3,[0-9.e-]+,partial,counts possibly lost at a restart: ns2; no data: ns3\r$' \
+    "fleet: a month a node lost, and a month a node missed, name the nodes"
+expect "$f/monthly.csv" $'^2026-03,1553,3,[0-9.e-]+,complete,\r$' "fleet: a node stopped cleanly in March leaves March complete"
+expect "$f/report.md" '^\| 2026-02 \(partial\) \| 1403 \|' "fleet: report.md marks the month partial"
+expect "$f/report.md" '^Months whose counts are incomplete: 2026-02 \(counts possibly lost at a restart: ns2; no data: ns3\)\. ' \
+    "fleet: report.md says why, naming the nodes"
+expect "$f/report.html" '<p>Months whose counts are incomplete: 2026-02 \(counts possibly lost' "fleet: report.html says so too"
+cmp -s "$f/report.md" "$work/fleet-out/files/report.md" && echo "ok   - fleet: a folder reads as its files" ||
+    fail "fleet: the folder's report differs from the files'"
+mkdir -p "$work/fleet-out/ja"
+"$bin" --stats "$work/fleet" --from 2026-01 --to 2026-03 --lang ja --out "$work/fleet-out/ja" "$data/catalogue.tsv" 2>/dev/null ||
+    fail "the Japanese fleet report failed"
+expect "$work/fleet-out/ja/monthly.csv" $'^2026/02,[0-9.]+%,集計中,再起動時に一部欠損の可能性: ns2; データなし: ns3\r$' \
+    "fleet (ja): the partial month and why"
+expect "$work/fleet-out/ja/report.md" '^集計が不完全な月：2026/02（再起動時に一部欠損の可能性: ns2; データなし: ns3）' "fleet (ja): report.md names the nodes"
+# A node still running when its file was written: the month is not over for it.
+node_file "$work/fleet/ns3.stats" ns3 2 1 2026-03-20T00:00:00Z '' '' -- 2026-01:300:0 2026-03:100:1
+fleet_report running --stats "$work/fleet" || fail "the report with a running node failed"
+expect "$work/fleet-out/running/monthly.csv" $'^2026-03,1553,3,[0-9.e-]+,partial,not over: ns3\r$' \
+    "fleet: a running node's file written before the month's end leaves the month partial"
+expect "$work/fleet-out/running/report.md" '^Counted until 2026-03-20T00:00:00Z \(ns3\); ' "fleet: until when that node counted"
+# Refused: copies of one node, an older copy, other zones, a file without node line beside others.
+cp "$work/fleet/ns1.stats" "$work/ns1-copy.stats"
+node_file "$work/ns1-old.stats" ns1 2 39 2026-03-31T23:59:10Z '' '' -- 2026-01:1000:2 2026-02:1000:2 2026-03:990:1
+sed 's/^zone +00:00$/zone +09:00/' "$work/fleet/ns2.stats" >"$work/ns2-tokyo.stats"
+for bad in "ns1-copy.stats|duplicated node ns1: .*fleet/ns1\.stats and .*ns1-copy\.stats are copies of its file \(epoch 2 sequence 40\)" \
+           "ns1-old.stats|stale copy of node ns1: .*ns1-old\.stats \(epoch 2 sequence 39\) is older than .*fleet/ns1\.stats \(epoch 2 sequence 40\)" \
+           "ns2-tokyo.stats|counts the months of zone \+00:00, .*ns2-tokyo\.stats those of zone \+09:00" \
+           "../sample-v2.stats|sample-v2\.stats names no node"; do
+    file="${bad%%|*}"; [ "$file" = ../sample-v2.stats ] && file="$data/sample-v2.stats" || file="$work/$file"
+    status=0
+    "$bin" --stats "$work/fleet" --stats "$file" --from 2026-01 --to 2026-03 --out "$work/fleet-out" \
+        "$data/catalogue.tsv" 2>"$work/err" || status=$?
+    [ "$status" -eq 1 ] && echo "ok   - $(basename "$file") beside the fleet: exit 1" || fail "$(basename "$file"): status $status"
+    expect "$work/err" "^dnsfilter-report: .*${bad#*|}" "$(basename "$file") refused: ${bad#*|}"
+done
+mkdir -p "$work/empty"
+status=0
+"$bin" --stats "$work/empty" --from 2026-01 --to 2026-03 "$data/catalogue.tsv" 2>"$work/err" || status=$?
+[ "$status" -eq 1 ] && echo "ok   - a folder without statistics files: exit 1" || fail "empty folder: status $status"
+expect "$work/err" 'no \*\.stats file in .*/empty' "an empty folder is named"
 
 # Time zones: the months and the catalogues' dates of the file's zone, named
 # in the report; --time-zone refuses a file of another zone on its zone line.

@@ -91,7 +91,7 @@ reject "$work/query.log" '127\.0\.0\.2' "query log: no opted-out client address"
 
 # ---- the statistics file (written every second)
 wait_for "$work/stats" ' monitored 3$' 10 || true
-expect "$work/stats" '^dnsfilter-stats 2$' "stats file: version 2"
+expect "$work/stats" '^dnsfilter-stats 3$' "stats file: version 3"
 expect "$work/stats" '^month [0-9-]+ passed 3 filtered 1 opted-out 3 monitored 3$' \
     "stats file: monitored apart from filtered, opted-out queries only in their own count"
 expect "$work/stats" '^monitored-entry MON-20260201-0001 2$' "stats file: monitored hits per entry"

@@ -1,6 +1,9 @@
 // The statistics of tests/data/stats/sample.stats, built in code: the unit
 // tests check that the library writes exactly that file, and the report
 // tool's integration test reads it (with tests/data/stats/catalogue.tsv).
+// sample_totals() holds the counts (all that sample-v1.stats and
+// sample-v2.stats can say); sample_node_totals() adds what version 3 keeps
+// besides: the node, a lost span, the entries' metadata.
 #pragma once
 
 #include <dnsfilter/stats.hpp>
@@ -53,6 +56,21 @@ inline stats::totals sample_totals() {
     if (r.list) add_hits(m, "blocklist.txt", "", action::sinkhole, r.list);
     if (r.exceptions) add_hits(m, "allow.txt", "", action::pass, r.exceptions);
   }
+  return t;
+}
+
+// The counts as node ns1.example wrote them on 2026-07-01 (not its last
+// write), having lost a few minutes of December 2025 to a crash; the metadata
+// of the identified entries as catalogue.tsv describes them.
+inline stats::totals sample_node_totals() {
+  using dnsfilter::match::action;
+  constexpr dnsfilter::match::timestamp day = 86400, july_2026 = 20635 * day;  // 2026-07-01T00:00:00Z
+  stats::totals t = sample_totals();
+  t.node = {"ns1.example", 3, 1440, july_2026, false};
+  t.lost.insert({20436 * day + 7200, 20436 * day + 7380});  // 2025-12-14T02:00:00Z to 02:03:00Z
+  t.metadata["XX-20251201-0001"] = {"information theft", action::sinkhole, 20423 * day, dnsfilter::match::until_forever, 2};
+  t.metadata["XX-20260110-0002"] = {"backdoor, remote shell", action::sinkhole, 20463 * day, 20544 * day, 3};
+  t.metadata["XX-20260301-0003"] = {"DDoS | <botnet> & co", action::nxdomain, 20513 * day, dnsfilter::match::until_forever, 1};
   return t;
 }
 

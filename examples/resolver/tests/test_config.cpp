@@ -202,6 +202,7 @@ TEST_CASE("config text: the example configuration parses, as every option's defa
   CHECK(c.cache_bytes == std::size_t{256} << 20);
   CHECK(c.sinkhole.info_codes.size() == 1);
   CHECK(c.time_zone.text() == "Asia/Tokyo");
+  CHECK(c.node_name == "ns1.example.net");
 
   auto minimal = parse_config_text("upstream = 192.0.2.1\n# only a comment\n");
   REQUIRE(minimal);
@@ -213,6 +214,9 @@ TEST_CASE("config text: the example configuration parses, as every option's defa
   auto fixed = parse_config_text("upstream = 192.0.2.1\ntime-zone = +09:00\n");
   REQUIRE(fixed);
   CHECK(fixed->time_zone == *dnsfilter::stats::zone::parse("+09:00"));
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  CHECK(d.node_name == host);  // the node's name in the statistics file: the host name by default
 }
 
 TEST_CASE("config text: each bad setting is one clear line naming the option") {
@@ -258,6 +262,8 @@ TEST_CASE("config text: each bad setting is one clear line naming the option") {
       {"upstream = 192.0.2.1\ncache-min-ttl = 10\ncache-max-ttl = 5\n", "--cache-min-ttl exceeds --cache-max-ttl"},
       {"upstream = 192.0.2.1\ntime-zone = Asia/Atlantis\n", "--time-zone: unknown time zone 'Asia/Atlantis'"},
       {"upstream = 192.0.2.1\ntime-zone = +15:00\n", "--time-zone: '+15:00' is neither +HH:MM (within +-14:00)"},
+      {"upstream = 192.0.2.1\nnode-name = \n", "--node-name: 1 to 255 bytes, no control characters"},
+      {"upstream = 192.0.2.1\nnode-name = a\tb\n", "--node-name: 1 to 255 bytes"},
   };
   for (const bad& b : cases) {
     const std::string text = b.text;

@@ -52,6 +52,7 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::bad_key_file: return "invalid TSIG key file or key";
     case errc::unknown_time_zone: return "unknown time zone";
     case errc::bad_image: return "invalid compiled image";
+    case errc::stats_conflict: return "statistics files that cannot be added up";
   }
   return "unknown dnsfilter error";
 }

@@ -60,6 +60,10 @@ DNSFILTER_DECL result<month_index> parse_month(std::string_view text) noexcept;
 // years 0001-9999 are clamped to them.
 using rfc3339_text = std::array<char, 21>;
 DNSFILTER_DECL rfc3339_text format_rfc3339(match::timestamp t) noexcept;
+// Exactly that form ("2026-01-15T10:00:00Z") back to seconds since 1970 UTC;
+// errc::bad_date for anything else (a date that does not exist, 24:00:00, an
+// offset other than Z).
+DNSFILTER_DECL result<match::timestamp> parse_rfc3339(std::string_view text) noexcept;
 
 // A change of a named zone's offset: from UTC second `at` on, local time is
 // UTC + `offset` seconds (until the next change).

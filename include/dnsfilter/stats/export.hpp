@@ -17,7 +17,7 @@
 //   ...
 //   dnsfilter_entry_hits_total{month="2026-01",entry="XX-20250109-0001"} 100
 //
-// JSON: {"format":"dnsfilter-stats","version":2,"zone":"+00:00","unrecorded":0,
+// JSON: {"format":"dnsfilter-stats","version":3,"zone":"+00:00","unrecorded":0,
 // "months":[{"month":"2026-01","queries":…,"passed":…,"filtered":…,"opted_out":…,
 // "monitored":…,"share":1e-07,"actions":{…},"entries":{…},"monitored_entries":{…},
 // "categories":{…}}]} — version is the statistics file's; share is

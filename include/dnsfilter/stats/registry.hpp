@@ -37,6 +37,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,11 @@ class slot_map {
 struct registry_options {
   stats::zone zone{};  // months are months of this zone (UTC by default)
 };
+
+// What registry::map is given: a whole catalogue, or the delta of changed
+// names a zone transfer put on top of one (match/layered.hpp), whose entries
+// name only their changed FQDNs.
+enum class catalogue_part : std::uint8_t { whole, delta };
 
 namespace detail {
 
@@ -233,11 +239,17 @@ class registry {
   const stats::zone& zone() const noexcept { return shared_.zone; }
 
   // Slots for every entry of `cat`, new keys and categories getting new slots.
-  // Thread-safe; call it when a snapshot is built, off the serving threads.
-  DNSFILTER_DECL slot_map map(const match::catalogue& cat);
+  // Also keeps each identified entry's metadata (category, action, window,
+  // FQDN count) for read(); a delta updates all but the FQDN count of an entry
+  // described already. Thread-safe; call it when a snapshot is built, off the
+  // serving threads.
+  DNSFILTER_DECL slot_map map(const match::catalogue& cat, catalogue_part part = catalogue_part::whole);
 
-  // Everything counted so far, plus what merge() added. Thread-safe, any time;
-  // folds the blocks the recorders have left into the archive and frees them.
+  // Everything counted so far, plus what merge() added, with the metadata of
+  // every entry counted (as the last catalogue mapped describes it, else as
+  // merge() brought it). The node identity is left for the caller to set.
+  // Thread-safe, any time; folds the blocks the recorders have left into the
+  // archive and frees them.
   DNSFILTER_DECL totals read();
 
   // Adds `t` (e.g. the previous run's file) to the archive; errc::out_of_range,
@@ -259,6 +271,8 @@ class registry {
   // Slot → key. A deque, because entry_slots::key views its strings and a
   // deque never moves an element when it grows.
   std::deque<std::string> entry_keys_, category_keys_;
+  // Entry slot → what map() last saw of it (none for keys without identifier).
+  std::vector<std::optional<entry_metadata>> entry_metadata_;
   totals archive_;
 };
 

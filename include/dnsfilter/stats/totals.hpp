@@ -9,11 +9,14 @@
 // in filtered when the answer's CNAME chain was then blocked): never part of
 // filtered nor of the share. Each hit counts once by action, once under its
 // entry's key, once under its category; a monitored hit also under its entry
-// in monitored_by_entry. The statistics file ("dnsfilter-stats 2"; version 1,
-// without monitored counts, is still read) is text, one record a line, closed
-// by "end N" so that a truncated file is told from a complete one; anything
-// malformed is errc::bad_stats_file with the line. The meanings and the
-// format in full: docs/design.md, "The statistics file".
+// in monitored_by_entry. The statistics file ("dnsfilter-stats 3"; versions 1
+// and 2 are still read) is text, one record a line, closed by "end N" so that
+// a truncated file is told from a complete one; anything malformed is
+// errc::bad_stats_file with the line. Besides the counts it names the node
+// that wrote it (name, start epoch, write sequence, time, whether the run
+// ended cleanly), the spans a crash may have lost, and the metadata of the
+// entries counted, so that a fleet's files add up exactly (stats/fleet.hpp).
+// The meanings and the format in full: docs/design.md, "The statistics file".
 #pragma once
 
 #include <dnsfilter/config.hpp>
@@ -28,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -62,22 +66,69 @@ struct month_counts {
   friend bool operator==(const month_counts&, const month_counts&) = default;
 };
 
+// Who wrote a statistics file, and when: the file's "node" line. A node is
+// one resolver; its epoch counts its starts (each start continues the file and
+// adds one) and its sequence the writes of one epoch (from 1), so of two copies
+// of one node's file the one with the greater (epoch, sequence) is the newer.
+struct node_identity {
+  std::string name;               // the node's name (dnsfilter-resolver --node-name)
+  std::uint64_t epoch = 0;        // 0: no node line (a version 1 or 2 file, or nobody set one)
+  std::uint64_t sequence = 0;
+  match::timestamp written = 0;   // seconds since 1970 UTC, taken before the counters were read
+  // The last write of a run that ended cleanly: nothing was counted after it.
+  // A run that starts on a file without it knows the previous run stopped
+  // without its last write and marks [written, start) as lost.
+  bool final = false;
+
+  bool known() const noexcept { return epoch != 0; }
+  friend bool operator==(const node_identity&, const node_identity&) = default;
+};
+
+// A span of time whose counts a crash may have lost: [from, to), from the last
+// write of a run that did not end cleanly to the start of the next run.
+struct time_span {
+  match::timestamp from = 0, to = 0;
+  // The months of `z` the span touches: [first, last] (the month of `from`
+  // when the span is empty).
+  month_index first_month_in(const stats::zone& z) const noexcept { return z.month_of(from); }
+  month_index last_month_in(const stats::zone& z) const noexcept { return z.month_of(to > from ? to - 1 : from); }
+  friend auto operator<=>(const time_span&, const time_span&) = default;
+};
+
+// What the node knew of an entry it counted (from the catalogue it served), so
+// that an entry later removed from the catalogue still has its row in a report.
+struct entry_metadata {
+  std::string category;
+  match::action action = match::action::sinkhole;
+  match::timestamp start = match::since_always, end = match::until_forever;
+  std::uint64_t fqdns = 0;  // how many FQDNs the entry names
+  friend bool operator==(const entry_metadata&, const entry_metadata&) = default;
+};
+
 struct totals {
   stats::zone zone;                          // the months are months of this zone
   std::map<month_index, month_counts> months;
   // Queries that could not be counted because a recorder could not allocate
   // its month's counters; kept in memory only (not in the file).
   std::uint64_t unrecorded = 0;
+  node_identity node;
+  std::set<time_span> lost;
+  // By entry key; the file keeps those of the keys some month counts.
+  std::map<std::string, entry_metadata, std::less<>> metadata;
 
-  // Adds `other` in; errc::out_of_range, changing nothing, when its months are
+  // Adds `other`'s counts in, and its lost spans; its metadata replaces this
+  // one's for a key both describe (merge the older first). The node stays
+  // this one's. errc::out_of_range, changing nothing, when its months are
   // those of another zone (they cannot be re-bucketed).
   DNSFILTER_DECL result<void> merge(const totals& other);
+  // Whether one of the lost spans touches month `m`.
+  DNSFILTER_DECL bool lost_in(month_index m) const noexcept;
   friend bool operator==(const totals&, const totals&) = default;
 };
 
 // The statistics file's version that format_totals writes; parse_totals reads
 // it and every older one.
-inline constexpr int stats_file_version = 2;
+inline constexpr int stats_file_version = 3;
 
 // The statistics file's text (format: docs/design.md, "The statistics file").
 DNSFILTER_DECL std::string format_totals(const totals& t);

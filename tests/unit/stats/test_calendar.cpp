@@ -193,3 +193,19 @@ TEST_CASE("stats: zones keep the open bounds and far times") {
     CHECK(each.month_of(match::since_always + 1) == stats::first_month);
   }
 }
+
+TEST_CASE("stats: RFC 3339 times read back what format_rfc3339 writes, and nothing else") {
+  for (const match::timestamp t : {match::timestamp{0}, at("2026-01-15", 36000), at("2024-02-29", 86399),
+                                   at("0001-01-01"), at("9999-12-31", 86399), match::timestamp{-1}}) {
+    CAPTURE(t);
+    CHECK(stats::parse_rfc3339(stats::format_rfc3339(t).data()).value() == t);
+  }
+  CHECK(stats::parse_rfc3339("2026-01-15T10:00:00Z").value() == at("2026-01-15", 36000));
+  for (const char* bad : {"", "2026-01-15", "2026-01-15T10:00:00", "2026-01-15T10:00:00+09:00", "2026-01-15 10:00:00Z",
+                          "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-00T00:00:00Z", "0000-01-01T00:00:00Z",
+                          "2026-01-15T24:00:00Z", "2026-01-15T10:60:00Z", "2026-01-15T10:00:60Z", "2026-01-15t10:00:00z",
+                          "+026-01-15T10:00:00Z", "2026-01-15T1a:00:00Z", "2026-01-15T10:00:00ZZ"}) {
+    CAPTURE(bad);
+    CHECK(stats::parse_rfc3339(bad).error() == errc::bad_date);
+  }
+}

@@ -87,7 +87,7 @@ TEST_CASE("stats: JSON export (golden)") {
   dnsfilter_test::add_hits(jan, "XX-2", "tab\there\x01", match::action::monitor, 3);
   t.months[stats::make_month(2026, 2)].opted_out = 2;
   CHECK(stats::to_json(t) ==
-        R"({"format":"dnsfilter-stats","version":2,"zone":"+00:00","unrecorded":0,"months":[)"
+        R"({"format":"dnsfilter-stats","version":3,"zone":"+00:00","unrecorded":0,"months":[)"
         R"({"month":"2026-01","queries":10000003,"passed":10000002,"filtered":1,"opted_out":4,"monitored":3,)"
         R"("share":9.9999970000009e-08,"actions":{"monitor":3,"nxdomain":1},"entries":{"XX-\"1\"":1,"XX-2":3},)"
         R"("monitored_entries":{"XX-2":3},"categories":{"tab\there\u0001":4}},)"

@@ -141,6 +141,83 @@ TEST_CASE("stats: counts follow entry keys across reloads that renumber entries"
   }
 }
 
+TEST_CASE("stats: read() keeps the metadata of the entries counted: the catalogue's, else the file's") {
+  const auto name = [](const char* text) { return *dnsfilter::wire::name::from_text(text); };
+  match::catalogue cat;
+  const auto source = cat.add_source("operator.tsv");
+  const auto add = [&](const char* id, const char* category, match::action a, match::timestamp start,
+                       match::timestamp end, std::initializer_list<const char*> fqdns) {
+    match::entry e;
+    e.id = id;
+    e.category = category;
+    e.action = a;
+    e.start = start;
+    e.end = end;
+    e.source = source;
+    const auto index = cat.add_entry(e);
+    for (const char* f : fqdns) REQUIRE(cat.add_rule(name(f), index));
+  };
+  add("XX-1", "information theft", match::action::sinkhole, at("2026-01-09"), match::until_forever,
+      {"a.example", "b.example", "c.example"});
+  add("XX-2", "backdoor", match::action::monitor, at("2026-01-10"), at("2026-03-01"), {"d.example"});
+  add("XX-3", "DDoS", match::action::nxdomain, at("2026-01-11"), match::until_forever, {"e.example"});  // never hit
+  lists::load_options plain;
+  plain.source_name = "blocklist.txt";
+  REQUIRE(lists::load_plain("ads.example\n", cat, plain).has_value());
+
+  // The previous run's file describes XX-1 (older metadata) and XX-0, an entry
+  // no longer in the catalogue.
+  stats::totals previous;
+  auto& jan = previous.months[stats::make_month(2026, 1)];
+  dnsfilter_test::add_hits(jan, "XX-0", "spam", match::action::sinkhole, 4);
+  dnsfilter_test::add_hits(jan, "XX-1", "information theft", match::action::sinkhole, 1);
+  previous.metadata["XX-0"] = {"spam", match::action::sinkhole, at("2025-06-01"), at("2026-01-20"), 2};
+  previous.metadata["XX-1"] = {"information theft", match::action::sinkhole, at("2026-01-09"), match::until_forever, 1};
+
+  stats::registry reg{1};
+  REQUIRE(reg.merge(previous).has_value());
+  const auto slots = reg.map(cat);
+  auto& rec = reg.at(0);
+  rec.count_hit(at("2026-02-02"), slots.of(0), match::action::sinkhole);
+  rec.count_hit(at("2026-02-02"), slots.of(1), match::action::monitor);
+  rec.count_hit(at("2026-02-02"), slots.of(3), match::action::sinkhole);  // the plain list
+
+  const auto t = reg.read();
+  CHECK(t.metadata.size() == 3);  // XX-3 was not counted; a list has none
+  CHECK(t.metadata.at("XX-0") == previous.metadata.at("XX-0"));
+  CHECK(t.metadata.at("XX-1") ==
+        stats::entry_metadata{"information theft", match::action::sinkhole, at("2026-01-09"), match::until_forever, 3});
+  CHECK(t.metadata.at("XX-2") ==
+        stats::entry_metadata{"backdoor", match::action::monitor, at("2026-01-10"), at("2026-03-01"), 1});
+  const auto back = stats::parse_totals(stats::format_totals(t));
+  REQUIRE(back.has_value());
+  CHECK(back->metadata == t.metadata);
+
+  // A delta (a zone transfer's changed names) updates the window but not the
+  // FQDN count of an entry described already; a new entry gets the delta's.
+  match::catalogue delta;
+  const auto delta_source = delta.add_source("rpz.example");
+  match::entry lifted;
+  lifted.id = "XX-1";
+  lifted.category = "information theft";
+  lifted.start = at("2026-01-09");
+  lifted.end = at("2026-02-15");
+  lifted.source = delta_source;
+  REQUIRE(delta.add_rule(name("a.example"), delta.add_entry(lifted)));
+  match::entry fresh = lifted;
+  fresh.id = "XX-4";
+  fresh.end = match::until_forever;
+  const auto fresh_index = delta.add_entry(fresh);
+  REQUIRE(delta.add_rule(name("f.example"), fresh_index));
+  REQUIRE(delta.add_rule(name("g.example"), fresh_index));
+  const auto delta_slots = reg.map(delta, stats::catalogue_part::delta);
+  rec.count_hit(at("2026-02-03"), delta_slots.of(1), match::action::sinkhole);
+  const auto after = reg.read();
+  CHECK(after.metadata.at("XX-1").end == at("2026-02-15"));
+  CHECK(after.metadata.at("XX-1").fqdns == 3);
+  CHECK(after.metadata.at("XX-4").fqdns == 2);
+}
+
 TEST_CASE("stats: exact totals with 4 writers and concurrent readers") {
   constexpr int writers = 4;
   constexpr int per_writer = 1'000'000;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -23,9 +24,13 @@ using dnsfilter::errc;
 namespace lists = dnsfilter::lists;
 
 TEST_CASE("stats: the file round-trips, and the library writes tests/data/stats/sample.stats") {
-  const auto sample = dnsfilter_test::sample_totals();
+  const auto sample = dnsfilter_test::sample_node_totals();
   const std::string text = stats::format_totals(sample);
   CHECK(text == read_text(DNSFILTER_TEST_DATA_DIR "/data/stats/sample.stats"));
+  CHECK(text.rfind("dnsfilter-stats 3\nzone +00:00\nnode ns1.example epoch 3 sequence 1440 written 2026-07-01T00:00:00Z\n"
+                   "lost 2025-12-14T02:00:00Z 2025-12-14T02:03:00Z\n"
+                   "meta XX-20251201-0001 start 2025-12-01T00:00:00Z end - action sinkhole fqdns 2 category "
+                   "information%20theft\n", 0) == 0);
   auto back = stats::parse_totals(text);
   REQUIRE(back.has_value());
   CHECK(*back == sample);
@@ -129,7 +134,7 @@ TEST_CASE("stats: a file edited by hand or written by a later version is refused
   const std::string month = "month 2026-01 passed 10 filtered 2 opted-out 1\n";
   const bad_case cases[] = {
       // A later version is refused on its first line, whatever follows.
-      {"dnsfilter-stats 3\nzone +09:00\nnode a epoch 1 sequence 2\nend 1\n", 1, "unsupported version '3'"},
+      {"dnsfilter-stats 4\nzone +09:00\nnode a epoch 1 sequence 2\nend 1\n", 1, "unsupported version '4'"},
       {"dnsfilter-stats 1.1\nzone +00:00\nend 0\n", 1, "unsupported version '1.1'"},
       {"dnsfilter-stats\nzone +00:00\nend 0\n", 1, "unsupported version ''"},
       {"dnsfilter-stats 1 extended\nzone +00:00\nend 0\n", 1, "unsupported version '1'"},
@@ -154,24 +159,100 @@ TEST_CASE("stats: a file edited by hand or written by a later version is refused
   CHECK(stats::parse_totals("\xEF\xBB\xBF" + good).value() == *plain);
 }
 
-TEST_CASE("stats: version 1 files (before monitored counts) are still read") {
-  // The file as the library wrote it before version 2: the same counts.
-  const std::string v1 = read_text(DNSFILTER_TEST_DATA_DIR "/data/stats/sample-v1.stats");
-  REQUIRE(v1.rfind("dnsfilter-stats 1\n", 0) == 0);
-  lists::diagnostic why;
-  auto old = stats::parse_totals(v1, &why);
-  REQUIRE_MESSAGE(old.has_value(), why.message);
-  CHECK(*old == dnsfilter_test::sample_totals());
-  // Written back, it is version 2.
-  CHECK(stats::format_totals(*old) == read_text(DNSFILTER_TEST_DATA_DIR "/data/stats/sample.stats"));
+TEST_CASE("stats: files of versions 1 (before monitored counts) and 2 (before the node line) are still read") {
+  for (const char* version : {"1", "2"}) {
+    CAPTURE(version);
+    // The file as the library wrote it then: the same counts.
+    const std::string text = read_text(DNSFILTER_TEST_DATA_DIR "/data/stats/sample-v" + std::string(version) + ".stats");
+    REQUIRE(text.rfind("dnsfilter-stats " + std::string(version) + "\n", 0) == 0);
+    lists::diagnostic why;
+    auto old = stats::parse_totals(text, &why);
+    REQUIRE_MESSAGE(old.has_value(), why.message);
+    CHECK(*old == dnsfilter_test::sample_totals());
+    CHECK_FALSE(old->node.known());
+    // Written back, it is version 3, without node line (nothing says who wrote it).
+    const std::string back = stats::format_totals(*old);
+    CHECK(back == stats::format_totals(dnsfilter_test::sample_totals()));
+    CHECK(back.rfind("dnsfilter-stats 3\nzone +00:00\nmonth ", 0) == 0);
+  }
 
-  // What version 1 cannot hold is refused in it.
-  const std::string head = "dnsfilter-stats 1\nzone +00:00\n";
+  // What an older version cannot hold is refused in it.
+  const std::string v1 = "dnsfilter-stats 1\nzone +00:00\n", v2 = "dnsfilter-stats 2\nzone +00:00\n";
   check_refused({
-      {head + "month 2026-01 passed 1 filtered 0 opted-out 0 monitored 0\n", 3, "expected 'month YYYY-MM"},
-      {head + "month 2026-01 passed 1 filtered 0 opted-out 0\naction monitor 1\n", 4, "unknown action 'monitor' in version 1"},
-      {head + "month 2026-01 passed 1 filtered 0 opted-out 0\nmonitored-entry X 1\n", 4,
+      {v1 + "month 2026-01 passed 1 filtered 0 opted-out 0 monitored 0\n", 3, "expected 'month YYYY-MM"},
+      {v1 + "month 2026-01 passed 1 filtered 0 opted-out 0\naction monitor 1\n", 4, "unknown action 'monitor' in version 1"},
+      {v1 + "month 2026-01 passed 1 filtered 0 opted-out 0\nmonitored-entry X 1\n", 4,
        "unknown record 'monitored-entry' in version 1"},
+      {v2 + "node a epoch 1 sequence 1 written 2026-01-01T00:00:00Z\n", 3, "unknown record 'node' in version 2"},
+      {v2 + "lost 2026-01-01T00:00:00Z 2026-01-01T00:01:00Z\n", 3, "unknown record 'lost' in version 2"},
+      {v1 + "meta X start - end - action sinkhole fqdns 1 category c\n", 3, "unknown record 'meta' in version 1"},
+  });
+}
+
+TEST_CASE("stats: version 3's node, lost spans and metadata round-trip, and bad ones are refused") {
+  const std::string head = "dnsfilter-stats 3\nzone +09:00\n";
+  const std::string node = "node ns%201 epoch 2 sequence 5 written 2026-01-31T10:00:00Z\n";
+  const std::string lost = "lost 2026-01-20T03:00:00Z 2026-01-20T03:00:00Z\n";
+  const std::string meta = "meta XX-1 start - end 2026-03-01T00:00:00Z action monitor fqdns 3 category -\n";
+  const std::string month =
+      "month 2026-01 passed 10 filtered 0 opted-out 1 monitored 2\naction monitor 2\nentry XX-1 2\n"
+      "monitored-entry XX-1 2\ncategory c 2\n";
+  const std::string good = head + node + lost + meta + month + "end 8\n";
+  lists::diagnostic why;
+  const auto t = stats::parse_totals(good, &why);
+  REQUIRE_MESSAGE(t.has_value(), why.message);
+  CHECK(t->node == stats::node_identity{"ns 1", 2, 5, at("2026-01-31", 36000), false});
+  CHECK(t->lost == std::set<stats::time_span>{{at("2026-01-20", 10800), at("2026-01-20", 10800)}});
+  CHECK(t->lost_in(stats::make_month(2026, 1)));
+  CHECK_FALSE(t->lost_in(stats::make_month(2026, 2)));
+  REQUIRE(t->metadata.size() == 1);
+  CHECK(t->metadata.at("XX-1") ==
+        stats::entry_metadata{"", match::action::monitor, match::since_always, at("2026-03-01"), 3});
+  CHECK(stats::format_totals(*t) == good);
+  // The final mark of a clean stop.
+  auto final_text = good;
+  final_text.replace(final_text.find("\nlost"), 1, " final\n");
+  const auto last = stats::parse_totals(final_text);
+  REQUIRE(last.has_value());
+  CHECK(last->node.final);
+  CHECK(stats::format_totals(*last) == final_text);
+  // Metadata of keys no month counts is not written; a file without node
+  // line has none.
+  stats::totals extra = *t;
+  extra.metadata["XX-9"] = {};
+  extra.node = {};
+  CHECK(stats::format_totals(extra) == head + lost + meta + month + "end 7\n");
+
+  const std::string when = "2026-01-31T10:00:00Z";
+  const auto node_as = [&](const std::string& fields) { return head + "node " + fields + "\n"; };
+  check_refused({
+      {head + month + node, 8, "'node' record out of place"},
+      {head + node + node, 4, "'node' record out of place"},
+      {head + lost + node, 4, "'node' record out of place"},
+      {head + meta + lost, 4, "'lost' record out of place"},
+      {head + month + meta, 8, "'meta' record out of place"},
+      {node_as("- epoch 1 sequence 1 written " + when), 3, "the node has no name"},
+      {node_as("a%2 epoch 1 sequence 1 written " + when), 3, "node name: key 'a%2' is not"},
+      {node_as("a epoch 0 sequence 1 written " + when), 3, "count from 1"},
+      {node_as("a epoch 1 sequence 0 written " + when), 3, "count from 1"},
+      {node_as("a epoch 1 sequence 1 written 2026-02-30T10:00:00Z"), 3, "expected 'node NAME epoch N"},
+      {node_as("a epoch 1 sequence 1 written 2026-01-31T10:00:00+09:00"), 3, "expected 'node NAME epoch N"},
+      {node_as("a epoch 1 sequence 1 written 1769853600"), 3, "expected 'node NAME epoch N"},
+      {node_as("a epoch 1 written " + when), 3, "expected 'node NAME epoch N"},
+      {node_as("a epoch 1 sequence 1 written " + when + " clean"), 3, "unexpected 'clean'"},
+      {node_as("a epoch 1 sequence 1 written " + when + " final x"), 3, "text after 'final'"},
+      {head + "lost 2026-01-20T03:00:01Z 2026-01-20T03:00:00Z\n", 3, "ends before it starts"},
+      {head + lost + lost, 4, "the same lost span twice"},
+      {head + "lost 2026-01-20T03:00:00Z\n", 3, "expected 'lost"},
+      {head + "meta XX-1 start - end - action block fqdns 3 category -\n", 3, "unknown action 'block'"},
+      {head + "meta XX-1 start - end - action sinkhole fqdns 3\n", 3, "expected 'meta KEY"},
+      {head + "meta XX-1 start - end - action sinkhole fqdns -1 category c\n", 3, "expected 'meta KEY"},
+      {head + "meta XX-1 start 2026-03-01T00:00:00Z end 2026-02-01T00:00:00Z action sinkhole fqdns 1 category c\n", 3,
+       "'XX-1' ends before it starts"},
+      {head + meta + meta, 4, "metadata of 'XX-1' twice"},
+      {head + "meta XX-2 start - end - action sinkhole fqdns 1 category c\n" + month + "end 6\n", 3,
+       "metadata of 'XX-2', which no month counts"},
+      {head + node + lost + meta + month + "end 7\n", 11, "announces 7 records, the file has 8"},
   });
 }
 
@@ -219,7 +300,7 @@ TEST_CASE("stats: a bad file is refused with its line and reason") {
   check_refused({
       {"", 0, "empty file"},
       {"dnsfilter-statistics 1\n", 1, "not a dnsfilter statistics file"},
-      {"dnsfilter-stats 3\nzone +00:00\nend 0\n", 1, "unsupported version '3'"},
+      {"dnsfilter-stats 4\nzone +00:00\nend 0\n", 1, "unsupported version '4'"},
       {"dnsfilter-stats 1\nmonth 2026-01 passed 1 filtered 0 opted-out 0\n", 2, "expected 'zone"},
       {"dnsfilter-stats 1\nzone +15:00\nend 0\n", 2, "bad zone"},
       {head + month + hits, 6, "ends without its 'end' line"},
@@ -258,7 +339,7 @@ TEST_CASE("stats: a bad file is refused with its line and reason") {
   CHECK(stats::parse_totals(head + month + hits + "end 4\n\n").has_value());  // blank lines after the end
 
   // Every truncation of a valid file is refused (never a crash).
-  const std::string full = stats::format_totals(dnsfilter_test::sample_totals());
+  const std::string full = stats::format_totals(dnsfilter_test::sample_node_totals());
   for (std::size_t n = 0; n + 1 < full.size(); ++n) {  // without the final newline it is complete
     CAPTURE(n);
     CHECK_FALSE(stats::parse_totals(std::string_view(full).substr(0, n)).has_value());

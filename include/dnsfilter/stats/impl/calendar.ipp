@@ -56,6 +56,20 @@ DNSFILTER_DECL rfc3339_text format_rfc3339(match::timestamp t) noexcept {
   return out;
 }
 
+DNSFILTER_DECL result<match::timestamp> parse_rfc3339(std::string_view text) noexcept {
+  using namespace std::chrono;
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != 'Z')
+    return errc::bad_date;
+  const int y = detail::fixed_digits(text, 0, 4), mo = detail::fixed_digits(text, 5, 2),
+            d = detail::fixed_digits(text, 8, 2), h = detail::fixed_digits(text, 11, 2),
+            mi = detail::fixed_digits(text, 14, 2), s = detail::fixed_digits(text, 17, 2);
+  if (y < 1 || mo < 1 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return errc::bad_date;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return errc::bad_date;
+  return static_cast<match::timestamp>(sys_days{ymd}.time_since_epoch().count()) * 86400 + h * 3600 + mi * 60 + s;
+}
+
 DNSFILTER_DECL result<zone> zone::from_offset(std::int32_t seconds) noexcept {
   if (seconds < -max_offset || seconds > max_offset || seconds % 60 != 0) return errc::out_of_range;
   zone z;

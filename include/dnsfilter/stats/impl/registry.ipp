@@ -82,16 +82,30 @@ DNSFILTER_DECL std::uint32_t registry::intern(slot_index& index, std::deque<std:
   return slot;
 }
 
-DNSFILTER_DECL slot_map registry::map(const match::catalogue& cat) {
+DNSFILTER_DECL slot_map registry::map(const match::catalogue& cat, catalogue_part part) {
   std::lock_guard lock(mutex_);
+  std::vector<std::uint64_t> fqdns(cat.entries().size());
+  for (const match::rule& r : cat.rules())
+    if (r.entry < fqdns.size()) ++fqdns[r.entry];
+  std::vector<bool> described_here;  // by entry slot: several entries with one identifier add up
   slot_map out;
   out.slots_.reserve(cat.entries().size());
-  for (const match::entry& e : cat.entries()) {
+  for (std::size_t i = 0; i < cat.entries().size(); ++i) {
+    const match::entry& e = cat.entries()[i];
     std::string_view key = e.id;
     if (key.empty() && e.source < cat.sources().size()) key = cat.sources()[e.source].name;
     const std::uint32_t entry = intern(entry_index_, entry_keys_, key);
     const std::uint32_t category = intern(category_index_, category_keys_, e.category);
     out.slots_.push_back({entry, category, entry_keys_[entry]});
+    if (e.id.empty()) continue;  // a list's entries: the list has no window or FQDN count of its own
+    if (entry_metadata_.size() <= entry) entry_metadata_.resize(entry + 1);
+    if (described_here.size() <= entry) described_here.resize(entry + 1);
+    std::optional<entry_metadata>& known = entry_metadata_[entry];
+    std::uint64_t count = fqdns[i];
+    if (described_here[entry]) count += known->fqdns;  // another entry with the same identifier
+    else if (part == catalogue_part::delta && known) count = known->fqdns;  // a delta names the changed FQDNs only
+    known = entry_metadata{e.category, e.action, e.start, e.end, count};
+    described_here[entry] = true;
   }
   shared_.entry_slots.store(static_cast<std::uint32_t>(entry_keys_.size()), std::memory_order_relaxed);
   shared_.category_slots.store(static_cast<std::uint32_t>(category_keys_.size()), std::memory_order_relaxed);
@@ -142,6 +156,19 @@ DNSFILTER_DECL totals registry::read() {
   for (std::size_t i = 0; i < size_; ++i) {
     if (heads[i] != nullptr) add_block(out, *heads[i]);
     detail::add_saturating(out.unrecorded, recorders_[i].unrecorded_.load(std::memory_order_relaxed));
+  }
+  // The metadata of the keys counted: the catalogue's when it describes them,
+  // else the file's (an entry removed from the catalogue since).
+  out.metadata.clear();
+  for (const auto& [month, counts] : out.months) {
+    for (const auto& [key, n] : counts.by_entry) {
+      if (out.metadata.contains(key)) continue;
+      const auto slot = entry_index_.find(key);
+      if (slot != entry_index_.end() && slot->second < entry_metadata_.size() && entry_metadata_[slot->second])
+        out.metadata.emplace(key, *entry_metadata_[slot->second]);
+      else if (const auto old = archive_.metadata.find(key); old != archive_.metadata.end())
+        out.metadata.emplace(key, old->second);
+    }
   }
   return out;
 }

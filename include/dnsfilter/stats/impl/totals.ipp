@@ -6,10 +6,12 @@
 #include <dnsfilter/detail/text.hpp>
 #include <dnsfilter/stats/totals.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -89,6 +91,18 @@ inline std::string read_zone(std::string_view text, const totals_read_options& o
   return {};
 }
 
+// The slot of the action named `name`; action_count for none.
+inline std::size_t action_index(std::string_view name) noexcept {
+  std::size_t a = 0;
+  while (a < action_count && name != action_name(a)) ++a;
+  return a;
+}
+
+// Whether some month of `t` counts hits of `key`.
+inline bool counts_key(const totals& t, std::string_view key) {
+  return std::any_of(t.months.begin(), t.months.end(), [&](const auto& m) { return m.second.by_entry.contains(key); });
+}
+
 class totals_parser {
  public:
   static constexpr std::size_t max_line_length = 4096;
@@ -100,10 +114,14 @@ class totals_parser {
   result<totals> run();
 
  private:
-  result<totals> fail(std::string message) {
-    if (why_ != nullptr) *why_ = {reader_.number(), std::move(message)};
+  // Where a record may stand: each kind after the ones before it.
+  enum class place { start, node, lost, metadata, months };
+
+  result<totals> fail_at(std::size_t line, std::string message) {
+    if (why_ != nullptr) *why_ = {line, std::move(message)};
     return errc::bad_stats_file;
   }
+  result<totals> fail(std::string message) { return fail_at(reader_.number(), std::move(message)); }
   // The next line, its first token in `kind` and the rest in rest_; false at the end.
   bool next(std::string_view& kind) {
     std::string_view line;
@@ -116,6 +134,19 @@ class totals_parser {
   std::string_view token() { return dnsfilter::detail::next_token(rest_); }
   bool at_end() const { return dnsfilter::detail::trim(rest_).empty(); }
   bool count(std::uint64_t& out) { return parse_count(token(), out); }
+  // A key token, decoded into `out`; the reason when it is not one.
+  std::string decode_key(std::string_view token, std::string& out) {
+    if (!percent_decode(token, out)) return "key " + dnsfilter::detail::quote(token) + " is not percent-encoded";
+    if (out.size() > max_key_length) return "key longer than " + std::to_string(max_key_length) + " bytes";
+    return {};
+  }
+  // An RFC 3339 time, or "-" for `open` (an entry's bound without a date).
+  bool time_token(match::timestamp& out, std::optional<match::timestamp> open = {}) {
+    const std::string_view text = token();
+    if (open && text == "-") return out = *open, true;
+    const auto t = parse_rfc3339(text);
+    return t && (out = *t, true);
+  }
   std::string month_name() const { return to_text(month_).data(); }
 
   // The month line's "passed N filtered N opted-out N" (version 2: then "monitored N").
@@ -124,6 +155,13 @@ class totals_parser {
            token() == "opted-out" && count(m.opted_out) &&
            (version_ < 2 || (token() == "monitored" && count(m.monitored))) && at_end();
   }
+  // Each record of version 3 before the months, into `t`: the reason when it is bad.
+  std::string node_line(totals& t);
+  std::string lost_line(totals& t);
+  std::string metadata_line(totals& t);
+  // Every metadata record describes a key some month counts: the line of one
+  // that does not (its reason in `why`), or 0.
+  std::size_t check_metadata(const totals& t, std::string& why);
 
   dnsfilter::detail::line_reader reader_;
   diagnostic* why_;
@@ -132,18 +170,80 @@ class totals_parser {
   std::string_view rest_;
   month_index month_ = 0;
   int version_ = stats_file_version;
+  std::map<std::string, std::size_t, std::less<>> metadata_lines_;
 };
+
+inline std::string totals_parser::node_line(totals& t) {
+  node_identity& n = t.node;
+  std::string name;
+  if (std::string why = decode_key(token(), name); !why.empty()) return "node name: " + why;
+  if (name.empty()) return "the node has no name";
+  n.name = std::move(name);
+  if (!(token() == "epoch" && count(n.epoch) && token() == "sequence" && count(n.sequence) && token() == "written" &&
+        time_token(n.written)))
+    return "expected 'node NAME epoch N sequence N written YYYY-MM-DDTHH:MM:SSZ [final]'";
+  const std::string_view flag = token();
+  n.final = flag == "final";
+  if (!flag.empty() && !n.final)
+    return "unexpected " + dnsfilter::detail::quote(flag) + " on the node line (only 'final' may follow the time)";
+  if (!at_end()) return "text after 'final' on the node line";
+  if (n.epoch == 0 || n.sequence == 0) return "the node's epoch and sequence count from 1";
+  return {};
+}
+
+inline std::string totals_parser::lost_line(totals& t) {
+  time_span span;
+  if (!time_token(span.from) || !time_token(span.to) || !at_end())
+    return "expected 'lost YYYY-MM-DDTHH:MM:SSZ YYYY-MM-DDTHH:MM:SSZ'";
+  if (span.to < span.from) return "the lost span ends before it starts";
+  if (!t.lost.insert(span).second) return "the same lost span twice";
+  return {};
+}
+
+inline std::string totals_parser::metadata_line(totals& t) {
+  std::string k;
+  if (std::string why = decode_key(token(), k); !why.empty()) return why;
+  entry_metadata m;
+  const std::string_view expected =
+      "expected 'meta KEY start TIME|- end TIME|- action ACTION fqdns N category CATEGORY'";
+  if (!(token() == "start" && time_token(m.start, match::since_always) && token() == "end" &&
+        time_token(m.end, match::until_forever) && token() == "action"))
+    return std::string(expected);
+  const std::string_view action = token();
+  const std::size_t a = action_index(action);
+  if (a == action_count) return "unknown action " + dnsfilter::detail::quote(action);
+  m.action = static_cast<match::action>(a);
+  if (!(token() == "fqdns" && count(m.fqdns) && token() == "category")) return std::string(expected);
+  if (std::string why = decode_key(token(), m.category); !why.empty()) return "category: " + why;
+  if (!at_end()) return std::string(expected);
+  if (m.end != match::until_forever && m.start != match::since_always && m.end < m.start)
+    return "entry " + dnsfilter::detail::quote(k) + " ends before it starts";
+  if (t.metadata.contains(k)) return "metadata of " + dnsfilter::detail::quote(k) + " twice";
+  metadata_lines_.emplace(k, reader_.number());
+  t.metadata.emplace(std::move(k), std::move(m));
+  return {};
+}
+
+inline std::size_t totals_parser::check_metadata(const totals& t, std::string& why) {
+  for (const auto& [k, line] : metadata_lines_) {
+    if (!counts_key(t, k)) {
+      why = "metadata of " + dnsfilter::detail::quote(k) + ", which no month counts";
+      return line;
+    }
+  }
+  return 0;
+}
 
 inline result<totals> totals_parser::run() {
   totals t;
   std::string_view kind;
-  if (!next(kind)) return fail("empty file: expected 'dnsfilter-stats 2'");
+  if (!next(kind)) return fail("empty file: expected 'dnsfilter-stats 3'");
   if (!defect_.empty()) return fail(defect_);
-  if (kind != "dnsfilter-stats") return fail("not a dnsfilter statistics file: expected 'dnsfilter-stats 2'");
+  if (kind != "dnsfilter-stats") return fail("not a dnsfilter statistics file: expected 'dnsfilter-stats 3'");
   const std::string_view version = token();
-  if ((version != "1" && version != "2") || !at_end())
-    return fail("unsupported version " + dnsfilter::detail::quote(version) + " (this build reads versions 1 and 2)");
-  version_ = version == "1" ? 1 : 2;
+  if ((version != "1" && version != "2" && version != "3") || !at_end())
+    return fail("unsupported version " + dnsfilter::detail::quote(version) + " (this build reads versions 1 to 3)");
+  version_ = version[0] - '0';
   if (!next(kind) || kind != "zone" || !defect_.empty()) return fail("expected 'zone +HH:MM' or 'zone NAME' on line 2");
   const std::string_view zone_text = token();
   if (!at_end()) return fail("expected 'zone +HH:MM' or 'zone NAME' on line 2");
@@ -152,7 +252,8 @@ inline result<totals> totals_parser::run() {
   month_counts* m = nullptr;
   std::size_t records = 0;
   unsigned actions_seen = 0;  // a bit per action, for the current month
-  std::string key;
+  place at = place::start;
+  std::string decoded;
   auto check_month = [&]() -> std::string {
     if (m == nullptr) return {};
     std::string why = inconsistency(*m);
@@ -167,6 +268,8 @@ inline result<totals> totals_parser::run() {
       if (announced != records)
         return fail("the end line announces " + std::to_string(announced) + " records, the file has " +
                     std::to_string(records));
+      std::string why;
+      if (const std::size_t line = check_metadata(t, why); line != 0) return fail_at(line, why);
       std::string_view after;
       while (next(after)) {
         if (!after.empty()) return fail("text after the end line");
@@ -174,6 +277,22 @@ inline result<totals> totals_parser::run() {
       return t;
     }
     ++records;
+    // Version 3's records before the months: the node, the lost spans, the entries' metadata.
+    const place record_place = kind == "node" ? place::node : kind == "lost" ? place::lost
+                               : kind == "meta" ? place::metadata : place::months;
+    if (record_place != place::months) {
+      if (version_ < 3) return fail("unknown record " + dnsfilter::detail::quote(kind) + " in version " + std::string(version));
+      if (record_place < at || (record_place == place::node && at == place::node))
+        return fail(dnsfilter::detail::quote(kind) + " record out of place: the node line comes right after the zone "
+                    "line, then the lost spans, then the metadata, then the months");
+      at = record_place;
+      const std::string why = record_place == place::node   ? node_line(t)
+                              : record_place == place::lost ? lost_line(t)
+                                                            : metadata_line(t);
+      if (!why.empty()) return fail(why);
+      continue;
+    }
+    at = place::months;
     if (kind == "month") {
       if (std::string why = check_month(); !why.empty()) return fail(why);
       const std::string_view text = token();
@@ -197,8 +316,7 @@ inline result<totals> totals_parser::run() {
     std::uint64_t n;
     if (!count(n) || !at_end()) return fail("expected '" + std::string(kind) + " KEY N' (N below 2^64)");
     if (kind == "action") {
-      std::size_t a = 0;
-      while (a < action_count && name != action_name(a)) ++a;
+      const std::size_t a = action_index(name);
       if (a == action_count || (version_ < 2 && static_cast<match::action>(a) == match::action::monitor))
         return fail("unknown action " + dnsfilter::detail::quote(name) + (a == action_count ? "" : " in version 1"));
       if ((actions_seen >> a & 1u) != 0) return fail("action " + std::string(name) + " twice in month " + month_name());
@@ -208,10 +326,9 @@ inline result<totals> totals_parser::run() {
     }
     month_counts::keyed& keyed =
         kind == "entry" ? m->by_entry : kind == "category" ? m->by_category : m->monitored_by_entry;
-    if (!percent_decode(name, key)) return fail("key " + dnsfilter::detail::quote(name) + " is not percent-encoded");
-    if (key.size() > max_key_length) return fail("key longer than " + std::to_string(max_key_length) + " bytes");
-    if (!keyed.emplace(key, n).second)
-      return fail(std::string(kind) + " " + dnsfilter::detail::quote(key) + " twice in month " + month_name());
+    if (std::string why = decode_key(name, decoded); !why.empty()) return fail(why);
+    if (!keyed.emplace(decoded, n).second)
+      return fail(std::string(kind) + " " + dnsfilter::detail::quote(decoded) + " twice in month " + month_name());
   }
   return fail("the file ends without its 'end' line (truncated?)");
 }
@@ -246,20 +363,64 @@ DNSFILTER_DECL result<void> totals::merge(const totals& other) {
   if (other.zone != zone) return errc::out_of_range;
   for (const auto& [m, counts] : other.months) months[m].add(counts);
   detail::add_saturating(unrecorded, other.unrecorded);
+  lost.insert(other.lost.begin(), other.lost.end());
+  for (const auto& [key, m] : other.metadata) metadata.insert_or_assign(key, m);
   return {};
+}
+
+DNSFILTER_DECL bool totals::lost_in(month_index m) const noexcept {
+  for (const time_span& span : lost)
+    if (span.first_month_in(zone) <= m && m <= span.last_month_in(zone)) return true;
+  return false;
 }
 
 DNSFILTER_DECL std::string format_totals(const totals& t) {
   std::string out = "dnsfilter-stats " + std::to_string(stats_file_version) + "\nzone ";
   out += t.zone.text().data();
   out += '\n';
+  const std::size_t records_from = out.size();
   detail::string_out o{out};
-  std::size_t records = 0;
-  const auto count_lines = [&](std::size_t from) {
-    for (std::size_t i = from; i < out.size(); ++i) records += out[i] == '\n';
+  const auto put_time = [&](match::timestamp v) {
+    out += ' ';
+    out += format_rfc3339(v).data();
   };
+  if (t.node.known()) {
+    out += "node ";
+    detail::put_percent_encoded(out, t.node.name);
+    out += " epoch ";
+    detail::put_uint(o, t.node.epoch);
+    out += " sequence ";
+    detail::put_uint(o, t.node.sequence);
+    out += " written";
+    put_time(t.node.written);
+    out += t.node.final ? " final\n" : "\n";
+  }
+  for (const time_span& span : t.lost) {
+    out += "lost";
+    put_time(span.from);
+    put_time(span.to);
+    out += '\n';
+  }
+  for (const auto& [key, m] : t.metadata) {
+    // Only the entries the file counts: the rest describes nothing in it.
+    if (!detail::counts_key(t, key)) continue;
+    out += "meta ";
+    detail::put_percent_encoded(out, key);
+    out += " start";
+    if (m.start == match::since_always) out += " -";
+    else put_time(m.start);
+    out += " end";
+    if (m.end == match::until_forever) out += " -";
+    else put_time(m.end);
+    out += " action ";
+    out += match::to_string(m.action);
+    out += " fqdns ";
+    detail::put_uint(o, m.fqdns);
+    out += " category ";
+    detail::put_percent_encoded(out, m.category);
+    out += '\n';
+  }
   for (const auto& [month, m] : t.months) {
-    const std::size_t from = out.size();
     out += "month ";
     out += to_text(month).data();
     for (auto [label, n] : {std::pair{" passed ", m.passed}, {" filtered ", m.filtered}, {" opted-out ", m.opted_out},
@@ -279,8 +440,8 @@ DNSFILTER_DECL std::string format_totals(const totals& t) {
     detail::put_keyed(out, "entry", m.by_entry);
     detail::put_keyed(out, "monitored-entry", m.monitored_by_entry);
     detail::put_keyed(out, "category", m.by_category);
-    count_lines(from);
   }
+  const auto records = static_cast<std::size_t>(std::count(out.begin() + static_cast<std::ptrdiff_t>(records_from), out.end(), '\n'));
   out += "end ";
   detail::put_uint(o, records);
   out += '\n';
