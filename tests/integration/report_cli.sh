@@ -337,6 +337,31 @@ else
         2>"$work/err" || status=$?
     [ "$status" -eq 2 ] && expect "$work/err" "bad --time-zone: unknown time zone 'Mars/Olympus'" "an unknown --time-zone is a usage error" ||
         fail "--time-zone Mars/Olympus: status $status"
+
+    # A fleet counted in Asia/Tokyo: the nodes' files add up in Tokyo months,
+    # and whether a month is over for a node is judged in Tokyo (ns3 wrote at
+    # 01:00 JST on April 1: March is over there, not yet in UTC). A node
+    # counted in UTC beside them is refused.
+    mkdir -p "$work/fleet-tokyo" "$work/fleet-out/tokyo"
+    cp "$work/fleet/ns1.stats" "$work/fleet/ns2.stats" "$work/fleet-tokyo/"
+    node_file "$work/fleet-tokyo/ns3.stats" ns3 2 1 2026-03-31T16:00:00Z '' '' -- 2026-01:300:0 2026-03:100:1
+    sed -i '2s|.*|zone Asia/Tokyo|' "$work/fleet-tokyo/"*.stats
+    "$bin" --stats "$work/fleet-tokyo" --from 2026-01 --to 2026-03 --volumes --share fraction --time-zone Asia/Tokyo \
+        --out "$work/fleet-out/tokyo" "$data/catalogue.tsv" 2>"$work/err" ||
+        fail "the report of a fleet counted in Asia/Tokyo failed: $(cat "$work/err")"
+    expect "$work/fleet-out/tokyo/report.md" '^\| 2026-01 \| 1803 \| 3 \| ' "a Tokyo fleet: January's counts are the three nodes' added"
+    expect "$work/fleet-out/tokyo/monthly.csv" $'^2026-03,1553,3,[0-9.e-]+,complete,\r$' \
+        "a Tokyo fleet: a file written after March's end in Tokyo leaves March complete"
+    expect "$work/fleet-out/tokyo/report.md" 'calendar months of Asia/Tokyo \(UTC\+09:00\)\.' "a Tokyo fleet: the zone is named"
+    node_file "$work/ns4-utc.stats" ns4 1 5 2026-04-01T00:00:00Z '' '' -- 2026-01:10:0
+    if "$bin" --stats "$work/fleet-tokyo" --stats "$work/ns4-utc.stats" --from 2026-01 --to 2026-03 --out "$work/zone" \
+        "$data/catalogue.tsv" 2>"$work/err"; then fail "a UTC node beside a Tokyo fleet was accepted"
+    else expect "$work/err" 'counts the months of zone Asia/Tokyo, .*ns4-utc\.stats those of zone \+00:00' \
+        "a UTC node beside a Tokyo fleet is refused, naming both zones"; fi
+    if "$bin" --stats "$work/fleet-tokyo" --stats "$work/ns4-utc.stats" --from 2026-01 --to 2026-03 --time-zone Asia/Tokyo \
+        --out "$work/zone" "$data/catalogue.tsv" 2>"$work/err"; then fail "--time-zone Asia/Tokyo accepted a UTC node"
+    else expect "$work/err" 'ns4-utc\.stats:2: counted in zone \+00:00, not Asia/Tokyo$' \
+        "--time-zone refuses a fleet's node of another zone on its zone line"; fi
 fi
 
 echo "report cli: $failures failure(s)"

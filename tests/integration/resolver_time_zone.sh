@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # dnsfilter-resolver --time-zone, with dig and Unbound as the upstream: with
 # Asia/Tokyo, catalogue entries start and end at Tokyo's midnight and the
-# statistics file holds "zone Asia/Tokyo" and Tokyo's month; a restart with
-# another zone (+09:00, UTC) is refused, naming both zones, and a restart
-# with the same zone continues the file. Then a zone whose date differs from
-# UTC's right now (Etc/GMT-14 or -12:00, picked by the time of day), where an
-# entry of the local today is filtered and one of the local tomorrow is not:
-# a resolver that read the dates in UTC would answer the other way round.
+# statistics file holds "zone Asia/Tokyo" (then the node line), Tokyo's month
+# and the entries' metadata dated at Tokyo's midnight; a restart with another
+# zone (+09:00, UTC) is refused, naming both zones, and a restart with the
+# same zone continues the file in the next epoch. Then a zone whose date
+# differs from UTC's right now (Etc/GMT-14 or -12:00, picked by the time of
+# day), where an entry of the local today is filtered and one of the local
+# tomorrow is not: a resolver that read the dates in UTC would answer the
+# other way round.
 #
 # usage: resolver_time_zone.sh PATH/TO/dnsfilter-resolver PATH/TO/dnsfilter-test-upstream
 resolver="${1:?usage: resolver_time_zone.sh RESOLVER TEST_UPSTREAM}"
@@ -53,6 +55,12 @@ wait_for "$work/stats" '^month .* filtered 1 ' 10 || true
 expect "$work/stats" '^zone Asia/Tokyo$' "stats file: the zone line names the zone"
 expect "$work/stats" "^month $month passed 2 filtered 1 " "stats file: the queries counted in Tokyo's month $month"
 expect "$work/stats" '^entry TZ-TODAY 1$' "stats file: the filtered entry"
+# Version 3 in a named zone: the node line right after the zone line, and the
+# entry's metadata with its start at Tokyo's midnight (written in UTC).
+check "stats file: the node line follows the zone line" grep -qE '^node [^ ]+ epoch 1 sequence [0-9]+ written ' <(sed -n 3p "$work/stats")
+tokyo_midnight="$(date -u -d "@$(TZ=Asia/Tokyo date -d "$(TZ=Asia/Tokyo date +%F) 00:00" +%s)" +%FT%TZ)"
+expect "$work/stats" "^meta TZ-TODAY start $tokyo_midnight end - action sinkhole fqdns 1 category backdoor$" \
+    "stats file: the entry's metadata starts at Tokyo's midnight ($tokyo_midnight)"
 kill -TERM "$(server_pid r)"
 wait "$r_pid" 2>/dev/null || true
 
@@ -68,7 +76,7 @@ for other in +09:00 UTC; do
 done
 expect "$work/stats" '^zone Asia/Tokyo$' "the refused restarts left the file alone"
 start_resolver again "${common[@]}" --time-zone Asia/Tokyo
-expect "$work/again.log" 'statistics: continuing .*stats' "a restart in Asia/Tokyo continues the file"
+expect "$work/again.log" 'statistics: continuing .*stats .* epoch 2' "a restart in Asia/Tokyo continues the file, in the node's next epoch"
 q again-today.out dig @127.0.0.1 -p "$again_port" today.example A +tries=1 +time=3
 wait_for "$work/stats" '^entry TZ-TODAY 2$' 10 || true
 expect "$work/stats" '^entry TZ-TODAY 2$' "the continued file counts on"

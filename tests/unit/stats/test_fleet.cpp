@@ -131,6 +131,43 @@ TEST_CASE("stats fleet: which nodes leave a month incomplete, and why") {
   CHECK(alone->gaps(stats::make_month(2026, 5)).not_over == std::vector<std::string>{"v2.stats"});
 }
 
+TEST_CASE("stats fleet: nodes counting in a named zone; months, lost spans and ends judged in that zone") {
+  // A Berlin-like zone: +01:00, +02:00 from 2026-03-29 01:00 UTC.
+  const stats::zone::transition changes[] = {{0, 3600}, {at("2026-03-29", 3600), 7200}, {at("2026-10-25", 3600), 3600}};
+  const stats::zone berlin = stats::zone::from_transitions("Europe/Berlin", changes).value();
+  // a: lost 23:10-23:20 UTC on February 28th, which is March 1st in Berlin;
+  // written at 23:30 UTC on March 31st, which is April 1st in Berlin (+02:00).
+  auto a = node_file("a", 3, 12, at("2026-03-31", 23 * 3600 + 1800), {jan, feb, mar});
+  a.counts.lost.insert({at("2026-02-28", 23 * 3600 + 600), at("2026-02-28", 23 * 3600 + 1200)});
+  auto b = node_file("b", 1, 40, at("2026-04-02"), {jan, feb, mar}, 7);
+  for (auto* f : {&a, &b}) f->counts.zone = berlin;
+
+  // The file keeps the zone's name, then the node line; read back with the
+  // zone expected, no tz database needed.
+  const std::string text = stats::format_totals(a.counts);
+  CHECK(text.starts_with("dnsfilter-stats 3\nzone Europe/Berlin\nnode a epoch 3 sequence 12 written 2026-03-31T23:30:00Z\n"));
+  auto back = stats::parse_totals(text, nullptr, {.expected_zone = berlin});
+  REQUIRE(back.has_value());
+  CHECK(*back == a.counts);
+  CHECK(stats::parse_totals(text).error() == errc::bad_stats_file);  // a name and no way to resolve it
+
+  CHECK(a.counts.lost_in(mar));
+  CHECK_FALSE(a.counts.lost_in(feb));
+  const auto fleet = stats::fleet::add({a, b});
+  REQUIRE(fleet.has_value());
+  CHECK(fleet->sum().zone == berlin);
+  CHECK(fleet->sum().months.at(mar).passed == 17);
+  CHECK_FALSE(fleet->gaps(feb).partial());
+  CHECK(fleet->gaps(mar).lost == std::vector<std::string>{"a"});
+  CHECK(fleet->gaps(mar).not_over.empty());  // a wrote after March ended in Berlin
+  CHECK(fleet->gaps(apr).not_over == std::vector<std::string>{"a", "b"});
+
+  // One zone for all: a fixed offset equal to Berlin's winter offset is another zone.
+  auto c = node_file("c", 1, 1, at("2026-04-02"), {jan});
+  c.counts.zone = *stats::zone::parse("+01:00");
+  check_refused({a, c}, errc::stats_conflict, "a.stats counts the months of zone Europe/Berlin, c.stats those of zone +01:00");
+}
+
 namespace {
 
 // ---- the property test: simulated nodes against the ground truth ----
