@@ -56,7 +56,7 @@ struct aligned_image {
   std::vector<std::uint64_t> words;
   std::size_t size = 0;
   explicit aligned_image(std::string_view bytes) : words((bytes.size() + 7) / 8), size(bytes.size()) {
-    std::memcpy(words.data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(words.data(), bytes.data(), bytes.size());  // no null pointer to memcpy
   }
   std::span<const std::byte> bytes() const { return {reinterpret_cast<const std::byte*>(words.data()), size}; }
 };
