@@ -102,6 +102,10 @@ enum class errc : int {
   tsig_hmac_failed,
   // A TSIG key file or -y argument that cannot be read (the diagnostic says where and why).
   bad_key_file,
+  // Forwarding (forward/): every transaction slot is in use; answer SERVFAIL.
+  table_full,
+  // The kernel's random source gave no bytes: nothing predictable may be sent upstream.
+  no_randomness,
 };
 
 namespace detail {

@@ -27,7 +27,7 @@ constexpr errc all_codes[] = {
     errc::transfer_serial, errc::transfer_malformed, errc::tsig_missing, errc::tsig_malformed,
     errc::tsig_bad_key, errc::tsig_bad_signature, errc::tsig_bad_time, errc::tsig_unsigned_tail,
     errc::tsig_peer_bad_signature, errc::tsig_peer_bad_key, errc::tsig_peer_bad_time, errc::tsig_peer_error,
-    errc::tsig_hmac_failed, errc::bad_key_file,
+    errc::tsig_hmac_failed, errc::bad_key_file, errc::table_full, errc::no_randomness,
 };
 
 }  // namespace

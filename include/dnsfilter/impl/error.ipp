@@ -50,6 +50,8 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::tsig_peer_error: return "TSIG: the peer answered with a TSIG error";
     case errc::tsig_hmac_failed: return "TSIG: the HMAC could not be computed";
     case errc::bad_key_file: return "invalid TSIG key file or key";
+    case errc::table_full: return "every upstream transaction slot is in use";
+    case errc::no_randomness: return "the kernel's random source failed";
   }
   return "unknown dnsfilter error";
 }
