@@ -632,6 +632,9 @@ void read_upstreams(option_reader& r, config& c) {
       up.text = to_string(up.address, up.port);
       c.upstreams.push_back(up);
     }
+    if (c.upstreams.size() > dnsfilter::forward::max_upstreams)
+      r.fail("--upstream: at most " + std::to_string(dnsfilter::forward::max_upstreams) + " upstreams, not " +
+             std::to_string(c.upstreams.size()));
     c.upstream_origin = "--upstream";
     return;
   }

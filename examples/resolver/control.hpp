@@ -56,7 +56,6 @@ class control {
   boost::asio::steady_timer watch_timer_, stats_timer_, mismatch_timer_;
   std::unique_ptr<boost::asio::steady_timer> trim_timer_;
   file_watcher lists_, policy_;
-  std::array<std::uint64_t, mismatch_kinds> last_mismatches_{};
 };
 
 // Process-wide settings, once before anything starts: SIGPIPE ignored, large

@@ -8,7 +8,7 @@
 //   // choice), connect to upstreams.at(d->upstream), send q
 //   auto r = table.accept(d->which, datagram, from, now_ms);  // for each datagram on that socket
 //   // r.what: accepted (r.message, the client's id and case restored),
-//   //         rejected (ignore it, keep waiting), retry (send r.next), failed (SERVFAIL)
+//   //         rejected (ignore it, keep waiting), refused (r.next: retry or SERVFAIL)
 //   table.tick(now_ms, on_expired);                  // or expire() from a timer per attempt
 //
 // Each attempt of a query gets a fresh 16-bit id from the kernel's CSPRNG,
@@ -99,8 +99,7 @@ struct accept_result {
   enum class kind : std::uint8_t {
     accepted,  // our answer: the transaction is over
     rejected,  // not our answer (`why`): ignore it and keep waiting
-    retry,     // the upstream REFUSED us: send `next` (the socket of this attempt is done)
-    failed,    // the upstream REFUSED us and no attempt is left: answer SERVFAIL
+    refused,   // the upstream REFUSED us (its access list): `next` says what now, as after a timeout
   };
   kind what = kind::rejected;
   reject why = reject::none;
@@ -109,8 +108,8 @@ struct accept_result {
   // header and question were checked; retry with begin_tcp(), or pass TC on).
   std::optional<wire::message_view> message;
   bool truncated = false;
-  dispatch next;
-  health_change health;
+  next_step next;         // refused: the next attempt, or SERVFAIL
+  health_change health;   // accepted: the upstream came back up, maybe
   alarm_event alarm = alarm_event::none;  // rejected: this one raised the mismatch alarm
 };
 

@@ -374,11 +374,13 @@ TEST_CASE("REFUSED moves the query to the next upstream; on the last attempt it 
   refused.rcode = wire::rcode::refused;
   auto a1 = answer_to(f.query(d->which), refused);
   const auto r1 = f.table.accept(d->which, a1, upstream_a, 10);
-  REQUIRE(r1.what == accepted::retry);
-  CHECK(r1.next.upstream == 1);
-  auto a2 = answer_to(f.query(r1.next.which), refused);
-  const auto r2 = f.table.accept(r1.next.which, a2, upstream_b, 20);
-  CHECK(r2.what == accepted::failed);
+  REQUIRE(r1.what == accepted::refused);
+  REQUIRE(r1.next.what == step::retry);
+  CHECK(r1.next.next.upstream == 1);
+  auto a2 = answer_to(f.query(r1.next.next.which), refused);
+  const auto r2 = f.table.accept(r1.next.next.which, a2, upstream_b, 20);
+  CHECK(r2.what == accepted::refused);
+  CHECK(r2.next.what == step::fail);
   CHECK(f.table.in_flight() == 0);
 }
 

@@ -205,10 +205,8 @@ DNSFILTER_DECL accept_result transaction_table::accept(attempt which, std::span<
   else r.why = check(*s, answer);
   if (r.why == reject::none && wire::header::decode(answer.data()).rcode == static_cast<std::uint8_t>(wire::rcode::refused)) {
     // The upstream does not serve us (its access list): another one may.
-    const next_step step = fail_attempt(which.slot, now_ms);
-    r.what = step.what == next_step::kind::retry ? accept_result::kind::retry : accept_result::kind::failed;
-    r.next = step.next;
-    r.health = step.health;
+    r.what = accept_result::kind::refused;
+    r.next = fail_attempt(which.slot, now_ms);
     return r;
   }
   if (r.why == reject::none) {
