@@ -139,7 +139,7 @@ class transaction_table {
   DNSFILTER_DECL std::span<const std::byte> write_query(attempt which, std::span<std::byte> out) const noexcept;
 
   // A datagram (or TCP message) that arrived for `which` from `from`.
-  // Modifies `answer` in place when it is accepted.
+  // Modifies `answer` in place when it is accepted; a refused one is left as it came.
   DNSFILTER_DECL accept_result accept(attempt which, std::span<std::byte> answer, const endpoint& from,
                                       std::int64_t now_ms) noexcept;
 

@@ -260,9 +260,11 @@ TEST_CASE("malformed answers are refused without harm") {
   const auto q = f.query(d->which);
   const auto good = answer_to(q);
   auto refuse = [&](std::vector<std::byte> bytes, forward::reject why) {
+    const auto before = bytes;
     const auto r = f.table.accept(d->which, bytes, upstream_a, 0);
     CHECK(r.what == accepted::rejected);
     CHECK(r.why == why);
+    CHECK(bytes == before);  // left as it came, even when only the full parse refused it
   };
   refuse({}, forward::reject::malformed);
   refuse({good.begin(), good.begin() + 11}, forward::reject::malformed);  // not even a header

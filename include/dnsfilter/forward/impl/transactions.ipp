@@ -210,16 +210,24 @@ DNSFILTER_DECL accept_result transaction_table::accept(attempt which, std::span<
     return r;
   }
   if (r.why == reject::none) {
-    // Ours: the client's id, RD and letter case back, then its one parse.
+    // Ours: the client's id, RD and letter case back, then its one parse. A
+    // message that does not parse is put back as it came, like any refusal.
     std::byte* p = answer.data();
+    const std::size_t restored = wire::header_size + s->client.qname_size;
+    std::array<std::byte, wire::header_size + wire::max_name_length> as_sent;
+    std::memcpy(as_sent.data(), p, restored);
     detail::store_u16(p, s->client.id);
     p[2] = (p[2] & std::byte{0xFE}) | (s->client.rd ? std::byte{0x01} : std::byte{0});
     std::memcpy(p + wire::header_size, s->client.qname_bytes.data(), s->client.qname_size);
     r.truncated = (p[2] & std::byte{0x02}) != std::byte{0};
     if (!r.truncated) {
       auto parsed = wire::message_view::parse(answer);
-      if (parsed) r.message = *parsed;
-      else r.why = reject::malformed;
+      if (parsed) {
+        r.message = *parsed;
+      } else {
+        r.why = reject::malformed;
+        std::memcpy(p, as_sent.data(), restored);
+      }
     }
   }
   if (r.why != reject::none) {
