@@ -438,8 +438,8 @@ struct option_set {
         ("stats-interval", po::value<std::string>()->value_name("DURATION")->default_value("60s"),
          "how often --stats-file is written")
         ("mismatch-warn", po::value<std::string>()->value_name("N")->default_value("10"),
-         "log a warning when N or more upstream responses within --mismatch-window fail the spoofing checks "
-         "(wrong id, question, source, or malformed)")
+         "raise the spoofing alarm (a warning in the log, a metric) when N or more upstream responses within "
+         "--mismatch-window fail the checks (wrong id, question, source, or malformed); it clears after a quiet window")
         ("mismatch-window", po::value<std::string>()->value_name("DURATION")->default_value("10s"),
          "the window of --mismatch-warn");
     all.add(general).add(serving).add(access).add(upstream).add(filtering).add(caching).add(operating);
