@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
         slots[d->which.slot].ticket = r.ticket();  // before `packet` is reused
         send_attempt(*d);
       } else if (auto busy = responder.error_answer(r.query, wire::rcode::servfail, reply)) {
-        answer(client, *busy);  // 16 in flight already
+        answer(client, *busy);  // 16 in flight already (or no random bytes)
       }
     }
     for (std::size_t k = 1; k < n; ++k) {  // datagrams on upstream sockets

@@ -15,6 +15,7 @@
 
 #include <dnsfilter/config.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -49,7 +50,7 @@ enum class alarm_event : std::uint8_t {
 class mismatch_alarm {
  public:
   explicit mismatch_alarm(const alarm_settings& settings = {}) noexcept
-      : settings_(settings), bucket_ms_(settings.window_ms / buckets > 0 ? settings.window_ms / buckets : 1) {}
+      : settings_(settings), bucket_ms_(std::max<std::int64_t>(1, settings.window_ms / std::int64_t{buckets})) {}
   mismatch_alarm(const mismatch_alarm&) = delete;
   mismatch_alarm& operator=(const mismatch_alarm&) = delete;
 
