@@ -174,7 +174,7 @@ class transaction_table {
   // (EADDRINUSE); 0 without a range, or when the random source failed.
   DNSFILTER_DECL std::uint16_t draw_port() noexcept;
 
-  std::size_t in_flight() const noexcept { return in_flight_; }
+  std::size_t in_flight() const noexcept { return used_ - free_count_; }
   std::size_t capacity() const noexcept { return settings_.capacity; }
   const table_settings& settings() const noexcept { return settings_; }
   // The client's question of a live attempt (nullptr when stale).
@@ -219,7 +219,6 @@ class transaction_table {
   std::unique_ptr<std::uint32_t[]> free_;  // released slots, a stack
   std::size_t free_count_ = 0;
   std::uint32_t used_ = 0;                 // slots [0, used_) have been constructed
-  std::size_t in_flight_ = 0;
 };
 
 }  // namespace dnsfilter::forward

@@ -79,7 +79,6 @@ DNSFILTER_DECL result<dispatch> transaction_table::start(const sinkhole::query_e
   s.attempts = 0;
   s.tcp = tcp;
   s.busy = true;
-  ++in_flight_;
   auto d = launch(index, now_ms, upstream);
   if (!d) release(index);
   return d;
@@ -132,7 +131,6 @@ DNSFILTER_DECL void transaction_table::release(std::uint32_t index) noexcept {
   s.busy = false;
   ++s.generation;  // every handle of it is stale from now on
   free_[free_count_++] = index;
-  --in_flight_;
 }
 
 DNSFILTER_DECL void transaction_table::cancel(attempt which) noexcept {
