@@ -75,6 +75,8 @@ typedef enum dnsfilter_status {
   DNSFILTER_E_UNKNOWN_TIME_ZONE = 43,
   DNSFILTER_E_BAD_IMAGE = 44,
   DNSFILTER_E_STATS_CONFLICT = 45,
+  DNSFILTER_E_TABLE_FULL = 46,
+  DNSFILTER_E_NO_RANDOMNESS = 47,
   /* Memory ran out (std::bad_alloc inside the library); nothing was changed. */
   DNSFILTER_E_NOMEM = 100,
   /* Any other C++ exception inside the library: a bug, please report it. */

@@ -26,6 +26,10 @@ packages=(
     g++-arm-linux-gnueabihf
     g++-mips-linux-gnu
     qemu-user
+    # The reference resolver's aarch64 cross build: Debian's arm64 Boost beside
+    # the host's (multiarch; the arm64 architecture is added below).
+    libboost-dev:arm64
+    libboost-program-options-dev:arm64
     python3
     time
     dnsutils
@@ -67,6 +71,10 @@ if ((EUID != 0)); then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "bootstrap: adding the arm64 architecture (multiarch) for the cross-built resolver's Boost"
+    "${as_root[@]}" dpkg --add-architecture arm64
+fi
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "${missing[@]}"

@@ -2,7 +2,9 @@
 # The full check, as CI runs it (.ci/run): dependencies, the warnings-as-errors
 # debug build and tests, the ASan/UBSan build and tests, the separate-compilation
 # build and tests, cross builds for 64-bit ARM and big-endian 32-bit MIPS with
-# their tests run under qemu-user, every libFuzzer target for a bounded time
+# their tests run under qemu-user, the reference resolver cross-built for 64-bit
+# ARM (Debian's multiarch Boost) with its unit tests under qemu-aarch64, every
+# libFuzzer target for a bounded time
 # over its seed corpus, and the consumer-package tests (CMake routes, the Conan
 # recipe and the vcpkg port).
 #
@@ -117,6 +119,8 @@ step "asan: AddressSanitizer + UBSan build, unit tests" cmake --workflow --prese
 step "separate: separate-compilation build, unit tests" cmake --workflow --preset separate
 step "cross-aarch64: 64-bit ARM build, tests under qemu-aarch64" cross_workflow cross-aarch64
 step "cross-mips: big-endian 32-bit MIPS build, tests under qemu-mips" cross_workflow cross-mips
+step "cross-aarch64-resolver: the resolver for 64-bit ARM (multiarch Boost), unit tests under qemu-aarch64" \
+    cross_workflow cross-aarch64-resolver
 if [[ "${DNSFILTER_CROSS_ARMHF:-0}" == 1 ]]; then
     step "cross-armhf: 32-bit ARM build, tests under qemu-arm" cross_workflow cross-armhf
 fi

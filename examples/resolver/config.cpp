@@ -453,8 +453,8 @@ struct option_set {
          "this resolver's name in --stats-file, unique in the fleet, so that dnsfilter-report adds the nodes' "
          "files exactly and refuses two copies of one node; default: the host name")
         ("mismatch-warn", po::value<std::string>()->value_name("N")->default_value("10"),
-         "log a warning when N or more upstream responses within --mismatch-window fail the spoofing checks "
-         "(wrong id, question, source, or malformed)")
+         "raise the spoofing alarm (a warning in the log, a metric) when N or more upstream responses within "
+         "--mismatch-window fail the checks (wrong id, question, source, or malformed); it clears after a quiet window")
         ("mismatch-window", po::value<std::string>()->value_name("DURATION")->default_value("10s"),
          "the window of --mismatch-warn");
     all.add(general).add(serving).add(access).add(upstream).add(filtering).add(caching).add(operating);
@@ -647,6 +647,9 @@ void read_upstreams(option_reader& r, config& c) {
       up.text = to_string(up.address, up.port);
       c.upstreams.push_back(up);
     }
+    if (c.upstreams.size() > dnsfilter::forward::max_upstreams)
+      r.fail("--upstream: at most " + std::to_string(dnsfilter::forward::max_upstreams) + " upstreams, not " +
+             std::to_string(c.upstreams.size()));
     c.upstream_origin = "--upstream";
     return;
   }

@@ -134,28 +134,15 @@ void control::schedule_stats() {
   });
 }
 
+// The serving threads log the mismatch alarm when an answer raises it; it
+// clears here, once a whole window has passed without a refused answer.
 void control::check_mismatches() {
-  mismatch_timer_.expires_after(c_.mismatch_window);
+  mismatch_timer_.expires_after(std::max(std::chrono::milliseconds(100), c_.mismatch_window / 4));
   mismatch_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    std::array<std::uint64_t, mismatch_kinds> now{};
-    std::uint64_t total = 0;
-    for (auto& t : state_.counters)
-      for (std::size_t m = 1; m < mismatch_kinds; ++m) now[m] += t->mismatched[m].load(std::memory_order_relaxed);
-    std::string detail;
-    for (std::size_t m = 1; m < mismatch_kinds; ++m) {
-      const std::uint64_t delta = now[m] - last_mismatches_[m];
-      total += delta;
-      if (delta != 0)
-        detail += std::string(detail.empty() ? "" : ", ") + to_string(static_cast<mismatch>(m)) + " " + std::to_string(delta);
-    }
-    if (total >= c_.mismatch_warn)
-      RESOLVER_LOG(warning,
-                   "%llu upstream responses failed the spoofing checks in the last %lld ms (%s): a "
-                   "cache-poisoning attempt, or a misbehaving upstream",
-                   static_cast<unsigned long long>(total), static_cast<long long>(c_.mismatch_window.count()),
-                   detail.c_str());
-    last_mismatches_ = now;
+    if (state_.mismatches.poll(monotonic_ms()) == dnsfilter::forward::alarm_event::cleared)
+      RESOLVER_LOG(info, "upstream responses pass the spoofing checks again: no refusal in the last %lld ms",
+                   static_cast<long long>(c_.mismatch_window.count()));
     check_mismatches();
   });
 }
@@ -226,7 +213,7 @@ outcome<dnsfilter::stats::node_identity> continue_statistics(const config& c, dn
 void log_configuration(const config& c, const shared_state& state) {
   std::string upstream_text;
   for (std::size_t i = 0; i < state.upstreams.size(); ++i)
-    upstream_text += (i ? ", " : "") + state.upstreams.at(i).text;
+    upstream_text += (i ? ", " : "") + state.cfg.upstreams[i].text;
   RESOLVER_LOG(info, "upstreams: %s (from %s)%s", upstream_text.c_str(), c.upstream_origin.c_str(),
                c.randomize_case ? "; 0x20 case randomisation on" : "");
   std::string acl;

@@ -60,7 +60,6 @@ class control {
   boost::asio::steady_timer watch_timer_, stats_timer_, mismatch_timer_;
   std::unique_ptr<boost::asio::steady_timer> trim_timer_;
   file_watcher lists_, policy_;
-  std::array<std::uint64_t, mismatch_kinds> last_mismatches_{};
   dnsfilter::stats::node_identity node_;
 };
 

@@ -6,7 +6,6 @@
 // metrics endpoint sums the blocks with relaxed loads whenever it is asked.
 #pragma once
 
-#include "dns.hpp"
 
 #include <array>
 #include <atomic>
@@ -64,7 +63,6 @@ struct alignas(64) thread_counters {
   counter servfail{0};      // no upstream answered
   counter overload{0};      // SERVFAIL because too many upstream queries were in flight
   counter truncated{0};     // answered with TC=1 (too big for UDP)
-  std::array<counter, mismatch_kinds> mismatched{};  // upstream responses refused, by reason
   counter tcp_accepted{0}, tcp_refused{0}, tcp_idle_closed{0}, tcp_bad_length{0};
   counter udp_send_errors{0}, udp_oversized{0};
   std::atomic<std::int64_t> inflight{0};  // upstream exchanges in progress

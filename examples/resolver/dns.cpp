@@ -1,4 +1,4 @@
-// dnsfilter-resolver — upstream queries, response checks, cache lifetimes and client answers.
+// dnsfilter-resolver — cache lifetimes and client answers.
 #include "dns.hpp"
 
 #include <dnsfilter/detail/bytes.hpp>
@@ -13,7 +13,6 @@ namespace resolver {
 namespace {
 
 using dnsfilter::detail::ascii_lower;
-using dnsfilter::detail::load_u16;
 using dnsfilter::detail::load_u32;
 using dnsfilter::detail::store_u16;
 using dnsfilter::detail::store_u32;
@@ -21,84 +20,6 @@ using dnsfilter::detail::store_u32;
 constexpr std::size_t opt_fixed_size = 11;  // root owner, type, class, TTL, RDLENGTH
 
 }  // namespace
-
-const char* to_string(mismatch m) noexcept {
-  switch (m) {
-    case mismatch::none: return "none";
-    case mismatch::source: return "source";
-    case mismatch::id: return "id";
-    case mismatch::not_response: return "not_response";
-    case mismatch::question: return "question";
-    case mismatch::malformed: return "malformed";
-  }
-  return "unknown";
-}
-
-std::span<const std::byte> write_upstream_query(std::uint16_t id, wire::name_view qname, wire::rr_type qtype,
-                                                wire::rr_class qclass, bool checking_disabled, bool dnssec_ok,
-                                                const upstream_query_options& options, secure_random& random,
-                                                std::span<std::byte> out) {
-  wire::message_writer w{out};
-  w.header().id = id;
-  w.header().rd = true;
-  w.header().cd = checking_disabled;
-  if (!w.add_question(qname, qtype, qclass)) return {};
-  wire::edns e;
-  e.udp_payload_size = options.payload;
-  e.dnssec_ok = dnssec_ok;
-  if (!w.add_opt(e)) return {};
-  const auto written = w.finish();
-  if (options.randomize_case && !written.empty()) {
-    // The name is the first one of the message, uncompressed at offset 12.
-    std::byte* p = out.data() + wire::header_size;
-    const std::byte* end = p + qname.size();
-    std::uint64_t bits = random.u64();
-    unsigned left = 64;
-    while (p < end && *p != std::byte{0}) {
-      const std::size_t len = std::to_integer<std::size_t>(*p++);
-      for (std::size_t i = 0; i < len; ++i, ++p) {
-        const auto c = std::to_integer<unsigned char>(*p);
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) continue;
-        if (left == 0) bits = random.u64(), left = 64;
-        *p = (bits & 1) ? (*p | std::byte{0x20}) : (*p & std::byte{0xDF});
-        bits >>= 1;
-        --left;
-      }
-    }
-  }
-  return written;
-}
-
-mismatch check_upstream_response(std::span<const std::byte> response, std::span<const std::byte> sent,
-                                 bool exact_case, std::optional<wire::message_view>& parsed) noexcept {
-  parsed.reset();
-  if (response.size() < wire::header_size || sent.size() < wire::header_size) return mismatch::malformed;
-  if (load_u16(response.data()) != load_u16(sent.data())) return mismatch::id;
-  const wire::header h = wire::header::decode(response.data());
-  if (!h.qr || h.opcode != wire::opcode::query) return mismatch::not_response;
-  if (h.qdcount != 1) return mismatch::question;
-  // Our question: the name at 12 and its type and class, as sent. The
-  // response's first name cannot be compressed (there is nothing before it
-  // to point at), so a byte comparison is exact.
-  const auto sent_name = wire::name_view::from_wire(sent.subspan(wire::header_size));
-  if (!sent_name) return mismatch::malformed;
-  const std::size_t qsize = sent_name->size() + 4;
-  if (response.size() < wire::header_size + qsize) return mismatch::malformed;
-  const std::byte* a = response.data() + wire::header_size;
-  const std::byte* b = sent.data() + wire::header_size;
-  if (exact_case) {
-    if (std::memcmp(a, b, qsize) != 0) return mismatch::question;
-  } else {
-    for (std::size_t i = 0; i < sent_name->size(); ++i)
-      if (ascii_lower(a[i]) != ascii_lower(b[i])) return mismatch::question;
-    if (std::memcmp(a + sent_name->size(), b + sent_name->size(), 4) != 0) return mismatch::question;
-  }
-  if (h.tc) return mismatch::none;
-  auto m = wire::message_view::parse(response);
-  if (!m) return mismatch::malformed;
-  parsed = *m;
-  return mismatch::none;
-}
 
 response_info analyze_response(const wire::message_view& m, const cache_policy& policy) {
   response_info info;

@@ -1,12 +1,10 @@
-// dnsfilter-resolver — the DNS work of a forwarder that needs no socket: the
-// upstream query, the checks an upstream response must pass before we believe
-// it, what a response means for the cache, and the answer a client gets from
-// an upstream (or cached) response.
+// dnsfilter-resolver — the DNS work of a forwarder that needs no socket: what
+// a response means for the cache, and the answer a client gets from an
+// upstream (or cached) response. The upstream query and the checks an answer
+// must pass are the library's (dnsfilter/forward/transactions.hpp).
 //
 // Kept apart from the networking so the unit tests can drive it with bytes.
 #pragma once
-
-#include "random.hpp"
 
 #include <dnsfilter/dnsfilter.hpp>
 
@@ -21,44 +19,6 @@
 namespace resolver {
 
 namespace wire = dnsfilter::wire;
-
-// ---------------------------------------------------------------------------
-// Upstream queries.
-
-struct upstream_query_options {
-  std::uint16_t payload = 1232;  // EDNS payload size we advertise upstream
-  bool randomize_case = false;   // 0x20
-};
-
-// Writes the query we send upstream for the client's question: our own id,
-// RD set (we forward, the upstream recurses), the client's CD, and EDNS with
-// our payload size and the client's DO bit. Nothing else of the client's
-// query travels: not its id, cookie, ECS or padding. With randomize_case the
-// letters of the name get random case (0x20), which the response must echo.
-std::span<const std::byte> write_upstream_query(std::uint16_t id, wire::name_view qname, wire::rr_type qtype,
-                                                wire::rr_class qclass, bool checking_disabled, bool dnssec_ok,
-                                                const upstream_query_options& options, secure_random& random,
-                                                std::span<std::byte> out);
-
-// Why an upstream response was not believed.
-enum class mismatch : std::uint8_t {
-  none,          // it answers our query
-  source,        // from another address or port than the one queried
-  id,            // another id
-  not_response,  // QR clear, or an opcode other than QUERY
-  question,      // another name (or case, with 0x20), type or class
-  malformed,     // too short, or does not parse
-};
-inline constexpr std::size_t mismatch_kinds = 6;
-const char* to_string(mismatch m) noexcept;
-
-// Checks `response` against the query we sent (`sent`, as written by
-// write_upstream_query). With exact_case the name must match byte for byte.
-// On `none`, `parsed` holds the validated message — unless TC is set: a
-// truncated response is only checked up to its question (it is retried over
-// TCP, never used).
-mismatch check_upstream_response(std::span<const std::byte> response, std::span<const std::byte> sent,
-                                 bool exact_case, std::optional<wire::message_view>& parsed) noexcept;
 
 // ---------------------------------------------------------------------------
 // What a response is made of, for the cache and for the answer.

@@ -140,11 +140,15 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
 
   e.family("dnsfilter_resolver_upstream_mismatched_total", "counter",
            "Upstream responses refused by the spoofing checks, by reason.");
-  for (std::size_t m = 1; m < mismatch_kinds; ++m) {
-    std::uint64_t total = 0;
-    for (auto& c : state.counters) total += c->mismatched[m].load(std::memory_order_relaxed);
-    e.sample("dnsfilter_resolver_upstream_mismatched_total", {{"reason", to_string(static_cast<mismatch>(m))}}, total);
+  for (std::size_t m = 1; m < dnsfilter::forward::reject_kinds; ++m) {
+    const auto why = static_cast<dnsfilter::forward::reject>(m);
+    e.sample("dnsfilter_resolver_upstream_mismatched_total", {{"reason", to_string(why)}}, state.mismatches.total(why));
   }
+  e.single("dnsfilter_resolver_upstream_mismatch_alarm", "gauge",
+           "1 while more than --mismatch-warn minus one refused responses fell within --mismatch-window, until a quiet window.",
+           std::uint64_t{state.mismatches.raised() ? 1u : 0u});
+  e.single("dnsfilter_resolver_upstream_mismatch_alarms_total", "counter", "Times the mismatch alarm was raised.",
+           state.mismatches.alarms());
 
   struct per_upstream_family {
     const char* name;
@@ -165,12 +169,12 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
     for (std::size_t u = 0; u < state.upstreams.size(); ++u) {
       std::uint64_t total = 0;
       for (auto& c : state.counters) total += (c->upstreams[u].*f.member).load(std::memory_order_relaxed);
-      e.sample(f.name, {{"upstream", state.upstreams.at(u).text}}, total);
+      e.sample(f.name, {{"upstream", state.cfg.upstreams[u].text}}, total);
     }
   }
   e.family("dnsfilter_resolver_upstream_up", "gauge", "1 when the upstream is considered healthy.");
   for (std::size_t u = 0; u < state.upstreams.size(); ++u)
-    e.sample("dnsfilter_resolver_upstream_up", {{"upstream", state.upstreams.at(u).text}},
+    e.sample("dnsfilter_resolver_upstream_up", {{"upstream", state.cfg.upstreams[u].text}},
              std::uint64_t{state.upstreams.is_up(u) ? 1u : 0u});
   e.family("dnsfilter_resolver_upstream_latency_seconds", "histogram",
            "Time from sending a UDP query to its checked response.");
@@ -181,7 +185,7 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
       for (std::size_t b = 0; b < buckets.size(); ++b) buckets[b] += c->upstreams[u].latency[b].load(std::memory_order_relaxed);
       sum_us += c->upstreams[u].latency_sum_us.load(std::memory_order_relaxed);
     }
-    e.histogram("dnsfilter_resolver_upstream_latency_seconds", {{"upstream", state.upstreams.at(u).text}},
+    e.histogram("dnsfilter_resolver_upstream_latency_seconds", {{"upstream", state.cfg.upstreams[u].text}},
                 latency_bounds, buckets, static_cast<double>(sum_us) / 1e6);
   }
 

@@ -23,7 +23,9 @@ shared_state::shared_state(const config& c, std::shared_ptr<const snapshot_type>
       responder(c.sinkhole),
       acl(std::move(access)),
       cache(c.cache_bytes),
-      upstreams(c),
+      upstreams(make_upstream_set(c)),
+      // --mismatch-warn N warns at N or more; the alarm is raised above its threshold.
+      mismatches({c.mismatch_window.count(), c.mismatch_warn - 1}),
       registry(reg) {
   for (unsigned i = 0; i < c.threads; ++i) counters.push_back(std::make_unique<thread_counters>(c.upstreams.size()));
 }

@@ -42,7 +42,8 @@ struct shared_state {
   dnsfilter::sinkhole::responder responder;
   access_list acl;
   response_cache cache;
-  upstream_set upstreams;
+  dnsfilter::forward::upstream_set upstreams;       // health, shared by every thread's transaction table
+  dnsfilter::forward::mismatch_alarm mismatches;    // refused upstream answers, and the alarm on a flood
   dnsfilter::stats::registry& registry;
   dnsfilter::stats::query_log_sink* query_log = nullptr;  // filtered queries, when --query-log is set
   std::vector<std::unique_ptr<thread_counters>> counters;  // one per serving thread

@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace resolver {
 
@@ -21,86 +23,62 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using asio::ip::udp;
 
+namespace fwd = dnsfilter::forward;
+
 // ---------------------------------------------------------------------------
-// upstream_set
+// The library's upstream set, from the configuration.
 
-upstream_set::upstream_set(const config& c)
-    : selection_(c.selection),
-      down_after_(c.upstream_down_after),
-      retry_after_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(c.upstream_retry_after).count()) {
-  for (const auto& u : c.upstreams) {
-    auto s = std::make_unique<state>();
-    s->config = u;
-    states_.push_back(std::move(s));
+fwd::endpoint to_endpoint(const asio::ip::address& address, std::uint16_t port) noexcept {
+  if (address.is_v4()) return {dnsfilter::policy::ip_address::v4(address.to_v4().to_uint()), port};
+  return {dnsfilter::policy::ip_address::v6(address.to_v6().to_bytes()), port};
+}
+
+fwd::upstream_set make_upstream_set(const config& c) {
+  std::vector<fwd::endpoint> endpoints;
+  for (const auto& u : c.upstreams) endpoints.push_back(to_endpoint(u.address, u.port));
+  fwd::health_settings h;
+  h.order = c.selection == upstream_selection::round_robin ? fwd::selection::round_robin : fwd::selection::ordered;
+  h.down_after = c.upstream_down_after;
+  h.retry_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(c.upstream_retry_after).count();
+  auto set = fwd::upstream_set::make(endpoints, h);
+  if (!set) throw std::invalid_argument("from 1 to 64 upstreams, not " + std::to_string(endpoints.size()));
+  return std::move(*set);
+}
+
+namespace {
+
+// What the table says about an upstream's health, in the log.
+void log_health(const config& c, std::size_t upstream, const fwd::health_change& h, const char* why) {
+  const std::string& name = c.upstreams[upstream].text;
+  switch (h.what) {
+    case fwd::health_change::kind::none: break;
+    case fwd::health_change::kind::down:
+      RESOLVER_LOG(warning, "upstream %s is down after %u consecutive failures (last: %s); probing in %lld ms",
+                   name.c_str(), h.failures, why, static_cast<long long>(h.retry_in_ms));
+      break;
+    case fwd::health_change::kind::still_down:
+      RESOLVER_LOG(info, "upstream %s still down (%s); next probe in %lld ms", name.c_str(), why,
+                   static_cast<long long>(h.retry_in_ms));
+      break;
+    case fwd::health_change::kind::up: RESOLVER_LOG(warning, "upstream %s is up again", name.c_str()); break;
   }
 }
 
-std::size_t upstream_set::pick(std::uint64_t tried, std::int64_t now_ms) {
-  const std::size_t n = states_.size();
-  const std::size_t start =
-      selection_ == upstream_selection::round_robin ? next_.fetch_add(1, std::memory_order_relaxed) % n : 0;
-  auto untried = [&](std::size_t i) { return i >= 64 || (tried & (std::uint64_t{1} << i)) == 0; };
-  // 1. A healthy upstream not yet tried by this query.
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = (start + k) % n;
-    if (untried(i) && is_up(i)) return i;
+void log_alarm(const fwd::mismatch_alarm& alarm, std::int64_t now_ms) {
+  std::string totals;
+  for (std::size_t m = 1; m < fwd::reject_kinds; ++m) {
+    const auto why = static_cast<fwd::reject>(m);
+    if (const std::uint64_t n = alarm.total(why); n != 0 && why != fwd::reject::late)
+      totals += std::string(totals.empty() ? "" : ", ") + to_string(why) + " " + std::to_string(n);
   }
-  // 2. A down upstream whose probe is due: this query probes it (one at a time).
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = (start + k) % n;
-    state& s = *states_[i];
-    if (!untried(i) || s.down_until_ms.load(std::memory_order_relaxed) > now_ms) continue;
-    bool expected = false;
-    if (s.probing.compare_exchange_strong(expected, true)) return i;
-  }
-  // 3. Everything is down (or tried): the untried one due soonest, so a query
-  //    still gets its attempts instead of failing without sending anything.
-  std::size_t best = n;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!untried(i)) continue;
-    if (best == n ||
-        states_[i]->down_until_ms.load(std::memory_order_relaxed) < states_[best]->down_until_ms.load(std::memory_order_relaxed))
-      best = i;
-  }
-  if (best != n) return best;
-  // 4. All tried: go round again in order.
-  return start;
+  RESOLVER_LOG(warning,
+               "%llu upstream responses failed the spoofing checks within %lld ms (since start: %s): a "
+               "cache-poisoning attempt, or a misbehaving upstream",
+               static_cast<unsigned long long>(alarm.in_window(now_ms)),
+               static_cast<long long>(alarm.settings().window_ms), totals.c_str());
 }
 
-void upstream_set::report_success(std::size_t i) {
-  state& s = *states_[i];
-  if (s.failures.load(std::memory_order_relaxed) == 0 && s.down_until_ms.load(std::memory_order_relaxed) == 0) return;
-  std::lock_guard lock(s.mutex);
-  s.failures.store(0, std::memory_order_relaxed);
-  s.probing.store(false, std::memory_order_relaxed);
-  if (s.down_until_ms.exchange(0, std::memory_order_relaxed) != 0) {
-    s.backoff_ms = 0;
-    RESOLVER_LOG(warning, "upstream %s is up again", s.config.text.c_str());
-  }
-}
-
-void upstream_set::report_failure(std::size_t i, std::int64_t now_ms, const char* why) {
-  state& s = *states_[i];
-  std::lock_guard lock(s.mutex);
-  const unsigned failures = s.failures.load(std::memory_order_relaxed) + 1;
-  s.failures.store(failures, std::memory_order_relaxed);
-  if (s.down_until_ms.load(std::memory_order_relaxed) != 0) {
-    // A failed probe (or a failure of a query sent before it went down).
-    if (s.probing.exchange(false, std::memory_order_relaxed)) {
-      s.backoff_ms = std::min<std::int64_t>(s.backoff_ms * 2, 60000);
-      s.down_until_ms.store(now_ms + s.backoff_ms, std::memory_order_relaxed);
-      RESOLVER_LOG(info, "upstream %s still down (%s); next probe in %lld ms", s.config.text.c_str(), why,
-                   static_cast<long long>(s.backoff_ms));
-    }
-    return;
-  }
-  if (failures >= down_after_) {
-    s.backoff_ms = retry_after_ms_;
-    s.down_until_ms.store(now_ms + s.backoff_ms, std::memory_order_relaxed);
-    RESOLVER_LOG(warning, "upstream %s is down after %u consecutive failures (last: %s); probing in %lld ms",
-                 s.config.text.c_str(), failures, why, static_cast<long long>(s.backoff_ms));
-  }
-}
+}  // namespace
 
 // ---------------------------------------------------------------------------
 // exchange: one client query's conversation with the upstreams.
@@ -110,76 +88,70 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
   exchange(forwarder& f, std::unique_ptr<forward_request> request)
       : f_(f), request_(std::move(request)), udp_(f.io_), tcp_(f.io_), timer_(f.io_) {}
 
-  void start() { next_attempt(); }
+  void start() {
+    auto first = f_.table_.begin(request_->ticket.query, monotonic_ms());
+    if (!first) {
+      RESOLVER_LOG(error, "upstream query not sent: %s", dnsfilter::to_string(first.error()));
+      finish_failed();
+      return;
+    }
+    send(*first);
+  }
 
  private:
   upstream_counters& counters() { return f_.counters_.upstreams[upstream_]; }
 
   udp::endpoint udp_endpoint() const {
-    const auto& u = f_.upstreams_.at(upstream_);
+    const auto& u = f_.config_.upstreams[upstream_];
     return {u.address, u.port};
   }
 
-  void next_attempt() {
+  // One UDP attempt, as the table dispatched it: its own socket, id and case.
+  void send(const fwd::dispatch& d) {
     close_sockets();
-    if (attempt_ == f_.config_.upstream_attempts) {
-      finish_failed();
-      return;
-    }
-    ++attempt_;
     ++generation_;
-    const std::int64_t now = monotonic_ms();
-    upstream_ = f_.upstreams_.pick(tried_, now);
-    if (upstream_ < 64) tried_ |= std::uint64_t{1} << upstream_;
+    attempt_ = d.which;
+    upstream_ = d.upstream;
     bump(counters().queries);
-
-    write_query();
+    const auto query = f_.table_.write_query(attempt_, query_);
     const udp::endpoint target = udp_endpoint();
     boost::system::error_code ec;
     udp_ = udp::socket(f_.io_);
     udp_.open(target.protocol(), ec);
-    if (!ec) bind_random_port(ec);
+    if (!ec) bind_source_port(d.source_port, ec);
     if (!ec) udp_.connect(target, ec);  // the kernel now filters other sources
     if (!ec) udp_.non_blocking(true, ec);
-    if (!ec) udp_.send(asio::buffer(query_.data(), query_size_), 0, ec);
-    if (ec) {
+    if (!ec) udp_.send(asio::buffer(query.data(), query.size()), 0, ec);
+    if (ec || query.empty()) {
       bump(counters().errors);
-      f_.upstreams_.report_failure(upstream_, now, ec.message().c_str());
-      next_attempt();
+      failed(ec ? ec.message().c_str() : "query not written");
       return;
     }
     sent_at_ = std::chrono::steady_clock::now();
     arm_timer(f_.config_.upstream_timeout, [](exchange& self) {
       bump(self.counters().timeouts);
-      self.f_.upstreams_.report_failure(self.upstream_, monotonic_ms(), "timeout");
-      self.next_attempt();
+      self.failed("timeout");
     });
     wait_readable();
   }
 
-  // A fresh id (and case, with 0x20) for every attempt, UDP or TCP.
-  void write_query() {
-    upstream_query_options o;
-    o.payload = f_.config_.upstream_payload;
-    o.randomize_case = f_.config_.randomize_case;
-    const dnsfilter::sinkhole::query_echo& asked = request_->ticket.query;
-    const auto q = write_upstream_query(f_.random_.u16(), asked.qname(), asked.qtype, asked.qclass, asked.cd,
-                                        asked.dnssec_ok, o, f_.random_, query_);
-    query_size_ = q.size();
+  // The attempt failed: the table says whether another one goes.
+  void failed(const char* why) { next(f_.table_.expire(attempt_, monotonic_ms()), why); }
+
+  void next(const fwd::next_step& step, const char* why) {
+    log_health(f_.config_, upstream_, step.health, why);
+    if (step.what == fwd::next_step::kind::retry) send(step.next);
+    else finish_failed();
   }
 
-  void bind_random_port(boost::system::error_code& ec) {
+  // The table's port, or the kernel's choice (port 0) when it gives none or
+  // every port it draws is taken.
+  void bind_source_port(std::uint16_t port, boost::system::error_code& ec) {
     const auto protocol = udp_endpoint().protocol();
-    const std::uint16_t lo = f_.config_.port_low, hi = f_.config_.port_high;
-    if (lo != 0) {
-      for (int tries = 0; tries < 16; ++tries) {
-        const auto port = static_cast<std::uint16_t>(lo + f_.random_.below(static_cast<std::uint32_t>(hi - lo) + 1));
-        udp_.bind(udp::endpoint(protocol, port), ec);
-        if (!ec) return;
-        if (ec != asio::error::address_in_use) return;
-      }
+    for (int tries = 0; port != 0 && tries < 16; ++tries, port = f_.table_.draw_port()) {
+      udp_.bind(udp::endpoint(protocol, port), ec);
+      if (ec != asio::error::address_in_use) return;
     }
-    // Port 0: the kernel picks a random free port of its ephemeral range.
     udp_.bind(udp::endpoint(protocol, 0), ec);
   }
 
@@ -200,7 +172,6 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
   }
 
   void on_readable() {
-    const udp::endpoint expected = udp_endpoint();
     for (;;) {
       udp::endpoint from;
       socklen_t from_size = static_cast<socklen_t>(from.capacity());
@@ -214,53 +185,54 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
         if (errno == EINTR) continue;
         // ECONNREFUSED: an ICMP port unreachable for our connected socket.
         bump(counters().errors);
-        f_.upstreams_.report_failure(upstream_, monotonic_ms(), std::strerror(errno));
-        next_attempt();
+        failed(std::strerror(errno));
         return;
       }
       from.resize(from_size);
-      const std::span<const std::byte> response{f_.scratch_.data(), static_cast<std::size_t>(n)};
-      mismatch why = mismatch::none;
-      std::optional<dnsfilter::wire::message_view> parsed;
-      if (from != expected) why = mismatch::source;  // connect() makes this the kernel's job; checked anyway
-      else why = check_upstream_response(response, {query_.data(), query_size_}, f_.config_.randomize_case, parsed);
-      if (why != mismatch::none) {
-        bump(f_.counters_.mismatched[static_cast<std::size_t>(why)]);
-        continue;  // keep listening: the genuine answer may still come
+      const std::span<std::byte> response{f_.scratch_.data(), static_cast<std::size_t>(n)};
+      const std::int64_t now = monotonic_ms();
+      const fwd::accept_result r = f_.table_.accept(attempt_, response, to_endpoint(from.address(), from.port()), now);
+      switch (r.what) {
+        case fwd::accept_result::kind::rejected:
+          if (r.alarm == fwd::alarm_event::raised) log_alarm(f_.mismatches_, now);
+          continue;  // keep listening: the genuine answer may still come
+        case fwd::accept_result::kind::refused:
+          // The upstream does not serve us (its ACL): another one may.
+          bump(counters().refused);
+          next(r.next, "REFUSED");
+          return;
+        case fwd::accept_result::kind::accepted:
+          received(response, r);
+          return;
       }
-      received(response, parsed);
-      return;
     }
   }
 
-  void received(std::span<const std::byte> response, const std::optional<dnsfilter::wire::message_view>& parsed) {
+  void received(std::span<const std::byte> response, const fwd::accept_result& r) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent_at_).count();
     counters().observe(seconds);
     bump(counters().answers);
-    const dnsfilter::wire::header h = dnsfilter::wire::header::decode(response.data());
-    if (h.rcode == static_cast<std::uint8_t>(dnsfilter::wire::rcode::refused)) {
-      // The upstream does not serve us (its ACL): another one may.
-      bump(counters().refused);
-      f_.upstreams_.report_failure(upstream_, monotonic_ms(), "REFUSED");
-      next_attempt();
-      return;
-    }
-    f_.upstreams_.report_success(upstream_);
-    if (h.tc) {
+    log_health(f_.config_, upstream_, r.health, "answer");
+    if (r.truncated) {
       truncated_.assign(response.begin(), response.end());
       start_tcp();
       return;
     }
-    finish_ok(response, *parsed);
+    finish_ok(response, *r.message);
   }
 
-  // TC=1: the same question over TCP to the same upstream. The connection's
-  // handshake already proves the peer; id and question are checked anyway.
+  // TC=1: the same question over TCP to the same upstream, with a new id and
+  // case. The connection's handshake already proves the peer; the table
+  // checks id and question anyway.
   void start_tcp() {
     close_sockets();
     ++generation_;
     bump(counters().tcp_queries);
-    write_query();
+    const auto d = f_.table_.begin_tcp(request_->ticket.query, upstream_, monotonic_ms());
+    if (!d) return tcp_failed();
+    attempt_ = d->which;
+    const auto query = f_.table_.write_query(attempt_, query_);
+    query_size_ = query.size();
     dnsfilter::detail::store_u16(tcp_len_.data(), static_cast<std::uint16_t>(query_size_));
     const udp::endpoint u = udp_endpoint();
     arm_timer(f_.config_.upstream_tcp_timeout, [](exchange& self) { self.tcp_failed(); });
@@ -296,20 +268,17 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
   }
 
   void tcp_received() {
-    std::optional<dnsfilter::wire::message_view> parsed;
-    const mismatch why = check_upstream_response(tcp_response_, {query_.data(), query_size_},
-                                                 f_.config_.randomize_case, parsed);
-    if (why != mismatch::none || !parsed) {
-      // A TCP answer that still has TC set, or fails the checks: no use.
-      if (why != mismatch::none) bump(f_.counters_.mismatched[static_cast<std::size_t>(why)]);
-      tcp_failed();
-      return;
-    }
-    finish_ok(tcp_response_, *parsed);
+    const udp::endpoint u = udp_endpoint();
+    const fwd::accept_result r =
+        f_.table_.accept(attempt_, tcp_response_, to_endpoint(u.address(), u.port()), monotonic_ms());
+    // A TCP answer that still has TC set, fails the checks or is REFUSED: no use.
+    if (r.what != fwd::accept_result::kind::accepted || r.truncated) return tcp_failed();
+    finish_ok(tcp_response_, *r.message);
   }
 
   void tcp_failed() {
     bump(counters().tcp_failures);
+    f_.table_.cancel(attempt_);
     // We still have the truncated UDP answer: pass it on with TC so the
     // client retries over TCP itself (to us: we try again).
     done_ = true;
@@ -367,9 +336,8 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
   std::vector<std::byte> truncated_;
   response_info info_;
   std::chrono::steady_clock::time_point sent_at_;
-  std::uint64_t tried_ = 0;
+  fwd::attempt attempt_;
   std::size_t upstream_ = 0;
-  unsigned attempt_ = 0;
   // Bumped whenever an attempt ends: handlers of an older attempt see a
   // different value and do nothing.
   std::uint32_t generation_ = 0;
@@ -379,13 +347,32 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
 // ---------------------------------------------------------------------------
 // forwarder
 
-forwarder::forwarder(asio::io_context& io, const config& c, upstream_set& upstreams, thread_counters& counters,
-                     secure_random& random, std::span<std::byte> scratch, done_function done)
+namespace {
+
+fwd::table_settings table_settings_of(const config& c) {
+  fwd::table_settings s;
+  s.capacity = c.max_inflight;
+  s.attempts = c.upstream_attempts;
+  s.timeout_ms = c.upstream_timeout.count();
+  s.tcp_timeout_ms = c.upstream_tcp_timeout.count();
+  s.randomize_case = c.randomize_case;
+  s.port_low = c.port_low;
+  s.port_high = c.port_high;
+  s.edns = fwd::upstream_edns::always;  // our payload size: answers are cached and shaped per client
+  s.payload = c.upstream_payload;
+  return s;
+}
+
+}  // namespace
+
+forwarder::forwarder(asio::io_context& io, const config& c, fwd::upstream_set& upstreams, fwd::mismatch_alarm& mismatches,
+                     thread_counters& counters, fwd::random_ref random, std::span<std::byte> scratch,
+                     done_function done)
     : io_(io),
       config_(c),
-      upstreams_(upstreams),
       counters_(counters),
-      random_(random),
+      table_(table_settings_of(c), upstreams, mismatches, random),
+      mismatches_(mismatches),
       scratch_(scratch),
       done_(std::move(done)) {
   cache_policy_.max_ttl = c.cache_max_ttl;

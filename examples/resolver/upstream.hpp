@@ -1,29 +1,24 @@
-// dnsfilter-resolver — forwarding to upstream resolvers.
+// dnsfilter-resolver — forwarding to upstream resolvers, with the library's
+// transaction table (dnsfilter/forward/transactions.hpp) for every decision:
+// a fresh id (and with 0x20 a random letter case) per attempt, the checks an
+// answer must pass, retries and failover, the mismatch alarm.
 //
-// upstream_set: the configured upstreams and their health, shared by every
-// serving thread. An upstream that times out (or is unreachable, or refuses
-// us) `down_after` times in a row is marked down and skipped; after
-// `retry_after` one query probes it (the delay doubles per failed probe, up
-// to a minute) and its first good answer marks it up again.
-//
-// forwarder: one per serving thread, on that thread's io_context. Each query
-// it sends upstream gets
-//   - a fresh UDP socket bound to a random source port (the kernel's
-//     ephemeral choice, or ours from --upstream-port-range) and connect()ed
-//     to the upstream, so the kernel already drops datagrams from anyone else;
-//   - a fresh id from the CSPRNG, and with 0x20 a random letter case;
-// and a response is believed only when it comes from the queried address and
-// port, carries our id, is a response to a QUERY, and repeats our question
-// (byte for byte with 0x20). Anything else is counted by reason and ignored
-// (the genuine answer may still come). A timeout moves to the next upstream
-// with a new socket, id and case; TC=1 is retried over TCP to the same
-// upstream. When every attempt fails the client gets SERVFAIL.
+// upstream_set and mismatch_alarm (the library's) are shared by every serving
+// thread (shared_state); forwarder is one per serving thread, on that
+// thread's io_context, with a transaction table of its own. Each attempt it
+// sends goes out on a fresh UDP socket bound to the table's source port (the
+// kernel's ephemeral choice, or ours from --upstream-port-range) and
+// connect()ed to the upstream, so the kernel already drops datagrams from
+// anyone else; every datagram that arrives is handed to the table, which
+// refuses what is not the answer (the genuine one may still come). A timeout,
+// a network error or REFUSED moves to the next upstream with a new socket, id
+// and case; TC=1 is retried over TCP to the same upstream. When every
+// attempt fails the client gets SERVFAIL.
 #pragma once
 
 #include "config.hpp"
 #include "counters.hpp"
 #include "dns.hpp"
-#include "random.hpp"
 
 #include <dnsfilter/dnsfilter.hpp>
 
@@ -31,49 +26,23 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <vector>
 
 namespace resolver {
 
-class upstream_set {
- public:
-  explicit upstream_set(const config& c);
+// The upstreams of the configuration, in order, with its health settings;
+// throws std::invalid_argument for none or more than dnsfilter::forward::max_upstreams.
+dnsfilter::forward::upstream_set make_upstream_set(const config& c);
 
-  std::size_t size() const noexcept { return states_.size(); }
-  const upstream_config& at(std::size_t i) const noexcept { return states_[i]->config; }
-  bool is_up(std::size_t i) const noexcept { return states_[i]->down_until_ms.load(std::memory_order_relaxed) == 0; }
-
-  // The upstream for the next attempt of a query that already tried the
-  // upstreams whose bits are set in `tried`.
-  std::size_t pick(std::uint64_t tried, std::int64_t now_ms);
-
-  void report_success(std::size_t i);
-  void report_failure(std::size_t i, std::int64_t now_ms, const char* why);
-
- private:
-  struct state {
-    upstream_config config;
-    std::atomic<unsigned> failures{0};         // consecutive
-    std::atomic<std::int64_t> down_until_ms{0};  // 0: up; else when the next probe may go
-    std::atomic<bool> probing{false};
-    std::int64_t backoff_ms = 0;  // guarded by mutex
-    std::mutex mutex;             // taken on state changes only, never on the success path of a healthy upstream
-  };
-  std::vector<std::unique_ptr<state>> states_;
-  upstream_selection selection_;
-  unsigned down_after_;
-  std::int64_t retry_after_ms_;
-  std::atomic<std::uint64_t> next_{0};
-};
+// The endpoint the library compares answers' sources with.
+dnsfilter::forward::endpoint to_endpoint(const boost::asio::ip::address& address, std::uint16_t port) noexcept;
 
 // Where an answer goes back to: filled in by the worker (worker.hpp), opaque here.
 struct reply_target;
@@ -104,8 +73,9 @@ class forwarder {
 
   // `scratch` receives UDP datagrams (65535 octets); it is used only inside
   // handlers of this thread.
-  forwarder(boost::asio::io_context& io, const config& c, upstream_set& upstreams, thread_counters& counters,
-            secure_random& random, std::span<std::byte> scratch, done_function done);
+  forwarder(boost::asio::io_context& io, const config& c, dnsfilter::forward::upstream_set& upstreams,
+            dnsfilter::forward::mismatch_alarm& mismatches, thread_counters& counters,
+            dnsfilter::forward::random_ref random, std::span<std::byte> scratch, done_function done);
 
   // Starts resolving; `done` runs later on this thread, exactly once.
   void start(std::unique_ptr<forward_request> request);
@@ -118,9 +88,9 @@ class forwarder {
 
   boost::asio::io_context& io_;
   const config& config_;
-  upstream_set& upstreams_;
   thread_counters& counters_;
-  secure_random& random_;
+  dnsfilter::forward::transaction_table table_;
+  const dnsfilter::forward::mismatch_alarm& mismatches_;  // the table's, for the warning's figures
   std::span<std::byte> scratch_;
   done_function done_;
   cache_policy cache_policy_;

@@ -42,7 +42,7 @@ worker::worker(shared_state& state, std::size_t index)
       upstream_buffer_(65536),
       cache_buffer_(65536),
       answer_buffer_(65536),
-      forwarder_(io_, state.cfg, state.upstreams, counters_, random_, upstream_buffer_,
+      forwarder_(io_, state.cfg, state.upstreams, state.mismatches, counters_, random_, upstream_buffer_,
                  [this](forward_request& r, const forward_result& result) { finish_forward(r, result); }),
       housekeeping_(io_) {
   tick();

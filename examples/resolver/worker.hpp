@@ -13,7 +13,6 @@
 #include "cache.hpp"
 #include "config.hpp"
 #include "counters.hpp"
-#include "random.hpp"
 #include "state.hpp"
 #include "udp_listener.hpp"
 #include "upstream.hpp"
@@ -97,7 +96,7 @@ class worker {
   thread_counters& counters_;
   dnsfilter::stats::recorder& recorder_;
   dnsfilter::filter filter_;
-  secure_random random_;
+  dnsfilter::forward::system_random random_;  // upstream ids, ports and letter case
   std::vector<std::byte> upstream_buffer_;  // forwarder's UDP receive scratch
   std::vector<std::byte> cache_buffer_;     // a cached message on its way to shaping
   std::vector<std::byte> answer_buffer_;    // answers to upstream completions and TCP queries

@@ -5,6 +5,7 @@
 #include <dnsfilter/config.hpp>
 #include <dnsfilter/error.hpp>
 #include <dnsfilter/filter.hpp>
+#include <dnsfilter/forward.hpp>
 #include <dnsfilter/lists.hpp>
 #include <dnsfilter/load.hpp>
 #include <dnsfilter/match.hpp>

@@ -110,6 +110,10 @@ enum class errc : int {
   // Statistics files that cannot be added up as one fleet (stats/fleet.hpp): two copies of
   // one node, an older copy beside a newer one, months of different zones.
   stats_conflict,
+  // Forwarding (forward/): every transaction slot is in use; answer SERVFAIL.
+  table_full,
+  // The kernel's random source gave no bytes: nothing predictable may be sent upstream.
+  no_randomness,
 };
 
 namespace detail {

@@ -14,6 +14,10 @@
 #include <dnsfilter/impl/error.ipp>
 #include <dnsfilter/impl/load.ipp>
 #include <dnsfilter/detail/impl/text.ipp>
+#include <dnsfilter/forward/impl/mismatch.ipp>
+#include <dnsfilter/forward/impl/random.ipp>
+#include <dnsfilter/forward/impl/transactions.ipp>
+#include <dnsfilter/forward/impl/upstreams.ipp>
 #include <dnsfilter/lists/impl/adblock.ipp>
 #include <dnsfilter/lists/impl/catalogue.ipp>
 #include <dnsfilter/lists/impl/common.ipp>

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets (deterministic, stdlib only).
 
-    python3 tests/fuzz/make_corpus.py            # rewrites tests/fuzz/corpus/{message,name_text,transfer,tsig,tsig_key_file}/
+    python3 tests/fuzz/make_corpus.py            # rewrites tests/fuzz/corpus/{message,name_text,transfer,feed,tsig,tsig_key_file,forward}/
 
 corpus/message/    DNS messages: queries, responses, EDNS options, edge cases
 corpus/name_text/  domain names in presentation form
@@ -10,6 +10,7 @@ corpus/feed/       two transfers in a row (fuzz_feed's input: mode, messages)
 corpus/tsig/       signed requests and answer streams (fuzz_tsig's input: mode, messages),
                    signed with the tests' stand-in HMAC (tests/support/test_hmac.hpp)
 corpus/tsig_key_file/  TSIG key files in BIND's and Knot's forms, -y arguments
+corpus/forward/    upstream answers (fuzz_forward's input: flags, random octets, answer)
 Each file is named after what it holds; re-running the script gives the same
 bytes, so the committed files can be checked against it.
 """
@@ -378,6 +379,61 @@ def tsig_key_files():
     }
 
 
+FORWARD_NAME = "Www.Example.COM"  # fuzz_forward's client question (A, IN)
+
+
+def forward_input(flags, answer, qid=0x4242, case=b"\xa5\x5a"):
+    """fuzz_forward's input: flags, the 34 random octets (our id, then case bits), the answer."""
+    return bytes([flags]) + struct.pack("!H", qid) + case.ljust(32, b"\0") + answer
+
+
+def forward_sent_name(case):
+    """The question's name as the table sends it with 0x20: bit k of the case octets lowers letter k."""
+    out, k = b"", 0
+    for c in name(FORWARD_NAME):
+        if chr(c).isalpha():
+            lower = (case[k // 8] >> (k % 8)) & 1
+            c = ord(chr(c).lower()) if lower else ord(chr(c).upper())
+            k += 1
+        out += bytes([c])
+    return out
+
+
+def forwards():
+    f = {}
+    q = question(FORWARD_NAME, A)
+    a_record = rr(ptr(Q), A, 300, bytes([192, 0, 2, 1]))
+    f["answer_a"] = forward_input(0, header(0x4242, FLAGS_RESPONSE, an=1) + q + a_record)
+    f["answer_a_opt"] = forward_input(0, header(0x4242, FLAGS_RESPONSE, an=1, ar=1) + q + a_record + opt())
+    f["answer_lower_case"] = forward_input(0, header(0x4242, FLAGS_RESPONSE, an=1) + question(FORWARD_NAME.lower(), A)
+                                           + a_record)
+    case = b"\xa5\x5a"
+    f["answer_0x20"] = forward_input(1, header(0x4242, FLAGS_RESPONSE, an=1) + question(forward_sent_name(case), A)
+                                     + a_record)
+    f["answer_0x20_wrong_case"] = forward_input(1, header(0x4242, FLAGS_RESPONSE, an=1) + q + a_record)
+    f["answer_cname_chain"] = forward_input(4, header(0x4242, FLAGS_RESPONSE, an=2, ar=1) + q
+                                            + rr(ptr(Q), CNAME, 300, name("x.evil.example"))
+                                            + rr("x.evil.example", A, 300, bytes([192, 0, 2, 66])) + opt())
+    f["answer_nxdomain_soa"] = forward_input(0, header(0x4242, FLAGS_NXDOMAIN, ns=1) + q
+                                             + rr(name("example.com"), SOA, 300, name("ns.example.com")
+                                                  + name("host.example.com") + struct.pack("!IIIII", 1, 2, 3, 4, 60)))
+    f["answer_tc"] = forward_input(0, header(0x4242, FLAGS_RESPONSE | 0x0200) + q)
+    f["answer_refused"] = forward_input(0, header(0x4242, 0x8185) + q)
+    f["another_port"] = forward_input(2, header(0x4242, FLAGS_RESPONSE, an=1) + q + a_record)
+    f["another_id"] = forward_input(0, header(0x4243, FLAGS_RESPONSE, an=1) + q + a_record)
+    f["another_name"] = forward_input(0, header(0x4242, FLAGS_RESPONSE, an=1) + question("www.example.org", A)
+                                      + a_record)
+    f["not_a_response"] = forward_input(0, header(0x4242, FLAGS_QUERY) + q)
+    f["two_questions"] = forward_input(0, header(0x4242, FLAGS_RESPONSE, qd=2) + q + q)
+    f["runt_header"] = forward_input(0, header(0x4242, FLAGS_RESPONSE)[:11])
+    f["question_cut"] = forward_input(0, (header(0x4242, FLAGS_RESPONSE) + q)[:20])
+    f["compression_loop"] = forward_input(0, header(0x4242, FLAGS_RESPONSE, an=1) + q
+                                          + ptr(12 + len(q)) + struct.pack("!HHIH", A, IN, 60, 4) + bytes(4))
+    f["question_pointer"] = forward_input(0, header(0x4242, FLAGS_RESPONSE, an=1) + ptr(12) + struct.pack("!HH", A, IN)
+                                          + a_record)
+    return f
+
+
 def write_dir(path, files):
     os.makedirs(path, exist_ok=True)
     for old in os.listdir(path):
@@ -395,6 +451,7 @@ def main():
     write_dir(os.path.join(root, "feed"), feeds())
     write_dir(os.path.join(root, "tsig"), tsigs())
     write_dir(os.path.join(root, "tsig_key_file"), tsig_key_files())
+    write_dir(os.path.join(root, "forward"), forwards())
 
 
 if __name__ == "__main__":

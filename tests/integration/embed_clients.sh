@@ -17,16 +17,8 @@ start_unbound upstream '  local-zone: "shop.example." static
   local-zone: "plain.example." static
   local-data: "www.plain.example. 300 IN A 203.0.113.8"'
 
-# dnsfilter-embed binds the port it is given (it is 60 lines, not a server
-# framework): try a few random ones.
-port=""
-for _ in 1 2 3 4 5; do
-    candidate=$((20000 + RANDOM % 40000))
-    start embed "$embed" "$work/list.txt" "$candidate" 127.0.0.1 "$upstream_port"
-    sleep 0.5
-    if kill -0 "${pids[-1]}" 2>/dev/null; then port="$candidate"; break; fi
-done
-[[ -n "$port" ]] || { echo "FAIL - dnsfilter-embed did not start:"; cat "$work/embed.log"; exit 1; }
+start_embed "$work/list.txt" "$upstream_port"
+port="$embed_port"
 
 q a.out      dig  @127.0.0.1 -p "$port" C2.Evil.Example A +tries=1 +time=3
 q edns.out   kdig @127.0.0.1 -p "$port" blocked.example A +retry=0 +time=3 +edns

@@ -71,6 +71,21 @@ start_stub() {
     eval "${name}_port=$(sed -n 's/^port \([0-9]*\).*/\1/p' "$work/$name.log" | head -1)"
 }
 
+# start_embed LIST UPSTREAM_PORT: dnsfilter-embed ($embed) serving LIST on a
+# free port, forwarding to 127.0.0.1:UPSTREAM_PORT; sets embed_port. It binds
+# the port it is given (it is a short example, not a server framework): a few
+# random ones are tried.
+start_embed() {
+    local candidate
+    for _ in 1 2 3 4 5; do
+        candidate=$((20000 + RANDOM % 40000))
+        start embed "$embed" "$1" "$candidate" 127.0.0.1 "$2"
+        sleep 0.5
+        if kill -0 "${pids[-1]}" 2>/dev/null; then embed_port="$candidate"; return 0; fi
+    done
+    echo "FAIL - dnsfilter-embed did not start:"; cat "$work/embed.log"; exit 1
+}
+
 # start_unbound NAME CONFIG_LINES: Debian's Unbound on a free port, with the
 # given local-zone/local-data lines; sets NAME_port.
 start_unbound() {

@@ -61,6 +61,51 @@ TEST_CASE("parsing a query and writing a sinkhole answer allocate nothing") {
   CHECK(allocations.load() - before == 0);
 }
 
+TEST_CASE("an upstream transaction allocates nothing: begin, write, refuse a forgery, time out, retry, accept") {
+  namespace forward = dnsfilter::forward;
+  namespace wire = dnsfilter::wire;
+  const auto packet = dnsfilter_test::hex(
+      "c0de 0120 0001 0000 0000 0001"
+      "03 777777 07 4578616d706c65 03 636f6d 00 0001 0001"
+      "00 0029 04d0 00000000 0000");
+  const auto client = dnsfilter::sinkhole::query_echo::of(wire::query_view::parse(packet).value(),
+                                                          dnsfilter::sinkhole::transport::udp);
+  const forward::endpoint upstreams_given[] = {{dnsfilter::policy::ip_address::v4(192, 0, 2, 53), 53},
+                                               {dnsfilter::policy::ip_address::v4(192, 0, 2, 54), 53}};
+  auto upstreams = forward::upstream_set::make(upstreams_given).value();
+  forward::mismatch_alarm alarm;
+  forward::system_random random;
+  forward::table_settings settings;
+  settings.capacity = 8;
+  settings.randomize_case = true;
+  settings.port_low = 20000;
+  settings.port_high = 29999;
+  forward::transaction_table table{settings, upstreams, alarm, random};
+  std::array<std::byte, 512> query, answer;
+
+  const long before = allocations.load();
+  for (int round = 0; round < 100; ++round) {
+    const auto d = table.begin(client, round);
+    REQUIRE(d);
+    // The first attempt times out; the retry goes to the other upstream.
+    std::size_t expired = table.tick(round + settings.timeout_ms, [&](forward::attempt, const forward::next_step& s) {
+      REQUIRE(s.what == forward::next_step::kind::retry);
+      const auto q = table.write_query(s.next.which, query);
+      REQUIRE(q.size() > 12);
+      // Its answer: the query itself with QR set (a NODATA), after a forgery from another port.
+      std::copy(q.begin(), q.end(), answer.begin());
+      answer[2] |= std::byte{0x80};
+      const std::span<std::byte> bytes{answer.data(), q.size()};
+      const forward::endpoint from = upstreams.at(s.next.upstream);
+      REQUIRE(table.accept(s.next.which, bytes, {from.address, 5353}, round).what == forward::accept_result::kind::rejected);
+      REQUIRE(table.accept(s.next.which, bytes, from, round).what == forward::accept_result::kind::accepted);
+    });
+    REQUIRE(expired == 1);
+  }
+  CHECK(allocations.load() - before == 0);
+  CHECK(table.in_flight() == 0);
+}
+
 TEST_CASE("the allocation counter sees allocations (so the test above can fail)") {
   const long before = allocations.load();
   auto* p = new int(7);

@@ -53,6 +53,8 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::unknown_time_zone: return "unknown time zone";
     case errc::bad_image: return "invalid compiled image";
     case errc::stats_conflict: return "statistics files that cannot be added up";
+    case errc::table_full: return "every upstream transaction slot is in use";
+    case errc::no_randomness: return "the kernel's random source failed";
   }
   return "unknown dnsfilter error";
 }
