@@ -315,7 +315,7 @@ table entries_table(const std::vector<match::catalogue>& catalogues,
   };
   for (const auto& cat : catalogues) {
     std::vector<std::size_t> fqdns(cat.entries().size());
-    for (const auto& r : cat.rules()) ++fqdns[r.entry];
+    for (const auto& r : cat.rules()) ++fqdns[r.entry()];
     for (std::size_t i = 0; i < cat.entries().size(); ++i) {
       const auto& e = cat.entries()[i];
       if (!e.id.empty()) add_row(e.id, fqdns[i], e.category, e.start, e.end);

@@ -207,7 +207,7 @@ class filter_snapshot {
   // rule or an exception. Only on a monitored hit (rare): a lookup per level.
   match::match_result past_monitored(wire::name_view qname, match::timestamp t, match::match_result m) const noexcept {
     while (m.hit() && entry_of(m).is_monitored()) {
-      const std::size_t k = layers_.rule_at(m.rule).labels;
+      const std::size_t k = layers_.name_of(m.rule).label_count();
       m = k > 1 ? layers_.lookup_within(qname, t, k - 1) : match::match_result{};
     }
     return m;

@@ -50,7 +50,7 @@ class naive_matcher {
       if (it == by_name_.end()) continue;
       for (std::uint32_t index : it->second) {
         const rule& r = cat_->rules()[index];
-        if (rule_applies(*cat_, r, t, k, labels)) return {index, r.entry};
+        if (rule_applies(*cat_, r, t, k, labels)) return {index, r.entry()};
       }
     }
     return {};

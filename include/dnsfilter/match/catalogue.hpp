@@ -89,28 +89,36 @@ struct entry {
 // below it ("*.name" in an RPZ).
 enum class scope : std::uint8_t { name_and_subdomains, name_only, subdomains_only };
 
-// One FQDN of an entry. The name lives in the catalogue's arena.
+// One FQDN of an entry: eight octets. The name lives in the catalogue's arena
+// (its size and label count are read from there: name_of()); the entry index
+// and the scope share one word, so entries are numbered below 2^30.
 struct rule {
-  static constexpr std::uint8_t exact_only = 1;       // covers the FQDN itself, not its subdomains
-  static constexpr std::uint8_t subdomains_only = 2;  // covers the names below the FQDN, not the FQDN
+  static constexpr std::uint32_t exact_only = 1;       // covers the FQDN itself, not its subdomains
+  static constexpr std::uint32_t subdomains_only = 2;  // covers the names below the FQDN, not the FQDN
+  static constexpr std::uint32_t max_entries = std::uint32_t{1} << 30;
 
   std::uint32_t name_offset = 0;
-  std::uint8_t name_size = 0;  // wire octets, root label included
-  std::uint8_t labels = 0;
-  std::uint8_t flags = 0;
-  std::uint32_t entry = 0;
+  std::uint32_t packed = 0;  // the entry index << 2 | the scope's flags (exact_only, subdomains_only)
 
-  bool covers_subdomains() const noexcept { return (flags & exact_only) == 0; }
-  bool covers_name() const noexcept { return (flags & subdomains_only) == 0; }
+  constexpr rule() noexcept = default;
+  constexpr rule(std::uint32_t offset, std::uint32_t entry_index, match::scope s) noexcept
+      : name_offset(offset), packed(entry_index << 2 | flags_of(s)) {}
+
+  std::uint32_t entry() const noexcept { return packed >> 2; }
+  void set_entry(std::uint32_t entry_index) noexcept { packed = entry_index << 2 | (packed & 3u); }
+  std::uint32_t flags() const noexcept { return packed & 3u; }
+  bool covers_subdomains() const noexcept { return (packed & exact_only) == 0; }
+  bool covers_name() const noexcept { return (packed & subdomains_only) == 0; }
   match::scope scope() const noexcept {
-    if (flags & exact_only) return scope::name_only;
-    if (flags & subdomains_only) return scope::subdomains_only;
+    if (packed & exact_only) return scope::name_only;
+    if (packed & subdomains_only) return scope::subdomains_only;
     return scope::name_and_subdomains;
   }
-  static constexpr std::uint8_t flags_of(match::scope s) noexcept {
+  static constexpr std::uint32_t flags_of(match::scope s) noexcept {
     return s == scope::name_only ? exact_only : s == scope::subdomains_only ? subdomains_only : 0;
   }
 };
+static_assert(sizeof(rule) == 8);
 
 class catalogue {
  public:
@@ -129,17 +137,12 @@ class catalogue {
 
   // Adds `fqdn` (stored lower-cased) to entry `entry_index`, covering the
   // names `s` says. Returns false, adding nothing, for the root name (it
-  // would cover everything) and for an entry index that add_entry has not
-  // returned.
+  // would cover everything), for an entry index that add_entry has not
+  // returned, and past rule::max_entries entries (2^30).
   bool add_rule(wire::name_view fqdn, std::uint32_t entry_index, match::scope s) {
-    if (fqdn.is_root() || entry_index >= entries_.size()) return false;
+    if (fqdn.is_root() || entry_index >= entries_.size() || entry_index >= rule::max_entries) return false;
     thaw();
-    rule r;
-    r.name_offset = static_cast<std::uint32_t>(names_.size());
-    r.name_size = static_cast<std::uint8_t>(fqdn.size());
-    r.labels = static_cast<std::uint8_t>(fqdn.label_count());
-    r.flags = rule::flags_of(s);
-    r.entry = entry_index;
+    const rule r(static_cast<std::uint32_t>(names_.size()), entry_index, s);
     // One resize, then lower-case between plain pointers (a loop the
     // compiler can vectorise): a million-rule load spends its time here, and
     // a push_back per octet is several times slower.
@@ -181,7 +184,7 @@ class catalogue {
     rules_.reserve(rules_.size() + other.rules().size());
     for (rule r : other.rules()) {
       r.name_offset += name_base;
-      r.entry += entry_base;
+      r.set_entry(r.entry() + entry_base);
       rules_.push_back(r);
     }
   }
@@ -213,7 +216,7 @@ class catalogue {
   // that learns a rule's entry after the rule (a zone's links, docs/rpz.md).
   void set_entry_of(std::size_t index, std::uint32_t entry_index) {
     thaw();
-    if (index < rules_.size() && entry_index < entries_.size()) rules_[index].entry = entry_index;
+    if (index < rules_.size() && entry_index < entries_.size()) rules_[index].set_entry(entry_index);
   }
 
   // Frees growth slack once loading is done.
@@ -227,11 +230,16 @@ class catalogue {
   std::span<const source_info> sources() const noexcept { return sources_; }
   std::span<const entry> entries() const noexcept { return entries_; }
   std::span<const rule> rules() const noexcept { return backing_ ? mapped_rules_ : std::span<const rule>(rules_); }
-  const entry& entry_of(const rule& r) const noexcept { return entries_[r.entry]; }
+  const entry& entry_of(const rule& r) const noexcept { return entries_[r.entry()]; }
   // The rule's FQDN, lower-cased.
   wire::name_view name_of(const rule& r) const noexcept {
-    return wire::name_view::from_trusted(name_arena().data() + r.name_offset, r.name_size, r.labels);
+    const std::byte* p = name_arena().data() + r.name_offset;
+    std::size_t size = 0, labels = 0;
+    for (; p[size] != std::byte{0}; ++labels) size += 1u + static_cast<std::uint8_t>(p[size]);
+    return wire::name_view::from_trusted(p, size + 1, labels);
   }
+  // The label count of rule `index`'s FQDN.
+  std::size_t labels_of(std::uint32_t index) const noexcept { return name_of(rules()[index]).label_count(); }
   std::span<const std::byte> name_arena() const noexcept {
     return backing_ ? mapped_names_ : std::span<const std::byte>(names_);
   }

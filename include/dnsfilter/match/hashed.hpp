@@ -46,33 +46,29 @@ class suffix_hash_matcher {
   suffix_hash_matcher(const catalogue& cat, const options& opt)
       : cat_(&cat),
         seed_(opt.seed),
-        hash_mask_(opt.hash_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << opt.hash_bits) - 1) {
+        hash_mask_(opt.hash_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << opt.hash_bits) - 1),
+        rule_count_(std::min<std::size_t>(cat.rules().size(), overflow_bit - 1)),
+        value_bits_(value_bits_for(rule_count_)) {
     build(opt);
   }
 
-  // Ten bytes, as five 16-bit halves (alignment 2, no padding): a 16-bit
-  // fingerprint, the rule (or overflow_bit | index into the overflow array),
-  // and the offset of the group's name in the catalogue's arena. Holding the
-  // name offset here lets a hit load the name and the rule in parallel.
-  struct slot {
-    std::uint16_t w[5] = {0, 0xFFFF, 0xFFFF, 0, 0};
+  // A slot is one 32-bit word: a value in the low value_bits bits and a
+  // fingerprint of the name's hash in the others. The value is a rule index
+  // (below the rule count n), n + the start of a group in the overflow array
+  // (a name with several rules), or all ones (empty). value_bits is the
+  // fewest bits that hold 2n + 1 values, so the fingerprint is as wide as the
+  // catalogue's size allows: 11 bits for a million rules. The name to verify
+  // is the rule's (the first of a group's): only a fingerprint match reads it.
+  using slot = std::uint32_t;
+  static constexpr std::uint32_t overflow_bit = 0x80000000u;  // overflow array: the last rule of a group
 
-    std::uint16_t fingerprint() const noexcept { return w[0]; }
-    std::uint32_t value() const noexcept { return (std::uint32_t{w[1]} << 16) | w[2]; }
-    std::uint32_t name_offset() const noexcept { return (std::uint32_t{w[3]} << 16) | w[4]; }
-    void set(std::uint16_t fp, std::uint32_t value, std::uint32_t name_offset) noexcept {
-      w[0] = fp;
-      set_value(value);
-      w[3] = static_cast<std::uint16_t>(name_offset >> 16);
-      w[4] = static_cast<std::uint16_t>(name_offset);
-    }
-    void set_value(std::uint32_t value) noexcept {
-      w[1] = static_cast<std::uint16_t>(value >> 16);
-      w[2] = static_cast<std::uint16_t>(value);
-    }
-  };
-  static constexpr std::uint32_t empty = 0xFFFFFFFFu;
-  static constexpr std::uint32_t overflow_bit = 0x80000000u;  // slot: value indexes overflow; overflow: last of group
+  // Bits of a slot's value for a catalogue of `rules` rules.
+  static constexpr unsigned value_bits_for(std::size_t rules) noexcept {
+    const std::uint64_t values = 2 * std::uint64_t{std::min<std::size_t>(rules, overflow_bit - 1)};
+    unsigned bits = 1;
+    while (bits < 32 && (std::uint64_t{1} << bits) <= values) ++bits;
+    return bits;
+  }
 
   // What a compiled image stores of a built matcher (match/image.hpp): the
   // arrays and the few scalars a lookup needs.
@@ -92,6 +88,8 @@ class suffix_hash_matcher {
       : cat_(&cat),
         seed_(p.seed),
         hash_mask_(~std::uint64_t{0}),
+        rule_count_(std::min<std::size_t>(cat.rules().size(), overflow_bit - 1)),
+        value_bits_(value_bits_for(rule_count_)),
         label_mask_{p.label_mask[0], p.label_mask[1]},
         groups_(static_cast<std::size_t>(p.groups)),
         slots_(detail::frozen_array<slot>::borrow(p.slots)),
@@ -132,14 +130,14 @@ class suffix_hash_matcher {
     prepare(fqdn, q);
     if (q.labels == 0 || !label_count_present(q.labels)) return;
     const std::uint64_t h = hash(q.buf.data(), q.size);
-    const std::uint16_t fp = fingerprint(h);
+    const std::uint32_t fp = fingerprint(h);
     for (std::size_t pos = slot_index(h);;) {
-      const slot& s = slots_[pos];
-      const std::uint32_t value = s.value();
-      if (value == empty) return;
-      if (s.fingerprint() == fp && name_equals(s.name_offset(), q.buf.data(), q.size)) {
-        if ((value & overflow_bit) == 0) return f(value);
-        for (std::size_t j = value & ~overflow_bit;; ++j) {
+      const slot s = slots_[pos];
+      const std::uint32_t value = s & value_mask();
+      if (value == empty()) return;
+      if ((s & ~value_mask()) == fp && name_equals(first_rule(value), q.buf.data(), q.size)) {
+        if (value < rule_count_) return f(value);
+        for (std::size_t j = value - rule_count_;; ++j) {
           const std::uint32_t v = overflow_[j];
           f(v & ~overflow_bit);
           if (v & overflow_bit) return;
@@ -176,7 +174,6 @@ class suffix_hash_matcher {
   static constexpr std::size_t batch_chunk = 16;
   static constexpr std::size_t batch_max_hashes = 8;  // per name; names with more eligible suffixes use lookup()
 
-  static_assert(sizeof(slot) == 10);
 
   // A query lower-cased, with its label offsets.
   struct prepared {
@@ -245,15 +242,23 @@ class suffix_hash_matcher {
 
   // Slot position from the low half, fingerprint from the high half.
   std::size_t slot_index(std::uint64_t h) const noexcept { return reduce(static_cast<std::uint32_t>(h), slots_.size()); }
-  // Bits 32-47: the filter's word comes mostly from bits 48-63, the slot from bits 0-31.
-  static std::uint16_t fingerprint(std::uint64_t h) noexcept { return static_cast<std::uint16_t>(h >> 32); }
+  std::uint32_t value_mask() const noexcept { return static_cast<std::uint32_t>((std::uint64_t{1} << value_bits_) - 1); }
+  std::uint32_t empty() const noexcept { return value_mask(); }
+  // Bits 32 and up, shifted above the value: the filter's word comes mostly
+  // from bits 48-63, the slot from bits 0-31.
+  std::uint32_t fingerprint(std::uint64_t h) const noexcept { return static_cast<std::uint32_t>((h >> 32) << value_bits_); }
 
-  // Whether the stored (lower-cased, wire) name at `offset` is the n octets at
-  // p, which end in the root label. Wire names are prefix-free, so comparing
+  // The rule whose name a slot's value stands for (the first of a group).
+  std::uint32_t first_rule(std::uint32_t value) const noexcept {
+    return value < rule_count_ ? value : overflow_[value - rule_count_] & ~overflow_bit;
+  }
+
+  // Whether rule r's stored (lower-cased, wire) name is the n octets at p,
+  // which end in the root label. Wire names are prefix-free, so comparing
   // octet by octet stops at the stored name's end at the latest: no length
   // is needed and nothing past the stored name is read.
-  bool name_equals(std::uint32_t offset, const std::byte* p, std::size_t n) const noexcept {
-    const std::byte* stored = cat_->name_arena().data() + offset;
+  bool name_equals(std::uint32_t r, const std::byte* p, std::size_t n) const noexcept {
+    const std::byte* stored = cat_->name_arena().data() + cat_->rules()[r].name_offset;
     for (std::size_t i = 0; i < n; ++i) {
       if (stored[i] != p[i]) return false;
     }
@@ -265,13 +270,13 @@ class suffix_hash_matcher {
   match_result probe(std::uint64_t h, const prepared& q, std::size_t i, timestamp t) const noexcept {
     const std::byte* p = q.buf.data() + q.off[i];
     const std::size_t n = q.size - q.off[i];
-    const std::uint16_t fp = fingerprint(h);
+    const std::uint32_t fp = fingerprint(h);
     std::size_t pos = slot_index(h);
     for (;;) {
-      const slot& s = slots_[pos];
-      const std::uint32_t value = s.value();
-      if (value == empty) return {};
-      if (s.fingerprint() == fp && name_equals(s.name_offset(), p, n)) {
+      const slot s = slots_[pos];
+      const std::uint32_t value = s & value_mask();
+      if (value == empty()) return {};
+      if ((s & ~value_mask()) == fp && name_equals(first_rule(value), p, n)) {
         return decide(value, q.labels - i, q.labels, t);
       }
       if (++pos == slots_.size()) pos = 0;
@@ -287,8 +292,8 @@ class suffix_hash_matcher {
         best = r;
       }
     };
-    if (value & overflow_bit) {
-      for (std::size_t j = value & ~overflow_bit;; ++j) {
+    if (value >= rule_count_) {
+      for (std::size_t j = value - rule_count_;; ++j) {
         const std::uint32_t v = overflow_[j];
         consider(v & ~overflow_bit);
         if (v & overflow_bit) break;
@@ -297,7 +302,7 @@ class suffix_hash_matcher {
       consider(value);
     }
     if (best == match_result::none) return {};
-    return {best, rules[best].entry};
+    return {best, rules[best].entry()};
   }
 
   void lookup_chunk(const wire::name_view* names, std::size_t n, timestamp t, match_result* out) const noexcept {
@@ -370,12 +375,12 @@ class suffix_hash_matcher {
   void build(const options& opt) {
     const auto rules = cat_->rules();
     const std::size_t n = rules.size();
-    // Indices must leave the top bit free for overflow_bit (rules past 2^31 - 1
+    // Rule indices leave the top bit free for overflow_bit (rules past 2^31 - 1
     // cannot exist in practice: the arena's 32-bit offsets run out first).
-    const std::size_t usable = std::min<std::size_t>(n, overflow_bit - 1);
+    const std::size_t usable = rule_count_;
 
     // Exact sizes: load <= 0.8 and the filter's bits per rule, at least one word each.
-    std::vector<slot> slots(std::max<std::size_t>(1, usable + usable / 4 + 1), slot{});
+    std::vector<slot> slots(std::max<std::size_t>(1, usable + usable / 4 + 1), empty());
     std::vector<std::uint64_t> bloom;
     if (opt.bloom_bits_per_rule > 0) bloom.assign(std::max<std::size_t>(1, (usable * opt.bloom_bits_per_rule + 63) / 64), 0);
     // The lookups' index functions read the members' sizes: borrow the arrays being built.
@@ -383,32 +388,33 @@ class suffix_hash_matcher {
     bloom_ = detail::frozen_array<std::uint64_t>::borrow(bloom);
 
     // Group rules by FQDN. Rules arrive in index order, so each group lists
-    // its rules in increasing index order.
+    // its rules in increasing index order. While building, a slot's value is
+    // the group's first rule.
+    constexpr std::uint32_t none = 0xFFFFFFFFu;
     std::vector<std::uint32_t> next;  // next rule of the same group, allocated at the first duplicate
     std::vector<std::uint32_t> tail;  // last rule of the group headed by this rule
-    const std::byte* arena = cat_->name_arena().data();
     for (std::uint32_t ri = 0; ri < usable; ++ri) {
-      const rule& r = rules[ri];
-      const std::byte* p = arena + r.name_offset;
-      const std::uint64_t h = hash(p, r.name_size);
-      label_mask_[r.labels >> 6] |= std::uint64_t{1} << (r.labels & 63);
+      const wire::name_view name = cat_->name_of(rules[ri]);
+      const std::size_t labels = name.label_count();
+      const std::uint64_t h = hash(name.data(), name.size());
+      label_mask_[labels >> 6] |= std::uint64_t{1} << (labels & 63);
       if (!bloom.empty()) bloom[bloom_index(h)] |= bloom_bits(h);
-      const std::uint16_t fp = fingerprint(h);
+      const std::uint32_t fp = fingerprint(h);
       std::size_t pos = slot_index(h);
       for (;;) {
         slot& s = slots[pos];
-        if (s.value() == empty) {
-          s.set(fp, ri, r.name_offset);
+        const std::uint32_t head = s & value_mask();
+        if (head == empty()) {
+          s = fp | ri;
           ++groups_;
           break;
         }
-        if (s.fingerprint() == fp && name_equals(s.name_offset(), p, r.name_size)) {
+        if ((s & ~value_mask()) == fp && name_equals(head, name.data(), name.size())) {
           if (next.empty()) {
-            next.assign(n, empty);
-            tail.assign(n, empty);
+            next.assign(n, none);
+            tail.assign(n, none);
           }
-          const std::uint32_t head = s.value();
-          const std::uint32_t last = tail[head] == empty ? head : tail[head];
+          const std::uint32_t last = tail[head] == none ? head : tail[head];
           next[last] = ri;
           tail[head] = ri;
           break;
@@ -420,12 +426,12 @@ class suffix_hash_matcher {
     if (!next.empty()) {
       // Move groups of several rules to the overflow array.
       for (slot& s : slots) {
-        const std::uint32_t head = s.value();
-        if (head == empty || next[head] == empty) continue;
+        const std::uint32_t head = s & value_mask();
+        if (head == empty() || next[head] == none) continue;
         const auto start = static_cast<std::uint32_t>(overflow.size());
-        for (std::uint32_t r = head; r != empty; r = next[r]) overflow.push_back(r);
+        for (std::uint32_t r = head; r != none; r = next[r]) overflow.push_back(r);
         overflow.back() |= overflow_bit;
-        s.set_value(overflow_bit | start);
+        s = (s & ~value_mask()) | static_cast<std::uint32_t>(rule_count_ + start);
       }
       overflow.shrink_to_fit();
     }
@@ -437,6 +443,8 @@ class suffix_hash_matcher {
   const catalogue* cat_;
   std::uint64_t seed_;
   std::uint64_t hash_mask_;
+  std::size_t rule_count_;  // rules in the table: slot values below it are rule indices
+  unsigned value_bits_;     // low bits of a slot that hold its value
   std::uint64_t label_mask_[2] = {0, 0};  // bit k: some rule has k labels
   std::size_t groups_ = 0;
   detail::frozen_array<slot> slots_;

@@ -46,7 +46,7 @@ struct image_options {
 };
 
 // The format version write_image writes and map_image reads.
-inline constexpr std::uint32_t image_version = 1;
+inline constexpr std::uint32_t image_version = 2;
 
 // The image of `c` as bytes.
 DNSFILTER_DECL std::string make_image(const hashed_catalogue& c, const image_options& options = {});

@@ -84,16 +84,16 @@ class layered_catalogue {
     std::size_t limit = std::min(qname.label_count(), max_labels);
     for (;;) {
       const match_result b = base_->matcher().lookup_within(qname, t, limit);
-      const std::size_t kb = b.hit() ? base_->source().rules()[b.rule].labels : 0;
+      const std::size_t kb = b.hit() ? base_->source().labels_of(b.rule) : 0;
       // Changed names at kb labels or more decide before the base's hit.
       std::size_t upper = limit;
       for (;;) {
         const match_result changed = touched_->matcher().lookup_within(qname, t, upper);
         if (!changed.hit()) return b;
-        const std::size_t k = touched_->source().rules()[changed.rule].labels;
+        const std::size_t k = touched_->source().labels_of(changed.rule);
         if (k < kb || k == 0) return b;
         const match_result d = delta_->matcher().lookup_within(qname, t, k);
-        if (d.hit() && delta_->source().rules()[d.rule].labels == k) return from_delta(d);
+        if (d.hit() && delta_->source().labels_of(d.rule) == k) return from_delta(d);
         if (k == kb) break;  // the base's hit is at a changed name that has no rule for this query now
         upper = k - 1;
       }
@@ -175,7 +175,7 @@ class layered_catalogue {
   // The entry of rule `index`, in the numbering above.
   const entry& entry_of_rule(std::uint32_t index) const noexcept {
     const rule& r = rule_at(index);
-    return entry_at(index < base_rules() ? r.entry : base_entries() + r.entry);
+    return entry_at(index < base_rules() ? r.entry() : base_entries() + r.entry());
   }
 
   // The merged view as one plain catalogue, for a new base: the base's
@@ -199,12 +199,12 @@ class layered_catalogue {
     };
     for (const rule& r : b.rules()) {
       if (!keep(b.entry_of(r)) || (delta_ && changes(b.name_of(r)))) continue;
-      out.add_rule(b.name_of(r), entry_index(base_map, b, r.entry), r.scope());
+      out.add_rule(b.name_of(r), entry_index(base_map, b, r.entry()), r.scope());
     }
     if (delta_) {
       const catalogue& d = delta_->source();
       for (const rule& r : d.rules())
-        if (keep(d.entry_of(r))) out.add_rule(d.name_of(r), entry_index(delta_map, d, r.entry), r.scope());
+        if (keep(d.entry_of(r))) out.add_rule(d.name_of(r), entry_index(delta_map, d, r.entry()), r.scope());
     }
     out.shrink_to_fit();
     return out;

@@ -54,7 +54,7 @@ class label_trie {
       for (std::uint32_t i = nodes_[at].first_rule, e = nodes_[at + 1].first_rule; i < e; ++i) {
         const rule& r = all_rules[rules_[i]];
         if (rule_applies(*cat_, r, t, k, labels)) {
-          best = {rules_[i], r.entry};
+          best = {rules_[i], r.entry()};
           break;
         }
       }
@@ -105,7 +105,7 @@ class label_trie {
   // from the right (depth 1 is the TLD).
   std::uint32_t label_from_right(const rule& r, std::size_t depth) const noexcept {
     std::size_t off = r.name_offset;
-    for (std::size_t i = 0; i + depth < r.labels; ++i) off += 1u + detail::u8(arena_label(static_cast<std::uint32_t>(off)));
+    for (std::size_t i = 0, n = cat_->name_of(r).label_count(); i + depth < n; ++i) off += 1u + detail::u8(arena_label(static_cast<std::uint32_t>(off)));
     return static_cast<std::uint32_t>(off);
   }
 
@@ -120,11 +120,12 @@ class label_trie {
   bool rule_sorts_before(std::uint32_t a, std::uint32_t b) const noexcept {
     const rule& ra = cat_->rules()[a];
     const rule& rb = cat_->rules()[b];
-    const std::size_t common = std::min(ra.labels, rb.labels);
+    const std::size_t la = cat_->labels_of(a), lb = cat_->labels_of(b);
+    const std::size_t common = std::min(la, lb);
     for (std::size_t depth = 1; depth <= common; ++depth) {
       if (const int c = compare_at_depth(ra, rb, depth); c != 0) return c < 0;
     }
-    if (ra.labels != rb.labels) return ra.labels < rb.labels;
+    if (la != lb) return la < lb;
     return rule_precedes(*cat_, a, b);
   }
 
@@ -147,7 +148,7 @@ class label_trie {
       auto [begin, end, depth] = pending[n];
       nodes_[n].first_child = static_cast<std::uint32_t>(nodes_.size());
       nodes_[n].first_rule = static_cast<std::uint32_t>(rules_.size());
-      for (; begin < end && all_rules[order[begin]].labels == depth; ++begin) rules_.push_back(order[begin]);
+      for (; begin < end && cat_->labels_of(order[begin]) == depth; ++begin) rules_.push_back(order[begin]);
       while (begin < end) {
         const rule& first = all_rules[order[begin]];
         std::uint32_t child_end = begin + 1;

@@ -31,7 +31,7 @@ match_result reference(const catalogue& cat, wire::name_view q, match::timestamp
       if (!match::rule_applies(cat, rules[r], t, k, q.label_count())) continue;
       if (best == match_result::none || match::rule_precedes(cat, r, best)) best = r;
     }
-    if (best != match_result::none) return {best, rules[best].entry};
+    if (best != match_result::none) return {best, rules[best].entry()};
   }
   return {};
 }

@@ -211,8 +211,8 @@ TEST_CASE("image: truncated, padded, damaged or hostile images are refused") {
   bad[0] = 'X';
   check_refused(bad, "not a dnsfilter compiled image");
   bad = good;
-  poke<std::uint32_t>(bad, 8, 2);
-  check_refused(bad, "version 2, this library reads 1");
+  poke<std::uint32_t>(bad, 8, 1);
+  check_refused(bad, "version 1, this library reads 2");
 
   // Hostile contents with a valid checksum: the structural checks.
   const std::size_t rules = section_offset(good, 3), slots = section_offset(good, 5),
@@ -221,14 +221,17 @@ TEST_CASE("image: truncated, padded, damaged or hostile images are refused") {
   poke<std::uint32_t>(bad, rules, 0xFFFFFF00u);  // rule 0's name offset
   check_refused(bad, "rule 0: name out of bounds");
   bad = good;
-  poke<std::uint32_t>(bad, rules + 8, 99);  // rule 0's entry
+  poke<std::uint32_t>(bad, rules + 4, 99u << 2);  // rule 0's entry
   check_refused(bad, "rule 0: unknown entry");
   bad = good;
-  poke<std::uint8_t>(bad, rules + 5, 7);  // rule 0's label count
-  check_refused(bad, "rule 0: bad name");
-  bad = good;
-  poke<std::uint8_t>(bad, rules + 6, 3);  // flags
+  poke<std::uint32_t>(bad, rules + 4, 3);  // rule 0's flags: both scopes
   check_refused(bad, "rule 0: bad flags");
+  bad = good;
+  poke<std::uint32_t>(bad, rules + 8, 1);  // rule 1's name starts at rule 0's first letter: a "length" over 63
+  check_refused(bad, "rule 1: bad name");
+  bad = good;  // the last name's root label made a label of 5 octets: it runs off the end of the names
+  poke<std::uint8_t>(bad, section_offset(good, 4) + peek<std::uint64_t>(good, 64 + 24 * 4 + 8) - 1, 5);
+  check_refused(bad, "name out of bounds");
   bad = good;
   poke<std::uint8_t>(bad, entries + 34, 200);  // entry 0's action
   check_refused(bad, "entry 0: unknown action 200");
@@ -236,34 +239,31 @@ TEST_CASE("image: truncated, padded, damaged or hostile images are refused") {
   poke<std::uint64_t>(bad, 64 + 24 * 3, 12345);  // the rules section misaligned
   check_refused(bad, "section rules out of bounds");
 
-  // Every slot taken: a probe for a missing name would never end.
+  // Every slot taken: a probe for a missing name would never end. A slot's
+  // value is in its low bits (value_bits_for the rule count): all ones is empty.
   const auto slot_count = peek<std::uint64_t>(good, 64 + 24 * 5 + 16);
+  const auto rule_count = peek<std::uint64_t>(good, 64 + 24 * 3 + 16);
+  const auto overflow_count = peek<std::uint64_t>(good, 64 + 24 * 7 + 16);
+  const std::uint32_t value_mask = (std::uint32_t{1} << suffix_hash_matcher::value_bits_for(rule_count)) - 1;
   bad = good;
   for (std::size_t i = 0; i < slot_count; ++i) {
-    std::uint16_t w[5];
-    std::memcpy(w, bad.data() + slots + 10 * i, 10);
-    if (w[1] == 0xFFFF && w[2] == 0xFFFF) {
-      const std::uint16_t used[5] = {0, 0, 0, 0, 0};  // rule 0, at rule 0's name offset (0)
-      std::memcpy(bad.data() + slots + 10 * i, used, 10);
-    }
+    if ((peek<std::uint32_t>(bad, slots + 4 * i) & value_mask) == value_mask) poke<std::uint32_t>(bad, slots + 4 * i, 0);
   }
   fix_checksum(bad);
   check_refused(bad, "slot table full");
 
-  // A slot pointing past the rules, or at a name outside the arena.
+  // A slot whose value is past the rules and the overflow groups.
   std::size_t used_slot = 0;
   for (std::size_t i = 0; i < slot_count; ++i) {
-    if (peek<std::uint16_t>(good, slots + 10 * i + 2) == 0) {  // a single rule below 65536
+    if ((peek<std::uint32_t>(good, slots + 4 * i) & value_mask) != value_mask) {
       used_slot = i;
       break;
     }
   }
+  REQUIRE(rule_count + overflow_count < value_mask);
   bad = good;
-  poke<std::uint16_t>(bad, slots + 10 * used_slot + 4, 60000);
-  check_refused(bad, "slot: unknown rule");
-  bad = good;
-  poke<std::uint16_t>(bad, slots + 10 * used_slot + 6, 0x7FFF);  // the name offset's high half
-  check_refused(bad, "slot: name offset out of bounds");
+  poke<std::uint32_t>(bad, slots + 4 * used_slot, static_cast<std::uint32_t>(rule_count + overflow_count));
+  check_refused(bad, "slot: value out of bounds");
 
   // The overflow groups must end inside their array.
   REQUIRE(peek<std::uint64_t>(good, 64 + 24 * 7 + 16) > 0);

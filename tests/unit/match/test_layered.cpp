@@ -40,7 +40,7 @@ std::string scope_text(scope s) {
 // What decided, independent of numbering: the rule's name, scope and entry id.
 std::string describe(const layered_catalogue<>& l, const match_result& r) {
   if (!r.hit()) return "miss";
-  CHECK(l.rule_at(r.rule).entry + (r.rule < l.base_rules() ? 0 : l.base_entries()) == r.entry);
+  CHECK(l.rule_at(r.rule).entry() + (r.rule < l.base_rules() ? 0 : l.base_entries()) == r.entry);
   return l.name_of(r.rule).to_string() + scope_text(l.rule_at(r.rule).scope()) + " " + l.entry_of(r).id;
 }
 std::string describe(const catalogue& c, const match_result& r) {
@@ -191,11 +191,11 @@ TEST_CASE("layered: randomized, the delta over the base answers as the rebuilt c
       for (const entry& e : base_copy.entries()) filtered.add_entry(e);
       for (const rule& r : base_copy.rules()) {
         std::string key = base_copy.name_of(r).to_string();
-        if (!changed_text.count(key)) filtered.add_rule(base_copy.name_of(r), r.entry, r.scope());
+        if (!changed_text.count(key)) filtered.add_rule(base_copy.name_of(r), r.entry(), r.scope());
       }
       const auto offset = static_cast<std::uint32_t>(filtered.entries().size());
       for (const entry& e : delta.entries()) filtered.add_entry(e);
-      for (const rule& r : delta.rules()) filtered.add_rule(delta.name_of(r), offset + r.entry, r.scope());
+      for (const rule& r : delta.rules()) filtered.add_rule(delta.name_of(r), offset + r.entry(), r.scope());
       rebuilt = std::move(filtered);
     }
     const naive_matcher reference(rebuilt);

@@ -53,18 +53,18 @@ match_result reference_lookup(const catalogue& cat, name_view qname, timestamp t
     std::optional<std::uint32_t> first_exception, first_block, first_any;
     for (std::uint32_t i = 0; i < rules.size(); ++i) {
       const rule& r = rules[i];
-      const entry& e = cat.entries()[r.entry];
+      const entry& e = cat.entries()[r.entry()];
       if (!cat.name_of(r).equals(suffix)) continue;
       if (t < e.start || t >= e.end) continue;
-      if ((r.flags & rule::exact_only) != 0 && k != labels) continue;
-      if ((r.flags & rule::subdomains_only) != 0 && k == labels) continue;
+      if ((r.flags() & rule::exact_only) != 0 && k != labels) continue;
+      if ((r.flags() & rule::subdomains_only) != 0 && k == labels) continue;
       if (e.action == action::pass && !first_exception) first_exception = i;
       if (e.action != action::pass && e.action != action::monitor && !first_block) first_block = i;
       if (!first_any) first_any = i;
     }
     if (first_any) {
       const std::uint32_t i = first_exception.value_or(first_block.value_or(*first_any));
-      return {i, rules[i].entry};
+      return {i, rules[i].entry()};
     }
   }
   return {};
@@ -111,7 +111,7 @@ struct decider {
   std::uint32_t operator()(name_view qname, timestamp t = 0) const {
     const match_result got = matcher.lookup(qname, t);
     CHECK_MESSAGE(got == reference_lookup(cat, qname, t), "the reference disagrees on " << qname.to_string());
-    if (got.hit()) CHECK(got.entry == cat.rules()[got.rule].entry);
+    if (got.hit()) CHECK(got.entry == cat.rules()[got.rule].entry());
     return got.rule;
   }
   std::uint32_t operator()(std::string_view qname, timestamp t = 0) const { return (*this)(dn(qname).view(), t); }
@@ -479,7 +479,7 @@ std::string describe(const catalogue& cat) {
     const rule& r = cat.rules()[i];
     const entry& e = cat.entry_of(r);
     out << "  rule " << i << ": " << cat.name_of(r).to_string() << (r.covers_subdomains() ? (r.covers_name() ? "" : " below") : " exact")
-        << " entry " << r.entry << ' ' << to_string(e.action) << " [" << e.start << ", " << e.end << ")\n";
+        << " entry " << r.entry() << ' ' << to_string(e.action) << " [" << e.start << ", " << e.end << ")\n";
   }
   return out.str();
 }

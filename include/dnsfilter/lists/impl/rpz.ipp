@@ -786,8 +786,8 @@ DNSFILTER_DECL result<rpz_write_report> write_rpz(const match::catalogue& cat, c
                              " is monitored, which a response policy zone cannot say; left out");
       continue;
     }
-    if (r.covers_name()) claims.push_back({cat.name_of(r), false, r.entry});
-    if (r.covers_subdomains()) claims.push_back({cat.name_of(r), true, r.entry});
+    if (r.covers_name()) claims.push_back({cat.name_of(r), false, r.entry()});
+    if (r.covers_subdomains()) claims.push_back({cat.name_of(r), true, r.entry()});
   }
   std::sort(claims.begin(), claims.end(), [&](const claim& a, const claim& b) {
     if (const int c = a.name.view().compare(b.name.view()); c != 0) return c < 0;

@@ -34,15 +34,14 @@ inline constexpr const char* section_names[section_count] = {"sources", "entries
                                                              "names",   "slots",   "bloom",   "overflow"};
 inline constexpr std::size_t entry_size = 40;   // start, end, id, category, source, action
 inline constexpr std::size_t source_size = 8;   // offset and size of the name in strings
-inline constexpr std::size_t rule_size = 12;    // match::rule as laid out in memory
-inline constexpr std::size_t slot_size = 10;    // suffix_hash_matcher::slot
+inline constexpr std::size_t rule_size = 8;     // match::rule as laid out in memory
+inline constexpr std::size_t slot_size = 4;     // suffix_hash_matcher::slot
 inline constexpr std::size_t name_padding = 256;  // zero octets after the names: a comparison never leaves the image
 // Header fields.
 inline constexpr std::size_t at_version = 8, at_order = 12, at_header = 16, at_sections = 20, at_size = 24,
                              at_seed = 32, at_mask = 40, at_groups = 56, at_table = 64;  // table: 3 u64 per section
 
-static_assert(sizeof(rule) == rule_size && offsetof(rule, name_offset) == 0 && offsetof(rule, name_size) == 4 &&
-              offsetof(rule, labels) == 5 && offsetof(rule, flags) == 6 && offsetof(rule, entry) == 8);
+static_assert(sizeof(rule) == rule_size && offsetof(rule, name_offset) == 0 && offsetof(rule, packed) == 4);
 static_assert(sizeof(suffix_hash_matcher::slot) == slot_size);
 static_assert(at_table + section_count * 24 <= header_size);
 
@@ -170,23 +169,23 @@ class checker {
     const std::span<const std::byte> names_section = sec_[names];
     for (std::size_t i = 0; i < rs.size(); ++i) {
       const rule& r = rs[i];
-      if (r.entry >= entries_out.size()) return fail("rule " + std::to_string(i) + ": unknown entry");
-      if (r.flags > rule::subdomains_only) return fail("rule " + std::to_string(i) + ": bad flags");
-      if (r.name_offset > names_section.size() || r.name_size > names_section.size() - r.name_offset ||
-          r.name_size < 2)
-        return fail("rule " + std::to_string(i) + ": name out of bounds");
-      // A wire name: labels of 1-63 octets ending exactly at the root label.
-      std::size_t pos = 0, labels = 0;
+      if (r.entry() >= entries_out.size()) return fail("rule " + std::to_string(i) + ": unknown entry");
+      if (r.flags() > rule::subdomains_only) return fail("rule " + std::to_string(i) + ": bad flags");
+      if (r.name_offset >= names_section.size()) return fail("rule " + std::to_string(i) + ": name out of bounds");
+      // A wire name inside the section: labels of 1-63 octets, at most 255
+      // octets with the root label that ends it.
+      const std::size_t room = std::min<std::size_t>(names_section.size() - r.name_offset, wire::max_name_length);
       const std::byte* n = names_section.data() + r.name_offset;
-      while (pos < r.name_size) {
+      std::size_t pos = 0, labels = 0;
+      for (;;) {
+        if (pos >= room) return fail("rule " + std::to_string(i) + ": name out of bounds");
         const auto len = std::to_integer<std::size_t>(n[pos]);
         if (len == 0) break;
         if (len > 63) return fail("rule " + std::to_string(i) + ": bad name");
         pos += 1 + len;
         ++labels;
       }
-      if (pos + 1 != r.name_size || labels != r.labels || labels == 0)
-        return fail("rule " + std::to_string(i) + ": bad name");
+      if (labels == 0) return fail("rule " + std::to_string(i) + ": bad name");
     }
     const auto of = overflow_view();
     if (!of.empty() && (of.back() & suffix_hash_matcher::overflow_bit) == 0) return fail("overflow array unterminated");
@@ -198,23 +197,20 @@ class checker {
     if (static_cast<std::size_t>(arena.data() - b_.data()) + arena.size() + name_padding > b_.size() - trailer_size)
       return fail("no padding after the names");
     if (ss.empty()) return fail("no slots");
+    // A slot's value: a rule, the start of a group in the overflow array, or
+    // empty (suffix_hash_matcher::slot). A probe compares a query's suffix
+    // with the rule's name, checked above, and the padding after the names
+    // keeps the comparison inside the image.
+    const unsigned value_bits = suffix_hash_matcher::value_bits_for(rs.size());
+    const auto value_mask = static_cast<std::uint32_t>((std::uint64_t{1} << value_bits) - 1);
     bool any_empty = false;
-    for (const auto& s : ss) {
-      const std::uint32_t v = s.value();
-      if (v == suffix_hash_matcher::empty) {
+    for (const std::uint32_t s : ss) {
+      const std::uint32_t v = s & value_mask;
+      if (v == value_mask) {
         any_empty = true;
-        continue;
+      } else if (v >= rs.size() && v - rs.size() >= of.size()) {
+        return fail("slot: value out of bounds");
       }
-      if (v & suffix_hash_matcher::overflow_bit) {
-        if ((v & ~suffix_hash_matcher::overflow_bit) >= of.size()) return fail("slot: overflow index out of bounds");
-      } else if (v >= rs.size()) {
-        return fail("slot: unknown rule");
-      }
-      // A probe compares at most a name's 255 octets from here: they must be
-      // in the image (a padding follows the names). Whether they are the
-      // group's name decides only which rule matches, never what is read, so
-      // it is not checked (that would cost a cache miss per slot).
-      if (s.name_offset() >= arena.size()) return fail("slot: name offset out of bounds");
     }
     if (!any_empty) return fail("slot table full: a probe could not end");
     return true;
@@ -319,11 +315,7 @@ DNSFILTER_DECL std::string make_image(const hashed_catalogue& c, const image_opt
   begin(rules);
   for (const rule& r : cat.rules()) {
     w.put(r.name_offset);
-    w.put(r.name_size);
-    w.put(r.labels);
-    w.put(r.flags);
-    w.put(std::uint8_t{0});
-    w.put(r.entry);
+    w.put(r.packed);
   }
   end(rules, cat.rules().size());
   begin(names);
@@ -332,8 +324,7 @@ DNSFILTER_DECL std::string make_image(const hashed_catalogue& c, const image_opt
   end(names, arena.size());
   w.out.append(name_padding, '\0');
   begin(slots);
-  for (const auto& s : parts.slots)
-    for (std::uint16_t half : s.w) w.put(half);
+  for (const std::uint32_t s : parts.slots) w.put(s);
   end(slots, parts.slots.size());
   begin(bloom);
   for (std::uint64_t word : parts.bloom) w.put(word);

@@ -86,7 +86,7 @@ DNSFILTER_DECL slot_map registry::map(const match::catalogue& cat, catalogue_par
   std::lock_guard lock(mutex_);
   std::vector<std::uint64_t> fqdns(cat.entries().size());
   for (const match::rule& r : cat.rules())
-    if (r.entry < fqdns.size()) ++fqdns[r.entry];
+    if (r.entry() < fqdns.size()) ++fqdns[r.entry()];
   std::vector<bool> described_here;  // by entry slot: several entries with one identifier add up
   slot_map out;
   out.slots_.reserve(cat.entries().size());

@@ -272,7 +272,7 @@ DNSFILTER_DECL void zone_feed::drop_repeated_rules() {
       if (kept_once[k]) continue;  // the same record again
       kept_once[k] = true;
     }
-    kept.add_rule(staged_.name_of(rules[i]), rules[i].entry, rules[i].scope());
+    kept.add_rule(staged_.name_of(rules[i]), rules[i].entry(), rules[i].scope());
   }
   staged_ = std::move(kept);
   staged_ids_.clear();
