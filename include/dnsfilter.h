@@ -77,6 +77,7 @@ typedef enum dnsfilter_status {
   DNSFILTER_E_STATS_CONFLICT = 45,
   DNSFILTER_E_TABLE_FULL = 46,
   DNSFILTER_E_NO_RANDOMNESS = 47,
+  DNSFILTER_E_OVER_BUDGET = 48,
   /* Memory ran out (std::bad_alloc inside the library); nothing was changed. */
   DNSFILTER_E_NOMEM = 100,
   /* Any other C++ exception inside the library: a bug, please report it. */
@@ -145,9 +146,13 @@ typedef struct dnsfilter_load_options {
   const char* category;       /* the category of a list's entries, or NULL */
   dnsfilter_diagnostic_fn on_diagnostic; /* or NULL */
   void* context;              /* passed to on_diagnostic */
+  /* Octets the catalogue may take with its matcher once the list is added, or
+   * 0 for no limit: a list over it fails with DNSFILTER_E_OVER_BUDGET and
+   * changes nothing (reading stops once the list alone is over). */
+  size_t memory_budget;
 } dnsfilter_load_options;
 
-/* Lenient, sinkhole, no category, no callback. */
+/* Lenient, sinkhole, no category, no callback, no memory budget. */
 void dnsfilter_load_options_init(dnsfilter_load_options* options);
 
 typedef struct dnsfilter_load_report {

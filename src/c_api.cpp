@@ -83,6 +83,7 @@ DNSFILTER_C_SAME(DNSFILTER_E_BAD_IMAGE, bad_image);
 DNSFILTER_C_SAME(DNSFILTER_E_STATS_CONFLICT, stats_conflict);
 DNSFILTER_C_SAME(DNSFILTER_E_TABLE_FULL, table_full);
 DNSFILTER_C_SAME(DNSFILTER_E_NO_RANDOMNESS, no_randomness);
+DNSFILTER_C_SAME(DNSFILTER_E_OVER_BUDGET, over_budget);
 #undef DNSFILTER_C_SAME
 
 static_assert(static_cast<int>(df::match::action::monitor) == DNSFILTER_ACTION_MONITOR &&
@@ -202,6 +203,7 @@ dnsfilter_status load_list(dnsfilter_catalogue& catalogue, std::string_view text
                 static_cast<int>(o.action));
   df::lists::load_options lo;
   lo.strict = o.strict != 0;
+  lo.memory_budget = o.memory_budget;
   lo.source_name = name;
   lo.action = static_cast<df::match::action>(o.action);
   if (o.category != nullptr) lo.category = o.category;

@@ -383,6 +383,11 @@ struct option_set {
          "serve from a compiled image (dnsfilter-compile) mapped read-only instead of --list: it loads in "
          "milliseconds and its pages stay in the page cache, shared, not in the resolver's own memory. "
          "Watched and reloaded like the lists (replace it by renaming a new file over it)")
+        ("memory-budget", po::value<std::string>()->value_name("SIZE"),
+         "the most memory the policy may take (catalogue and matcher: the lists with the feeds' rules, or the "
+         "image), such as 32M: a policy over it is refused with the figures, at start (the resolver does not "
+         "start) and at a reload (the policy serving stays; a list is refused as soon as it alone is over). "
+         "Transfers between reloads are bounded by the feeds' max-size. By default there is no budget")
         ("lenient-lists", po::bool_switch(),
          "skip invalid lines (logged) instead of refusing the whole file; by default one invalid line "
          "refuses the file at start and keeps the old snapshot at a reload")
@@ -685,6 +690,9 @@ void read_lists(option_reader& r, config& c) {
       c.lists.push_back(l);
     }
   }
+  if (r.given("memory-budget") &&
+      (!parse_size(r.text("memory-budget"), c.memory_budget) || c.memory_budget == 0))
+    r.fail("--memory-budget: a size such as 32M, at most 1T");
   if (r.given("image")) {
     c.image = r.text("image");
     if (!c.lists.empty()) r.fail("--image: serves instead of --list; compile the lists into the image");

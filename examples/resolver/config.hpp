@@ -109,6 +109,7 @@ struct config {
   // Filtering.
   std::vector<list_config> lists;  // empty (and no image): the embedded example catalogue
   std::string image;               // a compiled image (dnsfilter-compile), mapped, instead of lists
+  std::size_t memory_budget = 0;   // octets the policy may take (match::policy_bytes); 0: no budget
   bool lenient_lists = false;
   dnsfilter::match::action list_action = dnsfilter::match::action::sinkhole;
   std::string policy_file;

@@ -57,6 +57,16 @@ outcome<void> load_one(const std::string& source, const dnsfilter::result<lists:
   return {};
 }
 
+// --memory-budget against what `cat` takes with its matcher (match::policy_bytes).
+outcome<void> within_budget(const config& c, const match::catalogue& cat, const std::string& what) {
+  if (c.memory_budget == 0) return {};
+  const std::size_t bytes = match::policy_bytes(cat);
+  if (bytes <= c.memory_budget) return {};
+  return failure{dnsfilter::errc::over_budget, what + ": the policy would take " + std::to_string(bytes) +
+                                                   " octets, over the memory budget of " +
+                                                   std::to_string(c.memory_budget) + " (--memory-budget)"};
+}
+
 }  // namespace
 
 std::vector<std::string> catalogue_paths(const config& c) {
@@ -75,6 +85,7 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
     dnsfilter::diagnostic why;
     auto image = match::map_image(c.image, &why);
     if (!image) return failure{image.error(), c.image + ": " + why.message};
+    if (auto ok = within_budget(c, (*image)->source(), c.image); !ok) return ok.error();
     out.lists = (*image)->source().sources().size();
     out.entries = (*image)->source().entries().size();
     out.rules = (*image)->source().rules().size();
@@ -88,6 +99,7 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
   options.strict = !c.lenient_lists;
   options.action = c.list_action;
   options.time_zone = c.time_zone;
+  options.memory_budget = c.memory_budget;
   if (c.lists.empty()) {
     // The embedded example: the operator's rows, then an adblock exception.
     lists::diagnostic why;
@@ -114,7 +126,10 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
     auto r = lists::load(text, f, cat, options, &why);
     if (auto ok = load_one(l.path, r, why, c, out); !ok) return ok.error();
   }
-  if (feeds != nullptr) feeds->contribute(cat, current);
+  if (feeds != nullptr) {
+    feeds->contribute(cat, current);
+    if (auto ok = within_budget(c, cat, "the lists and feeds"); !ok) return ok.error();
+  }
   cat.shrink_to_fit();
   out.entries = cat.entries().size();
   out.rules = cat.rules().size();

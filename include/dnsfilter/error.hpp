@@ -114,6 +114,9 @@ enum class errc : int {
   table_full,
   // The kernel's random source gave no bytes: nothing predictable may be sent upstream.
   no_randomness,
+  // A policy that would take more memory than the configured budget
+  // (lists::load_options::memory_budget); nothing was changed.
+  over_budget,
 };
 
 namespace detail {

@@ -181,8 +181,8 @@ static void test_basics(void) {
   CHECK(strcmp(dnsfilter_status_string(DNSFILTER_E_NOMEM), "out of memory") == 0);
   CHECK(strcmp(dnsfilter_status_string(DNSFILTER_E_INVALID_LIST_LINE), "invalid line in a list file") == 0);
   /* Every library code has its DNSFILTER_E_ name: the last one is known, the next one not. */
-  CHECK(strcmp(dnsfilter_status_string(DNSFILTER_E_NO_RANDOMNESS), "unknown dnsfilter error") != 0);
-  CHECK(strcmp(dnsfilter_status_string((dnsfilter_status)(DNSFILTER_E_NO_RANDOMNESS + 1)),
+  CHECK(strcmp(dnsfilter_status_string(DNSFILTER_E_OVER_BUDGET), "unknown dnsfilter error") != 0);
+  CHECK(strcmp(dnsfilter_status_string((dnsfilter_status)(DNSFILTER_E_OVER_BUDGET + 1)),
                "unknown dnsfilter error") == 0);
   CHECK(strcmp(dnsfilter_status_string((dnsfilter_status)-1), "unknown dnsfilter error") == 0);
   CHECK(strcmp(dnsfilter_status_string((dnsfilter_status)100000), "unknown dnsfilter error") == 0);
@@ -284,6 +284,18 @@ static dnsfilter_catalogue* load_catalogue(void) {
   CHECK_STATUS(dnsfilter_catalogue_load_text(cat, NULL, 5, NULL, DNSFILTER_FORMAT_PLAIN, NULL, NULL, &err),
                DNSFILTER_E_INVALID_ARGUMENT);
   CHECK_STATUS(dnsfilter_catalogue_create(NULL, &err), DNSFILTER_E_INVALID_ARGUMENT);
+
+  /* A list over the memory budget: refused with its own code, nothing added. */
+  {
+    const size_t rules_before = dnsfilter_catalogue_rules(cat);
+    dnsfilter_load_options_init(&options);
+    options.memory_budget = 64; /* octets: less than the catalogue already takes */
+    CHECK_STATUS(dnsfilter_catalogue_load_text(cat, "budget.example\n", 15, "budget", DNSFILTER_FORMAT_PLAIN, &options,
+                                               NULL, &err),
+                 DNSFILTER_E_OVER_BUDGET);
+    CHECK(strstr(err.message, "memory budget") != NULL);
+    CHECK(dnsfilter_catalogue_rules(cat) == rules_before);
+  }
   CHECK(dnsfilter_catalogue_rules(NULL) == 0);
   dnsfilter_catalogue_free(NULL);
   return cat;

@@ -28,7 +28,7 @@ constexpr errc all_codes[] = {
     errc::tsig_bad_key, errc::tsig_bad_signature, errc::tsig_bad_time, errc::tsig_unsigned_tail,
     errc::tsig_peer_bad_signature, errc::tsig_peer_bad_key, errc::tsig_peer_bad_time, errc::tsig_peer_error,
     errc::tsig_hmac_failed, errc::bad_key_file, errc::unknown_time_zone, errc::bad_image,
-    errc::stats_conflict, errc::table_full, errc::no_randomness,
+    errc::stats_conflict, errc::table_full, errc::no_randomness, errc::over_budget,
 };
 
 }  // namespace

@@ -55,6 +55,7 @@ DNSFILTER_DECL const char* to_string(errc code) noexcept {
     case errc::stats_conflict: return "statistics files that cannot be added up";
     case errc::table_full: return "every upstream transaction slot is in use";
     case errc::no_randomness: return "the kernel's random source failed";
+    case errc::over_budget: return "the policy would exceed the memory budget";
   }
   return "unknown dnsfilter error";
 }

@@ -71,6 +71,12 @@ struct load_options {
   stats::zone time_zone{};
   // Longer lines are invalid records (never read further than their end).
   std::size_t max_line_length = 4096;
+  // The memory budget of the whole policy in octets, 0 for none: a list that
+  // would make the catalogue it is loaded into, with its matcher, larger
+  // (match::policy_bytes) is refused with errc::over_budget and changes
+  // nothing. Reading stops as soon as the list alone is over the budget
+  // (an RPZ file's rules are made after its records are read: it is refused then).
+  std::size_t memory_budget = 0;
 };
 
 namespace detail {
@@ -138,6 +144,7 @@ class list_loader {
 
   diagnostic failure_;
   bool failed_ = false;
+  bool over_budget_ = false;
 };
 
 }  // namespace detail

@@ -260,6 +260,19 @@ class catalogue {
   // Whether the rules and names are borrowed from a mapped image.
   bool borrows() const noexcept { return backing_ != nullptr; }
 
+  // Octets held once loading is done (sizes, not capacities; borrowed rules
+  // and names too): names, rules, entries and sources with their strings.
+  // With the matcher's table (policy_bytes, match/hashed.hpp), what a policy
+  // costs in memory.
+  std::size_t compact_bytes() const noexcept {
+    const auto heap = [](const std::string& s) { return s.size() > 15 ? s.size() + 1 : 0; };  // past the inline buffer
+    std::size_t n = name_arena().size() + rules().size() * sizeof(rule) + entries_.size() * sizeof(entry) +
+                    sources_.size() * sizeof(source_info);
+    for (const auto& e : entries_) n += heap(e.id) + heap(e.category);
+    for (const auto& s : sources_) n += heap(s.name);
+    return n;
+  }
+
   // Heap bytes held (capacity, not size), for memory reports; borrowed rules
   // and names are not heap.
   std::size_t memory_bytes() const noexcept {

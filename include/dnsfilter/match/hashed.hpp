@@ -62,6 +62,22 @@ class suffix_hash_matcher {
   using slot = std::uint32_t;
   static constexpr std::uint32_t overflow_bit = 0x80000000u;  // overflow array: the last rule of a group
 
+  // Octets of the slot table and the filter built for `rules` rules (names
+  // listed more than once add 4 octets per rule of theirs, in the overflow array).
+  static std::size_t bytes_for(std::size_t rules, const options& opt) noexcept {
+    return slot_count_for(rules) * sizeof(slot) + bloom_words_for(rules, opt) * sizeof(std::uint64_t);
+  }
+  static std::size_t bytes_for(std::size_t rules) noexcept { return bytes_for(rules, options{}); }
+  // Exact sizes: load <= 0.8, the filter's bits per rule, at least one of each.
+  static std::size_t slot_count_for(std::size_t rules) noexcept {
+    const std::size_t usable = std::min<std::size_t>(rules, overflow_bit - 1);
+    return usable + usable / 4 + 1;
+  }
+  static std::size_t bloom_words_for(std::size_t rules, const options& opt) noexcept {
+    const std::size_t usable = std::min<std::size_t>(rules, overflow_bit - 1);
+    return opt.bloom_bits_per_rule == 0 ? 0 : std::max<std::size_t>(1, (usable * opt.bloom_bits_per_rule + 63) / 64);
+  }
+
   // Bits of a slot's value for a catalogue of `rules` rules.
   static constexpr unsigned value_bits_for(std::size_t rules) noexcept {
     const std::uint64_t values = 2 * std::uint64_t{std::min<std::size_t>(rules, overflow_bit - 1)};
@@ -379,10 +395,8 @@ class suffix_hash_matcher {
     // cannot exist in practice: the arena's 32-bit offsets run out first).
     const std::size_t usable = rule_count_;
 
-    // Exact sizes: load <= 0.8 and the filter's bits per rule, at least one word each.
-    std::vector<slot> slots(std::max<std::size_t>(1, usable + usable / 4 + 1), empty());
-    std::vector<std::uint64_t> bloom;
-    if (opt.bloom_bits_per_rule > 0) bloom.assign(std::max<std::size_t>(1, (usable * opt.bloom_bits_per_rule + 63) / 64), 0);
+    std::vector<slot> slots(slot_count_for(usable), empty());
+    std::vector<std::uint64_t> bloom(bloom_words_for(usable, opt), 0);
     // The lookups' index functions read the members' sizes: borrow the arrays being built.
     slots_ = detail::frozen_array<slot>::borrow(slots);
     bloom_ = detail::frozen_array<std::uint64_t>::borrow(bloom);
@@ -453,5 +467,11 @@ class suffix_hash_matcher {
 };
 
 static_assert(matcher<suffix_hash_matcher>);
+
+// What `c` costs in memory served by the production matcher: the catalogue's
+// arrays and the matcher's table and filter (overflow groups aside).
+inline std::size_t policy_bytes(const catalogue& c) noexcept {
+  return c.compact_bytes() + suffix_hash_matcher::bytes_for(c.rules().size());
+}
 
 }  // namespace dnsfilter::match

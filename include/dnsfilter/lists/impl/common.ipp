@@ -2,6 +2,7 @@
 #pragma once
 
 #include <dnsfilter/lists/common.hpp>
+#include <dnsfilter/match/hashed.hpp>
 
 #include <cstdio>
 #include <cstring>
@@ -45,7 +46,19 @@ DNSFILTER_DECL void list_loader::note(std::size_t line, std::string message) {
 }
 
 DNSFILTER_DECL bool list_loader::next_line(line_reader& reader, std::string_view& line, bool& defective) {
-  if (failed_ || !reader.next(line)) return false;
+  if (failed_) return false;
+  // Every 1024 lines: the list alone, its entries aside, is a lower bound of
+  // what the policy would take; stop reading once it is over the budget.
+  if (options_.memory_budget != 0 && report_.lines % 1024 == 0 &&
+      stage_.name_arena().size() + stage_.rules().size() * sizeof(match::rule) +
+              match::suffix_hash_matcher::bytes_for(stage_.rules().size()) >
+          options_.memory_budget) {
+    failed_ = over_budget_ = true;
+    failure_ = {report_.lines, "stopped: the list alone would take more than the memory budget of " +
+                                   std::to_string(options_.memory_budget) + " octets"};
+    return false;
+  }
+  if (!reader.next(line)) return false;
   ++report_.lines;
   std::string defect = line_defect(line, options_.max_line_length);
   defective = !defect.empty();
@@ -73,7 +86,20 @@ DNSFILTER_DECL std::uint32_t list_loader::add_entry(match::entry e) { return sta
 DNSFILTER_DECL result<load_report> list_loader::finish(match::catalogue& out, diagnostic* failure) {
   if (failed_) {
     if (failure != nullptr) *failure = failure_;
-    return errc::invalid_list_line;
+    return over_budget_ ? errc::over_budget : errc::invalid_list_line;
+  }
+  if (options_.memory_budget != 0 && !stage_.rules().empty()) {
+    // As policy_bytes of `out` with the list appended, its source included.
+    const std::size_t source_name = options_.source_name.size() > 15 ? options_.source_name.size() + 1 : 0;
+    const std::size_t total = out.compact_bytes() + stage_.compact_bytes() + sizeof(match::source_info) + source_name +
+                              match::suffix_hash_matcher::bytes_for(out.rules().size() + stage_.rules().size());
+    if (total > options_.memory_budget) {
+      if (failure != nullptr)
+        *failure = {0, "the policy would take " + std::to_string(total) + " octets with this list's " +
+                           std::to_string(stage_.rules().size()) + " rules, over the memory budget of " +
+                           std::to_string(options_.memory_budget)};
+      return errc::over_budget;
+    }
   }
   if (!stage_.entries().empty()) {
     // Source indices are 16 bits wide.
