@@ -2,9 +2,12 @@
 // one image that a device maps read-only and serves from (match/image.hpp) —
 // how a vendor builds policy once and ships it to every device.
 //
-//   dnsfilter-compile [--strict] [--byte-order native|little|big] -o IMAGE [FORMAT:]LIST...
+//   dnsfilter-compile [--strict] [--time-zone ZONE] [--byte-order native|little|big] -o IMAGE [FORMAT:]LIST...
 //   dnsfilter-compile --check IMAGE
 //
+// --time-zone: the zone of the catalogue's dates (and RPZ entry metadata's), as
+// the resolver's --time-zone: a date begins at local midnight there (UTC by
+// default). The image stores instants, so it serves the same everywhere.
 // Every LIST is [FORMAT:]FILE, as dnsfilter-match takes it. --byte-order
 // writes for the target's byte order (a big-endian MIPS router from an
 // x86-64 build host, say); a host maps only images of its own order.
@@ -14,6 +17,8 @@
 // Exit status: 0 on success, 1 when a list or the image failed, 2 on a usage error.
 #include <dnsfilter/dnsfilter.hpp>
 #include <dnsfilter/match/image.hpp>
+
+#include "time_zone_option.hpp"
 
 #include <chrono>
 #include <sys/resource.h>
@@ -28,7 +33,8 @@ namespace lists = dnsfilter::lists;
 namespace match = dnsfilter::match;
 
 int usage() {
-  std::fputs("usage: dnsfilter-compile [--strict] [--byte-order native|little|big] -o IMAGE [FORMAT:]LIST...\n"
+  std::fputs("usage: dnsfilter-compile [--strict] [--time-zone ZONE] [--byte-order native|little|big] -o IMAGE "
+             "[FORMAT:]LIST...\n"
              "       dnsfilter-compile --check IMAGE\n"
              "FORMAT: plain, hosts, adblock, rpz, catalogue or auto (the default)\n",
              stderr);
@@ -61,6 +67,7 @@ int check(const std::string& path) {
 
 int main(int argc, char** argv) {
   bool strict = false;
+  dnsfilter::stats::zone time_zone;  // UTC
   std::string output;
   match::image_options options;
   std::vector<lists::list_argument> files;
@@ -74,6 +81,11 @@ int main(int argc, char** argv) {
       files.push_back(std::move(*list));
     } else if (arg == "--strict") {
       strict = true;
+    } else if (arg == "--time-zone" && has_value) {
+      std::string why;
+      auto z = examples::parse_time_zone(argv[++i], why);
+      if (!z) return std::fprintf(stderr, "dnsfilter-compile: --time-zone: %s\n", why.c_str()), 2;
+      time_zone = std::move(*z);
     } else if ((arg == "-o" || arg == "--output") && has_value) {
       output = argv[++i];
     } else if (arg == "--check" && has_value) {
@@ -94,6 +106,7 @@ int main(int argc, char** argv) {
   for (const auto& [format, path] : files) {
     lists::load_options load;
     load.strict = strict;
+    load.time_zone = time_zone;
     lists::diagnostic why;
     auto report = lists::load_file(path, format, cat, load, &why);
     if (!report) return std::fprintf(stderr, "%s\n", lists::to_string(path, why).c_str()), 1;

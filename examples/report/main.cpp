@@ -66,13 +66,10 @@
 // Exit status: 0 on success, 1 when an input cannot be read or an output
 // cannot be written, 2 on a usage error.
 #include "render.hpp"
+#include "time_zone_option.hpp"
 
 #include <dnsfilter/lists.hpp>
 #include <dnsfilter/stats.hpp>
-#if DNSFILTER_REPORT_TZ
-#include <dnsfilter/stats/tz.hpp>
-#endif
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -278,17 +275,6 @@ std::string zone_label(const stats::zone& zone, match::timestamp start, match::t
   return std::string(zone.name()) + (ja ? "（" : " (") + text + (ja ? "）" : ")");
 }
 
-// --time-zone's zone: an offset, or (with the tz database) a name; the reason otherwise.
-dnsfilter::result<stats::zone> parse_time_zone(std::string_view text, std::string& why) {
-#if DNSFILTER_REPORT_TZ
-  return stats::tz::parse_zone(text, &why);
-#else
-  auto fixed = stats::zone::parse(text);
-  if (!fixed) why = "'" + std::string(text) + "' is not +HH:MM (within +-14:00), Z or UTC (this build has no tz database)";
-  return fixed;
-#endif
-}
-
 bool write_text(const std::string& path, const std::string& text) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return false;
@@ -469,7 +455,7 @@ int main(int argc, char** argv) {
       else return std::fprintf(stderr, "dnsfilter-report: unknown --lang %s (en or ja)\n", argv[i]), 2;
     } else if (arg == "--time-zone" && has_value) {
       std::string why;
-      auto z = parse_time_zone(argv[++i], why);
+      auto z = examples::parse_time_zone(argv[++i], why);
       if (!z) return std::fprintf(stderr, "dnsfilter-report: bad --time-zone: %s\n", why.c_str()), 2;
       expected_zone = *z;
     } else if (arg == "--volumes") {
@@ -492,7 +478,7 @@ int main(int argc, char** argv) {
   if (!list_stats_files(stats_args, stats_paths)) return 1;
   stats::totals_read_options reading;
   reading.expected_zone = expected_zone;
-#if DNSFILTER_REPORT_TZ
+#if DNSFILTER_EXAMPLE_TZ
   reading.resolve_zone = stats::tz::resolver();
 #endif
   auto nodes = read_fleet(stats_paths, as_of_given ? std::optional<match::timestamp>(as_of) : std::nullopt, reading);

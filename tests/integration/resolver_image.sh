@@ -33,6 +33,20 @@ if "$compile" -o "$work/x.img" "$work/missing.txt" 2>"$work/err"; then fail "a m
     expect "$work/err" 'missing\.txt' "a missing list fails the compile, naming it"; fi
 [ ! -e "$work/x.img" ] && echo "ok   - and writes nothing" || fail "an image was written for a failed compile"
 
+# ---- --time-zone: the catalogue's dates begin at local midnight of the zone; the
+# image keeps instants (entry 0's start and end, read from the entries section)
+printf 'identifier\tbehaviour\tstart\tend\tfqdns\nXX-1\tbackdoor\t2025/01/09\t2025-02-01\tc2.evil.example\n' >"$work/dated.tsv"
+window() {  # window IMAGE: "start end" of entry 0, seconds since 1970 (a little-endian image)
+    python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); o=struct.unpack_from("<Q",d,64+24)[0]; print(*struct.unpack_from("<qq",d,o))' "$1"
+}
+for z in UTC='1736380800 1738368000' Asia/Tokyo='1736348400 1738335600' +09:00='1736348400 1738335600'; do
+    zone="${z%%=*}" want="${z#*=}"
+    "$compile" --time-zone "$zone" -o "$work/dated.img" "catalogue:$work/dated.tsv" 2>/dev/null
+    check "--time-zone $zone: 2025/01/09 to 2025-02-01 begins and ends at its midnight" test "$(window "$work/dated.img")" = "$want"
+done
+if "$compile" --time-zone Nowhere/Land -o "$work/x.img" "catalogue:$work/dated.tsv" 2>"$work/err"; then
+    fail "an unknown zone was accepted"; else expect "$work/err" "--time-zone: unknown time zone 'Nowhere/Land'" "an unknown zone is refused"; fi
+
 # ---- serving from it
 start_stub up
 start_resolver r --upstream "127.0.0.1:$up_port" --image "$work/policy.img" --watch-interval 200ms \
