@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Footprint of the embedding example (examples/embed, dnsfilter-embed) as
-# firmware builds it: -Os -fno-exceptions -fno-rtti, stripped; and its peak
-# resident memory (GNU time's "Maximum resident set size") once it has loaded a
-# plain block list of 100k and of 1M names and answered a query from it.
+# Footprint of the embedding examples (examples/embed, dnsfilter-embed, and its
+# twin in C through the C API, examples/embed-c, dnsfilter-embed-c) as firmware
+# builds them: -Os -fno-exceptions -fno-rtti, stripped; and their peak resident
+# memory (GNU time's "Maximum resident set size") once loaded with a plain block
+# list of 100k and of 1M names and having answered a query from it.
 #
 #   bash scripts/embed-footprint.sh [host|aarch64|armhf|mips]...   (default: all four)
+#   PROGRAMS="dnsfilter-embed" bash scripts/embed-footprint.sh host   (default: both programs)
 #
 # Cross targets use the toolchain files in cmake/toolchains/ and run under
 # qemu-user: their RSS is qemu's, so the figure with a one-name list is
@@ -55,9 +57,10 @@ toolchain_of() {
 run_prefix_of() {
     case "$1" in
         host) echo "" ;;
-        aarch64) echo "qemu-aarch64 -L /usr/aarch64-linux-gnu" ;;
-        armhf) echo "qemu-arm -L /usr/arm-linux-gnueabihf" ;;
-        mips) echo "qemu-mips -L /usr/mips-linux-gnu" ;;
+        # The sysroot's libc first, as the toolchain files do (cmake/toolchains/debian-cross.cmake).
+        aarch64) echo "qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/lib" ;;
+        armhf) echo "qemu-arm -L /usr/arm-linux-gnueabihf -E LD_LIBRARY_PATH=/lib" ;;
+        mips) echo "qemu-mips -L /usr/mips-linux-gnu -E LD_LIBRARY_PATH=/lib" ;;
     esac
 }
 strip_of() {
@@ -97,7 +100,8 @@ peak_rss() {
     sed -n 's/^\tMaximum resident set size (kbytes): //p' "${work}/time.txt"
 }
 
-printf '%-8s %12s %12s %14s %14s %14s\n' target "stripped B" "text B" "RSS 1 name" "RSS 100k" "RSS 1M"
+read -r -a programs <<<"${PROGRAMS:-dnsfilter-embed dnsfilter-embed-c}"
+printf '%-8s %-18s %12s %12s %14s %14s %14s\n' target program "stripped B" "text B" "RSS 1 name" "RSS 100k" "RSS 1M"
 for target in "${targets[@]}"; do
     build="${root}/build/footprint-${target}"
     toolchain="$(toolchain_of "${target}")"
@@ -108,14 +112,18 @@ for target in "${targets[@]}"; do
         -DDNSFILTER_BUILD_RESOLVER=OFF -DDNSFILTER_INSTALL=OFF)
     [[ -n "${toolchain}" ]] && args+=("-DCMAKE_TOOLCHAIN_FILE=${toolchain}")
     cmake "${args[@]}" >"${work}/configure-${target}.log"
-    cmake --build "${build}" --target dnsfilter-embed >"${work}/build-${target}.log"
+    cmake --build "${build}" --target "${programs[@]}" >"${work}/build-${target}.log"
     strip="$(strip_of "${target}")"
-    "${strip}" -o "${build}/dnsfilter-embed.stripped" "${build}/examples/embed/dnsfilter-embed"
-    bytes="$(stat -c %s "${build}/dnsfilter-embed.stripped")"
-    text="$("${strip%strip}size" -A "${build}/dnsfilter-embed.stripped" | awk '$1 == ".text" { print $2 }')"
     run_prefix="$(run_prefix_of "${target}")"
-    rss1="$(peak_rss "${build}/dnsfilter-embed.stripped" "${work}/list-1.txt")"
-    rss100k="$(peak_rss "${build}/dnsfilter-embed.stripped" "${work}/list-100k.txt")"
-    rss1m="$(peak_rss "${build}/dnsfilter-embed.stripped" "${work}/list-1M.txt")"
-    printf '%-8s %12s %12s %11s KiB %11s KiB %11s KiB\n' "${target}" "${bytes}" "${text}" "${rss1}" "${rss100k}" "${rss1m}"
+    for program in "${programs[@]}"; do
+        binary="$(find "${build}/examples" -name "${program}" -type f | head -n 1)"
+        "${strip}" -o "${build}/${program}.stripped" "${binary}"
+        bytes="$(stat -c %s "${build}/${program}.stripped")"
+        text="$("${strip%strip}size" -A "${build}/${program}.stripped" | awk '$1 == ".text" { print $2 }')"
+        rss1="$(peak_rss "${build}/${program}.stripped" "${work}/list-1.txt")"
+        rss100k="$(peak_rss "${build}/${program}.stripped" "${work}/list-100k.txt")"
+        rss1m="$(peak_rss "${build}/${program}.stripped" "${work}/list-1M.txt")"
+        printf '%-8s %-18s %12s %12s %11s KiB %11s KiB %11s KiB\n' "${target}" "${program}" "${bytes}" "${text}" \
+            "${rss1}" "${rss100k}" "${rss1m}"
+    done
 done

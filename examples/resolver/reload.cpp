@@ -112,7 +112,7 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
   }
   for (const auto& l : c.lists) {
     errno = 0;
-    const auto data = dnsfilter::read_file(l.path, regular_files_only);
+    auto data = dnsfilter::read_file(l.path, regular_files_only);  // its text given back as it is read
     if (!data)
       return failure{data.error(), l.path + (data.error() == dnsfilter::errc::io_error
                                                  ? std::string(": cannot read: ") + std::strerror(errno)
@@ -123,6 +123,7 @@ outcome<loaded_catalogue> load_catalogue(const config& c, dnsfilter::stats::regi
     lists::diagnostic why;
     options.source_name = l.path;
     options.action = l.action.value_or(c.list_action);
+    options.release_read_text = true;  // the text is read here and dropped after the load
     auto r = lists::load(text, f, cat, options, &why);
     if (auto ok = load_one(l.path, r, why, c, out); !ok) return ok.error();
   }

@@ -37,4 +37,21 @@ inline void advise_huge_pages(const void* data, std::size_t size) noexcept {
 #endif
 }
 
+// Returns the memory of the 2 MiB-aligned part of [from, to) to the kernel
+// (MADV_DONTNEED): it reads as zeros afterwards. For a buffer of anonymous
+// memory that the caller owns and has finished reading (a list's text behind
+// the loader). Whole 2 MiB units, so that a huge page is never split; the
+// allocator's own words, outside [from, to), are never touched.
+inline void release_pages(const void* from, const void* to) noexcept {
+#if defined(__linux__) && defined(MADV_DONTNEED)
+  constexpr std::uintptr_t unit = std::uintptr_t{2} << 20;
+  const std::uintptr_t begin = (reinterpret_cast<std::uintptr_t>(from) + unit - 1) & ~(unit - 1);
+  const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(to) & ~(unit - 1);
+  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+#else
+  (void)from;
+  (void)to;
+#endif
+}
+
 }  // namespace dnsfilter::detail

@@ -24,6 +24,7 @@ class line_reader {
   // The next line without its terminator; false at the end of the text.
   DNSFILTER_DECL bool next(std::string_view& line) noexcept;
   std::size_t number() const noexcept { return number_; }  // of the line last returned
+  const char* position() const noexcept { return rest_.data(); }  // where the next line begins
 
  private:
   std::string_view rest_;

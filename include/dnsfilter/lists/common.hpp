@@ -77,6 +77,14 @@ struct load_options {
   // nothing. Reading stops as soon as the list alone is over the budget
   // (an RPZ file's rules are made after its records are read: it is refused then).
   std::size_t memory_budget = 0;
+  // The text is the caller's own buffer of anonymous memory (a std::string
+  // read from a file), discarded after the load: the loader may return the
+  // part it has read to the kernel as it goes (detail::release_pages), after
+  // which that part reads as zeros. The peak of a load is then the catalogue
+  // being built plus a few MiB of text, not plus the whole file. load_file
+  // sets it; the RPZ loader, which reads its records again at the end,
+  // ignores it.
+  bool release_read_text = false;
 };
 
 namespace detail {
@@ -145,6 +153,7 @@ class list_loader {
   diagnostic failure_;
   bool failed_ = false;
   bool over_budget_ = false;
+  const char* released_ = nullptr;  // release_read_text: the text before this is returned
 };
 
 }  // namespace detail

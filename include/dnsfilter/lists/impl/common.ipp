@@ -1,6 +1,7 @@
 // Definitions for lists/common.hpp.
 #pragma once
 
+#include <dnsfilter/detail/huge_pages.hpp>
 #include <dnsfilter/lists/common.hpp>
 #include <dnsfilter/match/hashed.hpp>
 
@@ -47,8 +48,14 @@ DNSFILTER_DECL void list_loader::note(std::size_t line, std::string message) {
 
 DNSFILTER_DECL bool list_loader::next_line(line_reader& reader, std::string_view& line, bool& defective) {
   if (failed_) return false;
-  // Every 1024 lines: the list alone, its entries aside, is a lower bound of
-  // what the policy would take; stop reading once it is over the budget.
+  if (released_ == nullptr) released_ = reader.position();
+  // Every 1024 lines: the text read so far goes back to the kernel when the
+  // caller allows it, and the list alone, its entries aside, is a lower bound
+  // of what the policy would take; reading stops once it is over the budget.
+  if (options_.release_read_text && report_.lines % 1024 == 0 && reader.position() - released_ >= (4 << 20)) {
+    dnsfilter::detail::release_pages(released_, reader.position());
+    released_ = reader.position() - (reinterpret_cast<std::uintptr_t>(reader.position()) & ((std::uintptr_t{2} << 20) - 1));
+  }
   if (options_.memory_budget != 0 && report_.lines % 1024 == 0 &&
       stage_.name_arena().size() + stage_.rules().size() * sizeof(match::rule) +
               match::suffix_hash_matcher::bytes_for(stage_.rules().size()) >

@@ -129,12 +129,11 @@ DNSFILTER_DECL result<load_report> load_file(const std::string& path, format f, 
   }
   errno = saved_errno;
   if (f == format::automatic) f = detect_format(path, *data);
-  if (options.source_name.empty()) {
-    load_options named = options;
-    named.source_name = path;
-    return load(*data, f, out, named, failure);
-  }
-  return load(*data, f, out, options, failure);
+  // The text is ours and goes when the load ends: it may go as it is read.
+  load_options own = options;
+  own.release_read_text = true;
+  if (own.source_name.empty()) own.source_name = path;
+  return load(*data, f, out, own, failure);
 }
 
 }  // namespace dnsfilter::lists

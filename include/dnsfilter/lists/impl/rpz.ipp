@@ -667,7 +667,11 @@ DNSFILTER_DECL result<rpz_item> interpret_rpz(const wire::message_view& message,
 }
 
 DNSFILTER_DECL result<load_report> load_rpz(std::string_view text, match::catalogue& out,
-                                            const load_options& options, diagnostic* failure) {
+                                            const load_options& given, diagnostic* failure) {
+  // The records are read again at the end (links between entries come in
+  // any order): the text must stay whole.
+  load_options options = given;
+  options.release_read_text = false;
   detail::list_loader loader(options);
   detail::line_reader reader(text);
   detail::rpz_reader rpz(loader);
