@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <array>
@@ -235,12 +236,19 @@ void feed_runner::run() {
         f.notified = false;
         lock.unlock();
         refresh(f, now);
+        ::malloc_trim(0);  // the transfer's own buffers
         lock.lock();
         if (stopping_) return;
+        trim_at_ = clock_type::now() + std::chrono::seconds(2);
       }
       expire_if_stale(f, clock_type::now());
       next = std::min(next, f.next_check);
     }
+    if (trim_at_ && *trim_at_ <= clock_type::now()) {
+      ::malloc_trim(0);  // and the replaced snapshot's
+      trim_at_.reset();
+    }
+    if (trim_at_) next = std::min(next, *trim_at_);
     bool pending = false;
     for (auto& f : feeds_) pending = pending || f->notified;
     if (!pending) wake_.wait_until(lock, next, [this] {
@@ -379,6 +387,7 @@ bool feed_runner::transfer(feed& f, const upstream_config& primary, bool full, s
   f.counters.loaded.store(true);
   f.expired = false;
   if (*finished == xfr::transfer_result::up_to_date) return true;
+  ::malloc_trim(0);  // the transfer's messages and staging, before the seed is written
   f.counters.records.fetch_add(f.zone.applied(), std::memory_order_relaxed);
   RESOLVER_LOG(info, "feed %s: %s transfer from %s, serial %u, %zu records applied (%zu skipped), %zu octets",
                f.cfg.zone.to_string().c_str(), result == 0 ? "full" : "incremental", primary.text.c_str(),

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -87,6 +88,9 @@ class feed_runner {
   std::mutex mutex_;  // wakes the thread: NOTIFY and stop
   std::condition_variable wake_;
   bool stopping_ = false;
+  // After a transfer: when to give the freed heap back to the system (the
+  // replaced snapshot goes once every serving thread has moved on, within a second).
+  std::optional<std::chrono::steady_clock::time_point> trim_at_;
   std::atomic<bool> stop_requested_{false};  // read by the transfer's waits
   std::thread thread_;
 };
