@@ -26,10 +26,11 @@ packages=(
     g++-arm-linux-gnueabihf
     g++-mips-linux-gnu
     qemu-user
-    # The reference resolver's aarch64 cross build: Debian's arm64 Boost beside
+    # The reference resolver's aarch64 cross build: Debian's arm64 Boost and date/tz beside
     # the host's (multiarch; the arm64 architecture is added below).
     libboost-dev:arm64
     libboost-program-options-dev:arm64
+    libhowardhinnant-date-dev:arm64
     python3
     time
     dnsutils
