@@ -44,7 +44,7 @@ inline bool same_catalogue(const match::catalogue& a, const match::catalogue& b)
   for (std::size_t i = 0; i < a.rules().size(); ++i) {
     const auto& ra = a.rules()[i];
     const auto& rb = b.rules()[i];
-    if (ra.entry != rb.entry || ra.flags != rb.flags || !a.name_of(ra).equals_exact(b.name_of(rb))) return false;
+    if (ra.packed != rb.packed || !a.name_of(ra).equals_exact(b.name_of(rb))) return false;
   }
   for (std::size_t i = 0; i < a.entries().size(); ++i) {
     const auto& ea = a.entries()[i];
@@ -71,7 +71,7 @@ inline void check_catalogue(const char* target, const match::catalogue& cat, con
       const auto c = static_cast<unsigned>(b);
       check(!(c >= 'A' && c <= 'Z'), "an upper-case stored name");
     }
-    check(r.entry < cat.entries().size(), "a rule without its entry");
+    check(r.entry() < cat.entries().size(), "a rule without its entry");
   }
   if (rep.loaded == 0) check(rep.rules == 0, "rules without a loaded record");
 }
@@ -123,7 +123,7 @@ inline int run(const char* target, loader_fn load, lines_per_record relation, co
     for (std::size_t i = 0; i < lenient.rules().size(); ++i) {
       const auto& a = strict.rules()[i + 1];
       const auto& b = lenient.rules()[i];
-      check(strict.name_of(a).equals_exact(lenient.name_of(b)) && a.flags == b.flags && a.entry == b.entry + 1,
+      check(strict.name_of(a).equals_exact(lenient.name_of(b)) && a.flags() == b.flags() && a.entry() == b.entry() + 1,
             "strict and lenient catalogues differ");
     }
   } else {
