@@ -9,8 +9,8 @@
 # query (--dnstap-sample 1), the same catalogue, answers from its cache (an
 # Unbound backend answers every name once, in a warm-up pass). Rounds are
 # interleaved (off, reading, stopped, off, ...) so that the VM's noise hits
-# all three alike; the server's CPU time is utime + stime from /proc/PID/stat
-# over each dnsperf run.
+# all three alike; the server's CPU time is the sum over its threads of
+# /proc/PID/task/*/schedstat (nanoseconds on a CPU) over each dnsperf run.
 #
 #   bash bench/compare_dnstap.sh [BUILD_DIR]      (default: build/release)
 #
@@ -23,7 +23,6 @@ build="${1:-${root}/build/release}"
 seconds="${DNSTAP_SECONDS:-5}"
 rounds="${DNSTAP_ROUNDS:-3}"
 names="${DNSTAP_NAMES:-20000}"
-tick="$(getconf CLK_TCK)"
 for tool in unbound dnsperf fstrm_capture dig; do
     command -v "$tool" >/dev/null || { echo "missing $tool: bash scripts/bootstrap-debian.sh installs it" >&2; exit 1; }
 done
@@ -79,7 +78,7 @@ start_resolver() {  # NAME ARGS...
     for i in $(seq 1 100); do grep -q 'listening on' "$work/$name.log" && break; sleep 0.1; done
     eval "${name}_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$work/$name.log" | head -1)"
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
 
 start_collector reading
 start_collector stopped
@@ -100,9 +99,9 @@ for name in off reading stopped; do cpu[$name]=0; queries[$name]=0; qps[$name]="
 for round in $(seq 1 "$rounds"); do
     for name in off reading stopped; do
         eval "port=\$${name}_port; pid=\$${name}_pid"
-        before="$(cpu_ticks "$pid")"
+        before="$(cpu_ns "$pid")"
         dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$seconds" -c 4 -q 200 >"$work/perf.$name.$round" 2>&1
-        after="$(cpu_ticks "$pid")"
+        after="$(cpu_ns "$pid")"
         done_queries="$(awk '/Queries completed:/ { print $3 }' "$work/perf.$name.$round")"
         cpu[$name]=$((cpu[$name] + after - before))
         queries[$name]=$((queries[$name] + done_queries))
@@ -113,7 +112,7 @@ done
 echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "resolver: $resolver; $rounds interleaved rounds of $seconds s each, dnsperf -c 4 -q 200, cache hits"
 for name in off reading stopped; do
-    awk -v n="$name" -v c="${cpu[$name]}" -v q="${queries[$name]}" -v t="$tick" -v qps="${qps[$name]}" -v base_c="${cpu[off]}" -v base_q="${queries[off]}" \
-        'BEGIN { us = c / t / q * 1e6; base = base_c / t / base_q * 1e6;
+    awk -v n="$name" -v c="${cpu[$name]}" -v q="${queries[$name]}" -v qps="${qps[$name]}" -v base_c="${cpu[off]}" -v base_q="${queries[off]}" \
+        'BEGIN { us = c / q / 1e3; base = base_c / base_q / 1e3;
                  printf "%-8s %9d queries  %6.2f us CPU/query  (%+.2f us, %.2fx off)  QPS per round: %s\n", n, q, us, us - base, us / base, qps }'
 done
