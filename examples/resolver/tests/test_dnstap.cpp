@@ -243,7 +243,7 @@ TEST_CASE("dnstap tap: sampling 0 sends only the queries an entry matched") {
   // A real query for x.example A: the tap reads the question's name.
   const std::vector<std::byte> packet = [] {
     std::vector<std::byte> b(query_packet);
-    for (unsigned char c : std::string("\x01x\x07example\x00\x00\x01\x00\x01", 15)) b.push_back(std::byte{c});
+    for (unsigned char ch : std::string("\x01x\x07example\x00\x00\x01\x00\x01", 15)) b.push_back(std::byte{ch});
     return b;
   }();
   const auto checked = dnsfilter::sinkhole::check_query(packet);
