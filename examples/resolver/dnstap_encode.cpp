@@ -82,7 +82,7 @@ std::string encode(const event& e, const identity& who, const stats::query_log_o
                                                                     : DNSTAP__SOCKET_PROTOCOL__UDP;
 
   const shown_endpoint from = show(e.initiator, e.initiator_is_client, privacy);
-  const shown_endpoint to = show(e.responder, !e.initiator_is_client, privacy);
+  const shown_endpoint to = show(e.responder, /*is_client=*/false, privacy);  // us, or the upstream
   // The family is that of whichever address is shown (both are of one family).
   const shown_endpoint& any = from.has_address ? from : to;
   if (any.has_address) {

@@ -243,7 +243,8 @@ TEST_CASE("dnstap tap: sampling 0 sends only the queries an entry matched") {
   // A real query for x.example A: the tap reads the question's name.
   const std::vector<std::byte> packet = [] {
     std::vector<std::byte> b(query_packet);
-    for (unsigned char ch : std::string("\x01x\x07example\x00\x00\x01\x00\x01", 15)) b.push_back(std::byte{ch});
+    const std::string question{'\1', 'x', '\7', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '\0', '\0', '\1', '\0', '\1'};
+    for (unsigned char ch : question) b.push_back(std::byte{ch});
     return b;
   }();
   const auto checked = dnsfilter::sinkhole::check_query(packet);
