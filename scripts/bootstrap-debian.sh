@@ -46,6 +46,13 @@ packages=(
     webext-ublock-origin-firefox
     chromium
     tidy
+    # dnstap in the reference resolver (Frame Streams and the protobuf-c code
+    # generated from dnstap.proto), and the readers its tests capture with.
+    libfstrm-dev
+    libprotobuf-c-dev
+    protobuf-c-compiler
+    fstrm-bin
+    dnstap-ldns
 )
 
 missing=()

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <limits>
@@ -446,6 +447,21 @@ struct option_set {
         ("query-log-v6-prefix", po::value<std::string>()->value_name("BITS")->default_value("56"), "truncated IPv6 prefix")
         ("query-log-key", po::value<std::string>()->value_name("HEX32"),
          "the 128-bit SipHash key (32 hex digits) of --query-log-client hash; default: random per start")
+        ("query-log-all", po::bool_switch(),
+         "write every query to --query-log, not only filtered and monitored ones (action pass, entry empty when "
+         "none matched); opted-out clients still never")
+        ("dnstap", po::value<std::string>()->value_name("unix:PATH|tcp:ADDR:PORT"),
+         "send dnstap messages over Frame Streams to a collector (bidirectional handshake, reconnection with "
+         "backoff); a slow or absent collector loses messages (counted in the metrics), never queries. Opted-out "
+         "clients are never sent; the client address follows --query-log-client")
+        ("dnstap-messages", po::value<std::string>()->value_name("LIST")->default_value("client-query,client-response"),
+         "which messages: client-query, client-response, forwarder-query, forwarder-response (comma-separated)")
+        ("dnstap-sample", po::value<std::string>()->value_name("RATE")->default_value("1"),
+         "share of the queries no entry matched that are sent (0 to 1); every matched query is sent")
+        ("dnstap-identity", po::value<std::string>()->value_name("TEXT"), "dnstap identity; default: --node-name")
+        ("dnstap-version", po::value<std::string>()->value_name("TEXT"), "dnstap version; default: dnsfilter-resolver X.Y.Z")
+        ("dnstap-queue", po::value<std::string>()->value_name("FRAMES")->default_value("16384"),
+         "messages waiting for the collector at most; more are dropped")
         ("stats-file", po::value<std::string>()->value_name("FILE"),
          "keep the monthly statistics here: read at start, written every --stats-interval and at shutdown")
         ("stats-interval", po::value<std::string>()->value_name("DURATION")->default_value("60s"),
@@ -817,6 +833,52 @@ void read_operating(option_reader& r, config& c) {
   }
 }
 
+// dnstap (after read_statistics: the identity defaults to the node name).
+void read_dnstap(option_reader& r, config& c) {
+  c.query_log_all = r.flag("query-log-all");
+  dnstap_config& d = c.dnstap;
+  if (r.given("dnstap")) {
+    const std::string& where = r.text("dnstap");
+    if (where.starts_with("unix:") && where.size() > 5 && where.size() - 5 < 108) {
+      d.unix_path = where.substr(5);
+    } else if (where.starts_with("tcp:")) {
+      if (auto e = parse_endpoint(std::string_view(where).substr(4), 6000); !e) {
+        r.fail("--dnstap: " + e.error().message);
+      } else {
+        d.tcp_address = e->address.to_string();
+        d.tcp_port = e->port;
+      }
+    } else {
+      r.fail("--dnstap: unix:PATH (under 108 octets) or tcp:ADDR:PORT, not '" + where + "'");
+    }
+  }
+  d.client_query = d.client_response = d.forwarder_query = d.forwarder_response = false;
+  std::string_view list = r.text("dnstap-messages");
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    const std::string_view kind = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    if (kind == "client-query") d.client_query = true;
+    else if (kind == "client-response") d.client_response = true;
+    else if (kind == "forwarder-query") d.forwarder_query = true;
+    else if (kind == "forwarder-response") d.forwarder_response = true;
+    else r.fail("--dnstap-messages: client-query, client-response, forwarder-query or forwarder-response, not '" +
+                std::string(kind) + "'");
+  }
+  const std::string& rate = r.text("dnstap-sample");
+  char* end = nullptr;
+  const double share = std::strtod(rate.c_str(), &end);
+  if (rate.empty() || end != rate.c_str() + rate.size() || !(share >= 0 && share <= 1))
+    r.fail("--dnstap-sample: a share from 0 to 1, not '" + rate + "'");
+  else d.sample_per_million = static_cast<std::uint32_t>(share * 1e6 + 0.5);
+  d.identity = r.given("dnstap-identity") ? r.text("dnstap-identity") : c.node_name;
+  d.version = r.given("dnstap-version") ? r.text("dnstap-version")
+                                        : "dnsfilter-resolver " + std::to_string(DNSFILTER_VERSION_MAJOR) + "." +
+                                              std::to_string(DNSFILTER_VERSION_MINOR) + "." +
+                                              std::to_string(DNSFILTER_VERSION_PATCH);
+  r.number("dnstap-queue", 1, 1u << 24, d.queue_frames);
+}
+
 // gethostname(2), or "" when it fails.
 std::string host_name() {
   char name[256] = {};
@@ -861,6 +923,7 @@ outcome<config> config_from(const po::variables_map& vm) {
   read_cache(r, c);
   read_operating(r, c);
   read_statistics(r, c);
+  read_dnstap(r, c);
   if (!r.problems().empty()) return bad_value(r.problems());
   return c;
 }
@@ -928,6 +991,9 @@ parse_outcome parse_command_line(int argc, const char* const* argv, config& out,
   if (vm.count("version")) {
     info << "dnsfilter-resolver " << DNSFILTER_VERSION_MAJOR << "." << DNSFILTER_VERSION_MINOR << "."
          << DNSFILTER_VERSION_PATCH << "\n";
+#if DNSFILTER_RESOLVER_DNSTAP
+    info << "built with: dnstap\n";
+#endif
     return parse_outcome::exit_success;
   }
   if (vm.count("print-default-catalogue")) {

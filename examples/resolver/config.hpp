@@ -43,6 +43,18 @@ struct listener_config {
   std::string text;  // as given, for messages
 };
 
+// --dnstap and its options (dnstap_output.hpp, dnstap_tap.hpp).
+struct dnstap_config {
+  std::string unix_path;        // set, or tcp_address: dnstap is on
+  std::string tcp_address;
+  std::uint16_t tcp_port = 0;
+  std::size_t queue_frames = 16384;
+  bool client_query = true, client_response = true, forwarder_query = false, forwarder_response = false;
+  std::uint32_t sample_per_million = 1000000;  // of the queries no entry matched
+  std::string identity, version;
+  bool enabled() const noexcept { return !unix_path.empty() || !tcp_address.empty(); }
+};
+
 struct upstream_config {
   boost::asio::ip::address address;
   std::uint16_t port = 53;
@@ -131,6 +143,8 @@ struct config {
   std::string query_log;                   // "" off, "-" standard output, else a file (appended)
   dnsfilter::stats::query_log_options query_log_options;
   bool query_log_key_given = false;
+  bool query_log_all = false;  // every query, not only filtered and monitored ones
+  dnstap_config dnstap;
   std::string stats_file;
   std::chrono::seconds stats_interval{60};
   // Statistics months and catalogue / RPZ entry dates (--time-zone).

@@ -37,6 +37,7 @@ control::control(config& c, shared_state& state, dnsfilter::stats::registry& reg
       node_(std::move(node)) {}
 
 void control::run() {
+  signals_.add(SIGUSR1);
   wait_signal();
   if (c_.watch_interval.count() > 0 && (!lists_.empty() || !policy_.empty())) watch();
   if (!c_.stats_file.empty()) {
@@ -50,6 +51,11 @@ void control::run() {
 void control::wait_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (ec) return;
+    if (signal == SIGUSR1) {
+      if (reopen_) reopen_();
+      wait_signal();
+      return;
+    }
     if (signal == SIGHUP) {
       lists_.refresh();
       policy_.refresh();

@@ -23,6 +23,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -37,6 +38,8 @@ class control {
   // `node`: what this run writes in the statistics file's node line
   // (continue_statistics); each write adds one to its sequence.
   control(config& c, shared_state& state, dnsfilter::stats::registry& registry, dnsfilter::stats::node_identity node);
+  // What SIGUSR1 does (reopen the query log, for logrotate).
+  void on_reopen(std::function<void()> f) { reopen_ = std::move(f); }
 
   // Writes the statistics file once (the new epoch, and any lost span, are on
   // disk before the first interval), then runs until SIGINT or SIGTERM.
@@ -57,6 +60,7 @@ class control {
   dnsfilter::stats::registry& registry_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
+  std::function<void()> reopen_;
   boost::asio::steady_timer watch_timer_, stats_timer_, mismatch_timer_;
   std::unique_ptr<boost::asio::steady_timer> trim_timer_;
   file_watcher lists_, policy_;

@@ -11,6 +11,7 @@
 //   dnsfilter-resolver -c FILE         options from a file
 #include "config.hpp"
 #include "control.hpp"
+#include "dnstap_output.hpp"
 #include "feed.hpp"
 #include "listeners.hpp"
 #include "log.hpp"
@@ -62,6 +63,17 @@ int run(config& c) {
 
   shared_state state(c, std::move(first->snapshot), std::move(*policies), std::move(*access), registry);
   state.query_log = query_log.writer();  // the filters log; the registry only counts
+  std::unique_ptr<dnstap::output> tap;
+  if (c.dnstap.enabled() && !c.check_only) {
+    auto opened = dnstap::output::open({.unix_path = c.dnstap.unix_path,
+                                        .tcp_address = c.dnstap.tcp_address,
+                                        .tcp_port = c.dnstap.tcp_port,
+                                        .queue_frames = c.dnstap.queue_frames});
+    if (!opened) return failed(opened.error());
+    tap = std::move(*opened);
+    state.dnstap = tap.get();
+    RESOLVER_LOG(info, "dnstap to %s", tap->destination().c_str());
+  }
   if (!feeds.empty()) state.feeds = &feeds;  // without feeds, a NOTIFY is not implemented (NOTIMP)
   state.last_reload_ok.store(std::time(nullptr));
   log_configuration(c, state);
@@ -90,6 +102,7 @@ int run(config& c) {
   std::vector<std::thread> threads = start_serving(workers, metrics.get());
   feeds.start(state);
   control ctl(c, state, registry, *node);
+  ctl.on_reopen([&query_log] { query_log.reopen(); });
   ctl.run();
   feeds.stop();
   stop_serving(c, state, workers, threads);
@@ -99,6 +112,7 @@ int run(config& c) {
   const dnsfilter::stats::totals totals = registry.read();
   ctl.write_stats(/*final=*/true);
   query_log.close();
+  if (tap && !tap->stop()) (void)tap.release();  // blocked on a collector that stopped reading: left to the exit
   log_summary(c, state, totals);
   return 0;
 }

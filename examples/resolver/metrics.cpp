@@ -1,6 +1,7 @@
 // dnsfilter-resolver — Prometheus text rendering and the HTTP endpoint (Boost.Beast).
 #include "metrics.hpp"
 
+#include "dnstap_output.hpp"
 #include "feed.hpp"
 #include "log.hpp"
 
@@ -220,6 +221,22 @@ std::string render_metrics(shared_state& state, const dnsfilter::stats::jsonl_wr
            snapshot->source().rules().size());
   e.single("dnsfilter_resolver_catalogue_bytes", "gauge", "Memory of the served catalogue and matcher.",
            snapshot->memory_bytes());
+  if (state.dnstap != nullptr) {
+    const dnstap::output& t = *state.dnstap;
+    e.single("dnsfilter_resolver_dnstap_sent_total", "counter", "dnstap frames written to the collector.", t.sent());
+    e.family("dnsfilter_resolver_dnstap_dropped_total", "counter",
+             "dnstap frames dropped: the queue was full (slow or absent collector), or a write failed.");
+    e.sample("dnsfilter_resolver_dnstap_dropped_total", {{"reason", "queue_full"}}, t.dropped_queue_full());
+    e.sample("dnsfilter_resolver_dnstap_dropped_total", {{"reason", "write_failed"}}, t.dropped_write_failed());
+    e.single("dnsfilter_resolver_dnstap_queued", "gauge", "dnstap frames waiting for the collector.",
+             std::uint64_t{t.queued()});
+    e.single("dnsfilter_resolver_dnstap_connected", "gauge", "1 while the collector is connected.",
+             t.connected() ? 1u : 0u);
+    e.single("dnsfilter_resolver_dnstap_connects_total", "counter",
+             "Connections made to the collector (the first one and every reconnection).", t.connects());
+    e.single("dnsfilter_resolver_dnstap_connect_failures_total", "counter",
+             "Failed attempts to connect to the collector.", t.connect_failures());
+  }
   if (query_log != nullptr) {
     e.single("dnsfilter_resolver_query_log_written_total", "counter", "Query log lines written.", query_log->written());
     e.single("dnsfilter_resolver_query_log_failed_total", "counter", "Query log lines lost to output errors.",

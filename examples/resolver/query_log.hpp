@@ -8,6 +8,7 @@
 #include <dnsfilter/dnsfilter.hpp>
 
 #include <memory>
+#include <string>
 
 namespace resolver {
 
@@ -26,9 +27,13 @@ class query_log_file {
   dnsfilter::stats::jsonl_writer* writer() noexcept { return writer_.get(); }
   // Flushes a file to disk and closes it.
   void close();
+  // SIGUSR1 (logrotate): opens the file's path again, in place of the
+  // descriptor the writer uses; standard output is left alone.
+  void reopen();
 
  private:
   int fd_ = -1;
+  std::string path_;
   std::unique_ptr<dnsfilter::stats::jsonl_writer> writer_;
 };
 

@@ -20,6 +20,10 @@
 
 namespace resolver {
 
+namespace dnstap {
+class output;
+}
+
 // The compiled catalogue with the statistics slots of its entries: what a
 // reload builds and the filter serves from.
 using snapshot_type = dnsfilter::filter::snapshot_type;
@@ -46,6 +50,7 @@ struct shared_state {
   dnsfilter::forward::mismatch_alarm mismatches;    // refused upstream answers, and the alarm on a flood
   dnsfilter::stats::registry& registry;
   dnsfilter::stats::query_log_sink* query_log = nullptr;  // filtered queries, when --query-log is set
+  dnstap::output* dnstap = nullptr;  // when --dnstap is set
   std::vector<std::unique_ptr<thread_counters>> counters;  // one per serving thread
   std::atomic<std::size_t> tcp_connections{0};
 

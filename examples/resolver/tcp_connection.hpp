@@ -30,6 +30,12 @@ class tcp_connection : public std::enable_shared_from_this<tcp_connection> {
   void start();
   // An answer for one of this connection's queries (any order).
   void deliver(std::span<const std::byte> answer);
+  // The client's port (0 when the socket no longer knows it), for dnstap.
+  std::uint16_t client_port() const noexcept {
+    boost::system::error_code ec;
+    const auto e = socket_.remote_endpoint(ec);
+    return ec ? 0 : e.port();
+  }
   // A query of this connection ended without an answer (dropped).
   void finished_without_answer();
 

@@ -128,6 +128,7 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
       return;
     }
     sent_at_ = std::chrono::steady_clock::now();
+    if (f_.sent_) f_.sent_(*request_, query, upstream_, false);
     arm_timer(f_.config_.upstream_timeout, [](exchange& self) {
       bump(self.counters().timeouts);
       self.failed("timeout");
@@ -233,6 +234,7 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
     attempt_ = d->which;
     const auto query = f_.table_.write_query(attempt_, query_);
     query_size_ = query.size();
+    if (f_.sent_) f_.sent_(*request_, query, upstream_, true);
     dnsfilter::detail::store_u16(tcp_len_.data(), static_cast<std::uint16_t>(query_size_));
     const udp::endpoint u = udp_endpoint();
     arm_timer(f_.config_.upstream_tcp_timeout, [](exchange& self) { self.tcp_failed(); });

@@ -46,6 +46,9 @@ dnsfilter::forward::endpoint to_endpoint(const boost::asio::ip::address& address
 
 // Where an answer goes back to: filled in by the worker (worker.hpp), opaque here.
 struct reply_target;
+namespace dnstap {
+struct query_context;
+}
 
 // A client query on its way upstream.
 struct forward_request {
@@ -56,6 +59,8 @@ struct forward_request {
   dnsfilter::sinkhole::transport via = dnsfilter::sinkhole::transport::udp;
   cache_key key;
   std::shared_ptr<reply_target> reply;
+  // dnstap's record of the query (worker.cpp), when dnstap is on.
+  std::shared_ptr<dnstap::query_context> tap;
 };
 
 struct forward_result {
@@ -80,6 +85,11 @@ class forwarder {
   // Starts resolving; `done` runs later on this thread, exactly once.
   void start(std::unique_ptr<forward_request> request);
 
+  // Called with every query message sent upstream (for dnstap): the
+  // request, the message, the upstream's index and whether over TCP.
+  using sent_function = std::function<void(const forward_request&, std::span<const std::byte>, std::size_t, bool)>;
+  void on_sent(sent_function f) { sent_ = std::move(f); }
+
   std::int64_t inflight() const noexcept { return counters_.inflight.load(std::memory_order_relaxed); }
 
  private:
@@ -93,6 +103,7 @@ class forwarder {
   const dnsfilter::forward::mismatch_alarm& mismatches_;  // the table's, for the warning's figures
   std::span<std::byte> scratch_;
   done_function done_;
+  sent_function sent_;
   cache_policy cache_policy_;
 };
 

@@ -8,6 +8,11 @@
 
 #include <boost/asio/post.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <array>
 #include <ctime>
 
 namespace resolver {
@@ -27,6 +32,15 @@ std::int64_t clock_seconds(clockid_t id) noexcept {
   return t.tv_sec;
 }
 
+// A seed for dnstap's sampling (which needs no secrecy, only spread).
+std::uint64_t tap_seed(dnsfilter::forward::system_random& random, std::size_t index) noexcept {
+  std::array<std::byte, 8> b{};
+  random.fill(b);
+  std::uint64_t seed = index;
+  for (std::byte x : b) seed = (seed << 8) ^ std::to_integer<std::uint64_t>(x);
+  return seed;
+}
+
 }  // namespace
 
 worker::worker(shared_state& state, std::size_t index)
@@ -44,8 +58,14 @@ worker::worker(shared_state& state, std::size_t index)
       answer_buffer_(65536),
       forwarder_(io_, state.cfg, state.upstreams, state.mismatches, counters_, random_, upstream_buffer_,
                  [this](forward_request& r, const forward_result& result) { finish_forward(r, result); }),
+      tap_(state.dnstap, state.cfg.dnstap, state.cfg.query_log_options,
+           tap_seed(random_, index)),
       housekeeping_(io_) {
   tick();
+  if (tap_.forwarder_frames())
+    forwarder_.on_sent([this](const forward_request& r, std::span<const std::byte> query, std::size_t upstream, bool tcp) {
+      if (r.tap) tap_.forwarded(*r.tap, query, tap_upstream(upstream), tcp, /*response=*/false);
+    });
 }
 
 worker::~worker() {
@@ -132,9 +152,17 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
   }
 
   const dnsfilter::filter_result r = filter_.process(packet, client, listener, now_, out, via);
+  // dnstap: a query that reached the policy and did not opt out (its
+  // CLIENT_QUERY goes now, while `packet` still holds it).
+  dnstap::query_context tapped;
+  const bool decided = r.what == filter_outcome::forward || r.what == filter_outcome::answered ||
+                       (r.what == filter_outcome::dropped && r.entry != nullptr);
+  if (tap_.enabled() && decided)
+    tap_.begin(tapped, r, state_.catalogue.load()->source(), packet, tap_client(client, from), tap_local(listener));
   switch (r.what) {
     case filter_outcome::answered:
       bump(counters_.sinkholed);
+      tap_.respond(tapped, r.answer);
       return {r.answer};
     case filter_outcome::rejected:
       bump(counters_.rejected);
@@ -151,6 +179,7 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
       break;
     case filter_outcome::forward:
       if (r.monitored()) bump(counters_.monitored);
+      if (cfg().query_log_all) log_unfiltered(r);
       break;
   }
 
@@ -175,8 +204,11 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
           if (const auto parsed = dnsfilter::wire::message_view::parse(message)) {
             const dnsfilter::response_result c = filter_.check_response(ticket, *parsed, out);
             if (c.monitored) bump(counters_.monitored);
+            if (tap_.enabled() && (c.blocked || c.monitored))
+              tap_.cloaked(tapped, c, state_.catalogue.load()->source());
             if (c.blocked) {
               bump(counters_.cloaked);
+              tap_.respond(tapped, c.answer);
               return {c.answer};
             }
           }
@@ -184,6 +216,7 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
       }
       const auto answer = shape_answer(message, hit->layout, client_echo::of(q), payload, limit, out);
       if (answer.size() >= 3 && (answer[2] & std::byte{0x02}) != std::byte{0}) bump(counters_.truncated);
+      tap_.respond(tapped, answer);
       return {answer};
     }
     bump(counters_.cache_misses);
@@ -193,6 +226,8 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
   request->ticket = r.ticket();  // before the receive buffer is reused
   request->via = via;
   request->key = key;
+  if (tap_.enabled() && r.what != filter_outcome::opted_out)
+    request->tap = std::make_shared<dnstap::query_context>(std::move(tapped));
   request->reply = std::make_shared<reply_target>();
   if (from.tcp != nullptr) {
     request->reply->tcp = from.tcp->shared_from_this();
@@ -211,6 +246,7 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
     bump(counters_.overload);
     const dnsfilter::wire::extended_error ede{dnsfilter::wire::ede_code::other, "resolver overloaded"};
     auto answer = state_.responder.error_answer(q, dnsfilter::wire::rcode::servfail, out, ede, via);
+    if (answer && request->tap) tap_.respond(*request->tap, *answer);
     return {answer ? *answer : std::span<const std::byte>{}};
   }
   waiting_.try_emplace(key_text);
@@ -243,6 +279,8 @@ std::span<const std::byte> worker::answer_notify(std::span<const std::byte> pack
 
 void worker::finish_forward(forward_request& request, const forward_result& result) {
   tick();
+  if (request.tap && result.ok && tap_.forwarder_frames())
+    tap_.forwarded(*request.tap, result.message, tap_upstream(result.upstream), /*tcp=*/false, /*response=*/true);
   if (result.ok && !result.truncated && result.info->cache_ttl != 0)
     state_.cache.insert(request.key.view(), result.message, *result.info, monotonic_);
   answer_forwarded(request, result);
@@ -277,8 +315,11 @@ void worker::answer_forwarded(forward_request& request, const forward_result& re
     if (info.layout.has_cname) {
       const dnsfilter::response_result c = filter_.check_response(ticket, *result.parsed, out);
       if (c.monitored) bump(counters_.monitored);
+      if (request.tap && (c.blocked || c.monitored))
+        tap_.cloaked(*request.tap, c, state_.catalogue.load()->source());
       if (c.blocked) {
         bump(counters_.cloaked);
+        if (request.tap) tap_.respond(*request.tap, c.answer);
         send_reply(*request.reply, c.answer);
         return;
       }
@@ -286,7 +327,67 @@ void worker::answer_forwarded(forward_request& request, const forward_result& re
     answer = shape_answer(result.message, info.layout, echo, payload, limit, out);
     if (answer.size() >= 3 && (answer[2] & std::byte{0x02}) != std::byte{0}) bump(counters_.truncated);
   }
+  if (request.tap) tap_.respond(*request.tap, answer);
   send_reply(*request.reply, answer);
+}
+
+dnstap::endpoint worker::tap_client(const policy::ip_address& client, const reply_source& from) const {
+  dnstap::endpoint e{client, 0, true};
+  // The port only when the log shows the client in full (the encoder leaves
+  // it out otherwise): a TCP socket's costs a system call.
+  if (cfg().query_log_options.privacy != dnsfilter::stats::client_privacy::full) return e;
+  if (from.peer != nullptr) {
+    const sockaddr_storage& a = from.peer->address;
+    if (a.ss_family == AF_INET) e.port = ntohs(reinterpret_cast<const sockaddr_in*>(&a)->sin_port);
+    else if (a.ss_family == AF_INET6) e.port = ntohs(reinterpret_cast<const sockaddr_in6*>(&a)->sin6_port);
+  } else if (from.tcp != nullptr) {
+    e.port = from.tcp->client_port();
+  }
+  return e;
+}
+
+namespace {
+
+dnstap::endpoint to_tap_endpoint(const asio::ip::address& a, std::uint16_t port) {
+  dnstap::endpoint e;
+  e.known = true;
+  e.port = port;
+  if (a.is_v4()) {
+    e.address = policy::ip_address::v4(a.to_v4().to_uint());
+  } else {
+    const auto b = a.to_v6().to_bytes();
+    std::array<std::uint8_t, 16> bytes;
+    std::copy(b.begin(), b.end(), bytes.begin());
+    e.address = policy::ip_address::v6(bytes);
+  }
+  return e;
+}
+
+}  // namespace
+
+dnstap::endpoint worker::tap_local(std::uint16_t listener) const {
+  if (listener >= cfg().listeners.size()) return {};
+  const listener_config& l = cfg().listeners[listener];
+  // A listener on port 0 (tests) or a wildcard address: what the socket
+  // really uses is not at hand here; the address is still given.
+  return to_tap_endpoint(l.address, l.port);
+}
+
+dnstap::endpoint worker::tap_upstream(std::size_t upstream) const {
+  if (upstream >= cfg().upstreams.size()) return {};
+  return to_tap_endpoint(cfg().upstreams[upstream].address, cfg().upstreams[upstream].port);
+}
+
+void worker::log_unfiltered(const dnsfilter::filter_result& r) {
+  // Monitored queries are the facade's to log; an exception is logged here
+  // under its entry, a miss with none.
+  if (state_.query_log == nullptr || r.monitored()) return;
+  std::string key;
+  if (r.entry != nullptr) {
+    key = r.entry->id;
+    if (key.empty()) key = dnstap::rule_of(state_.catalogue.load()->source(), *r.entry);
+  }
+  state_.query_log->write({r.time, r.client, r.query.qname(), r.query.qtype(), key, dnsfilter::match::action::pass});
 }
 
 void worker::send_reply(reply_target& to, std::span<const std::byte> answer) {

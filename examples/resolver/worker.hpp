@@ -13,6 +13,7 @@
 #include "cache.hpp"
 #include "config.hpp"
 #include "counters.hpp"
+#include "dnstap_tap.hpp"
 #include "state.hpp"
 #include "udp_listener.hpp"
 #include "upstream.hpp"
@@ -88,6 +89,13 @@ class worker {
   void finish_forward(forward_request& request, const forward_result& result);
   void answer_forwarded(forward_request& request, const forward_result& result);
   void send_reply(reply_target& to, std::span<const std::byte> answer);
+  // dnstap: the client's and our listener's endpoints, and the rest of a
+  // query's messages (a forwarded one keeps its context in the request).
+  dnstap::endpoint tap_client(const dnsfilter::policy::ip_address& client, const reply_source& from) const;
+  dnstap::endpoint tap_local(std::uint16_t listener) const;
+  dnstap::endpoint tap_upstream(std::size_t upstream) const;
+  // --query-log-all: the line of a query the facade did not log (no entry, or an exception).
+  void log_unfiltered(const dnsfilter::filter_result& r);
 
   // Declared first: destroyed last, after every socket of this thread.
   boost::asio::io_context io_;
@@ -101,6 +109,7 @@ class worker {
   std::vector<std::byte> cache_buffer_;     // a cached message on its way to shaping
   std::vector<std::byte> answer_buffer_;    // answers to upstream completions and TCP queries
   forwarder forwarder_;
+  dnstap::tap tap_;
   // Queries waiting for an exchange already under way for the same cache key
   // on this thread (coalescing): one upstream query answers them all, and a
   // forger cannot raise their odds by making us ask the same question many

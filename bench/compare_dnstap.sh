@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# bench/compare_dnstap.sh — what dnstap of every query costs dnsfilter-resolver:
+# server CPU per query and QPS, three resolvers side by side in one run:
+#   off      no --dnstap
+#   reading  --dnstap unix:... to fstrm_capture writing to /dev/null
+#   stopped  --dnstap unix:... to an fstrm_capture that was sent SIGSTOP
+#            (it stops reading: the socket fills, the queue fills, frames are dropped)
+# Each with one serving thread, CLIENT_QUERY and CLIENT_RESPONSE for every
+# query (--dnstap-sample 1), the same catalogue, answers from its cache (an
+# Unbound backend answers every name once, in a warm-up pass). Rounds are
+# interleaved (off, reading, stopped, off, ...) so that the VM's noise hits
+# all three alike; the server's CPU time is the sum over its threads of
+# /proc/PID/task/*/schedstat (nanoseconds on a CPU) over each dnsperf run.
+#
+#   bash bench/compare_dnstap.sh [BUILD_DIR]      (default: build/release)
+#
+# Environment: DNSTAP_SECONDS (5) per dnsperf run, DNSTAP_ROUNDS (3),
+# DNSTAP_NAMES (20000) distinct names in the query file.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${1:-${root}/build/release}"
+seconds="${DNSTAP_SECONDS:-5}"
+rounds="${DNSTAP_ROUNDS:-3}"
+names="${DNSTAP_NAMES:-20000}"
+for tool in unbound dnsperf fstrm_capture dig; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: bash scripts/bootstrap-debian.sh installs it" >&2; exit 1; }
+done
+resolver="${build}/examples/resolver/dnsfilter-resolver"
+[[ -x "$resolver" ]] || { echo "build $resolver first (cmake --preset release && cmake --build --preset release --target dnsfilter-resolver)" >&2; exit 1; }
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { echo $((20000 + RANDOM % 40000)); }
+
+# The backend: Unbound answering every name under bench.example.
+up_port="$(free_port)"
+cat >"$work/unbound.conf" <<EOF
+server:
+  interface: 127.0.0.1
+  port: $up_port
+  do-daemonize: no
+  use-syslog: no
+  username: ""
+  chroot: ""
+  directory: "$work"
+  pidfile: ""
+  access-control: 127.0.0.0/8 allow
+  local-zone: "bench.example." redirect
+  local-data: "bench.example. 3600 IN A 203.0.113.1"
+EOF
+unbound -c "$work/unbound.conf" >"$work/unbound.log" 2>&1 &
+pids+=($!)
+for i in $(seq 1 50); do dig @127.0.0.1 -p "$up_port" +time=1 +tries=1 x.bench.example >/dev/null 2>&1 && break; sleep 0.1; done
+
+printf 'c2.evil.example\n' >"$work/list.txt"
+for i in $(seq 1 "$names"); do echo "n$i.bench.example A"; done >"$work/queries.txt"
+
+start_collector() {  # NAME: fstrm_capture to /dev/null on $work/NAME.sock
+    fstrm_capture -t protobuf:dnstap.Dnstap -u "$work/$1.sock" -w /dev/null >"$work/$1.capture.log" 2>&1 &
+    pids+=($!)
+    eval "${1}_collector=$!"
+    for i in $(seq 1 50); do [[ -S "$work/$1.sock" ]] && break; sleep 0.1; done
+}
+start_resolver() {  # NAME ARGS...
+    local name="$1"; shift
+    "$resolver" --listen 127.0.0.1:0 --metrics none --threads 1 --upstream "127.0.0.1:$up_port" \
+        --list "plain:$work/list.txt" --cache-size 64M "$@" >"$work/$name.log" 2>&1 &
+    pids+=($!)
+    eval "${name}_pid=$!"
+    for i in $(seq 1 100); do grep -q 'listening on' "$work/$name.log" && break; sleep 0.1; done
+    eval "${name}_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$work/$name.log" | head -1)"
+}
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
+
+start_collector reading
+start_collector stopped
+start_resolver off
+start_resolver reading --dnstap "unix:$work/reading.sock" --dnstap-sample 1
+start_resolver stopped --dnstap "unix:$work/stopped.sock" --dnstap-sample 1
+sleep 1
+kill -STOP "$stopped_collector"
+
+# Warm-up: every name into each cache (and fill the stopped collector's socket and queue).
+for name in off reading stopped; do
+    eval "port=\$${name}_port"
+    dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -n 1 -c 4 -q 200 >/dev/null 2>&1
+done
+
+declare -A cpu queries qps
+for name in off reading stopped; do cpu[$name]=0; queries[$name]=0; qps[$name]=""; done
+for round in $(seq 1 "$rounds"); do
+    for name in off reading stopped; do
+        eval "port=\$${name}_port; pid=\$${name}_pid"
+        before="$(cpu_ns "$pid")"
+        dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$seconds" -c 4 -q 200 >"$work/perf.$name.$round" 2>&1
+        after="$(cpu_ns "$pid")"
+        done_queries="$(awk '/Queries completed:/ { print $3 }' "$work/perf.$name.$round")"
+        cpu[$name]=$((cpu[$name] + after - before))
+        queries[$name]=$((queries[$name] + done_queries))
+        qps[$name]+="$(awk '/Queries per second:/ { printf "%.0f ", $4 }' "$work/perf.$name.$round")"
+    done
+done
+
+echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "resolver: $resolver; $rounds interleaved rounds of $seconds s each, dnsperf -c 4 -q 200, cache hits"
+for name in off reading stopped; do
+    awk -v n="$name" -v c="${cpu[$name]}" -v q="${queries[$name]}" -v qps="${qps[$name]}" -v base_c="${cpu[off]}" -v base_q="${queries[off]}" \
+        'BEGIN { us = c / q / 1e3; base = base_c / base_q / 1e3;
+                 printf "%-8s %9d queries  %6.2f us CPU/query  (%+.2f us, %.2fx off)  QPS per round: %s\n", n, q, us, us - base, us / base, qps }'
+done
