@@ -193,7 +193,7 @@ dnsfilter_status load_failed(const dnsfilter_load_options& o, const std::string&
 
 dnsfilter_status load_list(dnsfilter_catalogue& catalogue, std::string_view text, const std::string& name,
                            dnsfilter_format format, const dnsfilter_load_options* options,
-                           dnsfilter_load_report* report, dnsfilter_error* err) {
+                           dnsfilter_load_report* report, dnsfilter_error* err, bool text_is_ours = false) {
   const dnsfilter_load_options o = options_or_default(options);
   if (static_cast<unsigned>(format) > DNSFILTER_FORMAT_CATALOGUE)
     return fail(err, DNSFILTER_E_INVALID_ARGUMENT, 0, "%s: unknown list format %d", name.c_str(),
@@ -204,6 +204,7 @@ dnsfilter_status load_list(dnsfilter_catalogue& catalogue, std::string_view text
   df::lists::load_options lo;
   lo.strict = o.strict != 0;
   lo.memory_budget = o.memory_budget;
+  lo.release_read_text = text_is_ours;  // a file's text, read here: it may go as it is read
   lo.source_name = name;
   lo.action = static_cast<df::match::action>(o.action);
   if (o.category != nullptr) lo.category = o.category;
@@ -401,7 +402,7 @@ dnsfilter_status dnsfilter_catalogue_load_file(dnsfilter_catalogue* catalogue, c
                                                dnsfilter_format format, const dnsfilter_load_options* options,
                                                dnsfilter_load_report* report, dnsfilter_error* err) {
   return load_file_into(catalogue, path, err, "dnsfilter_catalogue_load_file", [&](auto& c, auto text, auto name) {
-    return load_list(c, text, name, format, options, report, err);
+    return load_list(c, text, name, format, options, report, err, /*text_is_ours=*/true);
   });
 }
 
