@@ -122,7 +122,8 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
     // would: the kernel's random ephemeral port, one system call fewer.
     if (!ec && d.source_port != 0) bind_source_port(d.source_port, ec);
     if (!ec) udp_.connect(target, ec);  // the kernel now filters other sources
-    // MSG_DONTWAIT rather than a non-blocking mode: no ioctl per socket.
+    // MSG_DONTWAIT: the send never blocks the serving thread. (Asio still
+    // puts the socket in non-blocking mode, one ioctl, when the wait starts.)
     if (!ec && !query.empty() && ::send(udp_.native_handle(), query.data(), query.size(), MSG_DONTWAIT) < 0)
       ec.assign(errno, boost::system::system_category());
     if (ec || query.empty()) {
