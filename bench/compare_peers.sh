@@ -19,7 +19,14 @@
 # process), resident memory after load (VmRSS, and the peak VmHWM),
 # QPS on sinkhole hits and on warm mixed traffic (1 % hits; a first pass fills
 # the caches), and the server's CPU time per answered query (utime + stime
-# from /proc/PID/stat over the run). For dnsfilter-resolver also: dnsperf at a
+# from /proc/PID/stat over the run). Then the traffic that is not blocked on
+# its own: the first pass of the mix (a cold cache: mostly forwarded), and two
+# passes of a large mix (mixed-large.txt, 400k names, nearly all distinct: more
+# than dnsfilter-resolver's default 32M cache holds), each pass once through
+# the file, CPU per query and QPS (dnsfilter-resolver runs with its default
+# --cache-size). With PEER_SCALING=1 also dnsfilter-resolver with two serving
+# threads against one, neither pinned: on a 2-vCPU machine dnsperf shares the
+# cores with the server, so the ratio is a floor of what two free cores give. For dnsfilter-resolver also: dnsperf at a
 # fixed rate while the 1M list is reloaded with SIGHUP every second — lost
 # queries must be zero.
 #
@@ -27,7 +34,8 @@
 # PEER_SERVER_CPU (1), PEER_CLIENT_CPU (0), PEER_ONLY ("dnsfilter unbound dnsdist"),
 # PEER_CPU_SHARE (30; 0 skips the equal-budget runs), PEER_REPEAT (3 runs
 # of each timed load; the best is reported, see run_load),
-# PEER_KEEP (set: keep the scratch directory with every log and dnsperf output).
+# PEER_KEEP (set: keep the scratch directory with every log and dnsperf output),
+# PEER_SCALING (1: the two-threads-against-one runs).
 # The machine should be otherwise idle: other load shows up as noise.
 set -euo pipefail
 
@@ -57,7 +65,7 @@ resolver="${build}/examples/resolver/dnsfilter-resolver"
 load_probe="${build}/bench/dnsfilter-bench-load-probe"
 
 data="${build}/peer-data-${list_size}"
-if [[ ! -s "${data}/mixed.txt" ]]; then
+if [[ ! -s "${data}/mixed.txt" || ! -s "${data}/mixed-large.txt" ]]; then
     mkdir -p "${data}"
     echo "generating ${list_size} names and the query files in ${data} ..." >&2
     "${build}/bench/dnsfilter-bench-peer-data" "${data}" "${list_size}" >&2
@@ -199,7 +207,20 @@ run_load() {
     echo "$best_qps" "$best_us" "$lost"
 }
 
+# one_pass NAME PORT PID FILE: dnsperf once through FILE; prints its QPS and
+# the server's CPU µs per completed query.
+one_pass() {
+    local name="$1" port="$2" pid="$3" file="$4" t0 t1 qps us
+    t0="$(cpu_ticks "$pid")"
+    perf_run "$name" "$port" "$file" -n 1
+    t1="$(cpu_ticks "$pid")"
+    qps="$(perf_field "$work/$name.perf" qps)"
+    us="$(echo "scale=2; ($t1 - $t0) * 1000000 / $tick / $(perf_field "$work/$name.perf" completed)" | bc)"
+    echo "$qps" "$us"
+}
+
 results=()
+passes=()
 measure() {  # NAME PORT COMMAND...: start, measure, stop
     local name="$1" port="$2"; shift 2
     local start_ns pid load rss hwm hits_qps hits_us mixed_qps mixed_us lost mixed_lost
@@ -220,9 +241,19 @@ measure() {  # NAME PORT COMMAND...: start, measure, stop
     hwm="$(rss_kb "$pid" VmHWM)"
 
     read -r hits_qps hits_us lost < <(run_load "$name-hits" "$port" "$pid" "${data}/hits.txt")
-    perf_run "$name-warm" "$port" "${data}/mixed.txt" -n 2   # fill the caches (two passes)
+    local first_qps first_us large1_qps large1_us large2_qps large2_us
+    read -r first_qps first_us < <(one_pass "$name-first" "$port" "$pid" "${data}/mixed.txt")  # cold: forwarded
+    perf_run "$name-warm" "$port" "${data}/mixed.txt" -n 1   # a second pass for anything lost in the first
     read -r mixed_qps mixed_us mixed_lost < <(run_load "$name-mixed" "$port" "$pid" "${data}/mixed.txt")
     lost=$((lost + mixed_lost))
+
+    # The large mix: more distinct names than dnsfilter-resolver's default cache.
+    read -r large1_qps large1_us < <(one_pass "$name-large-1" "$port" "$pid" "${data}/mixed-large.txt")
+    read -r large2_qps large2_us < <(one_pass "$name-large-2" "$port" "$pid" "${data}/mixed-large.txt")
+    passes+=("$(printf '| %s | %s | %s µs | %s | %s µs | %s | %s µs | %s | %s µs |' "$name" "$first_qps" "$first_us" \
+        "$mixed_qps" "$mixed_us" "$large1_qps" "$large1_us" "$large2_qps" "$large2_us")")
+    eval "qps_first_${name}=${first_qps}; us_first_${name}=${first_us}; us_large1_${name}=${large1_us}; us_large2_${name}=${large2_us}"
+    echo "${passes[-1]}" >&2
 
     local reload_note="-"
     if [[ "$name" == dnsfilter ]]; then
@@ -261,7 +292,7 @@ for server in $only; do
     case "$server" in
         dnsfilter)
             measure dnsfilter "$port" "$resolver" --threads 1 --listen "127.0.0.1:$port" --list "${data}/list.txt" \
-                --upstream "127.0.0.1:${backend_port}" --metrics none --cache-size 64M --watch-interval 0 ;;
+                --upstream "127.0.0.1:${backend_port}" --metrics none --watch-interval 0 ;;
         unbound)
             write_unbound "$port"
             measure unbound "$port" unbound -c "$work/unbound.conf" ;;
@@ -279,6 +310,12 @@ budget="at ${cpu_share} % CPU"
 echo "| server | load | RSS after load | QPS, sinkhole hits | CPU/query | QPS, warm mixed | CPU/query | QPS, hits ${budget} | CPU/query | QPS, mixed ${budget} | CPU/query | lost (free / budget) | reload under load |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${results[@]}"
+echo
+echo "Traffic that is not blocked: one pass each through the mix (cold cache: forwarded), the warm mix (best of ${repeat}), the large mix twice"
+echo
+echo "| server | QPS, first pass (forwarded) | CPU/query | QPS, warm mix (cache hits) | CPU/query | QPS, large mix 1st pass | CPU/query | QPS, large mix 2nd pass | CPU/query |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${passes[@]}"
 ratio() { if [[ -n "${1:-}" && "${1:-0}" != 0 && -n "${2:-}" && "${2:-0}" != 0 ]]; then echo "scale=2; $1 / $2" | bc; else echo "-"; fi; }
 if [[ -n "${qps_hits_dnsfilter:-}" ]]; then
     echo
@@ -286,6 +323,12 @@ if [[ -n "${qps_hits_dnsfilter:-}" ]]; then
          "CPU per query hits $(ratio "${us_hits_dnsdist:-0}" "${us_hits_dnsfilter}")x less, mixed $(ratio "${us_mixed_dnsdist:-0}" "${us_mixed_dnsfilter}")x less"
     echo "dnsfilter / Unbound: QPS hits $(ratio "${qps_hits_dnsfilter}" "${qps_hits_unbound:-}")x, mixed $(ratio "${qps_mixed_dnsfilter}" "${qps_mixed_unbound:-}")x;" \
          "CPU per query hits $(ratio "${us_hits_unbound:-0}" "${us_hits_dnsfilter}")x less, mixed $(ratio "${us_mixed_unbound:-0}" "${us_mixed_dnsfilter}")x less"
+    for peer in dnsdist unbound; do
+        f="us_first_${peer}" w="us_mixed_${peer}" h="us_hits_${peer}" l1="us_large1_${peer}" l2="us_large2_${peer}"
+        echo "dnsfilter's CPU per query as a share of ${peer}'s: forwarded (first pass) $(ratio "${us_first_dnsfilter}" "${!f:-0}")," \
+             "cache hits (warm mix) $(ratio "${us_mixed_dnsfilter}" "${!w:-0}"), sinkhole hits $(ratio "${us_hits_dnsfilter}" "${!h:-0}")," \
+             "large mix $(ratio "${us_large1_dnsfilter}" "${!l1:-0}") / $(ratio "${us_large2_dnsfilter}" "${!l2:-0}")"
+    done
     if [[ "$cpu_share" != 0 ]]; then
         for peer in dnsdist unbound; do
             h="cqps_hits_${peer}" m="cqps_mixed_${peer}" uh="cus_hits_${peer}" um="cus_mixed_${peer}"
@@ -295,4 +338,32 @@ if [[ -n "${qps_hits_dnsfilter:-}" ]]; then
                  "mixed $(ratio "${!um:-0}" "${cus_mixed_dnsfilter}")x less"
         done
     fi
+fi
+
+# Two serving threads against one, neither pinned (dnsperf shares the cores).
+if [[ "${PEER_SCALING:-0}" == 1 && " $only " == *" dnsfilter "* ]]; then
+    declare -A scaled
+    for threads in 1 2; do
+        port="$(free_port)"
+        timeout 3600 "$resolver" --threads "$threads" --listen "127.0.0.1:$port" --list "${data}/list.txt" \
+            --upstream "127.0.0.1:${backend_port}" --metrics none --watch-interval 0 >"$work/scaling-$threads.log" 2>&1 &
+        pids+=($!)
+        taskset -c "${client_cpu}" "$load_probe" "$port" "$probe" "$(date +%s%N)" 3600 "${pids[-1]}" >/dev/null
+        dnsperf -s 127.0.0.1 -p "$port" -d "${data}/mixed.txt" -c 8 -q 500 -t 2 -n 2 >/dev/null 2>&1 || true
+        for file in hits mixed; do
+            best=0
+            for r in $(seq 1 "$repeat"); do
+                dnsperf -s 127.0.0.1 -p "$port" -d "${data}/${file}.txt" -c 16 -q 1000 -t 2 -T 2 -l "$seconds" \
+                    >"$work/scaling-$threads-$file-$r.perf" 2>&1 || true
+                qps="$(perf_field "$work/scaling-$threads-$file-$r.perf" qps)"
+                if (( qps > best )); then best="$qps"; fi
+            done
+            scaled["$threads-$file"]="$best"
+        done
+        kill "${pids[-1]}" 2>/dev/null || true
+        wait "${pids[-1]}" 2>/dev/null || true
+    done
+    echo
+    echo "two serving threads / one (dnsperf -T 2 on the same $(nproc) CPUs, unpinned): sinkhole hits ${scaled[2-hits]} / ${scaled[1-hits]} q/s =" \
+         "$(ratio "${scaled[2-hits]}" "${scaled[1-hits]}")x, warm mix ${scaled[2-mixed]} / ${scaled[1-mixed]} q/s = $(ratio "${scaled[2-mixed]}" "${scaled[1-mixed]}")x"
 fi

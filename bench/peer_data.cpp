@@ -1,13 +1,15 @@
 // dnsfilter-bench-peer-data: the data of bench/compare_peers.sh, from the same
 // deterministic generator as the matcher benchmarks (generate.hpp).
 //
-//   dnsfilter-bench-peer-data DIR [LIST_SIZE [MIXED_QUERIES]]
+//   dnsfilter-bench-peer-data DIR [LIST_SIZE [MIXED_QUERIES [LARGE_MIXED_QUERIES]]]
 //
 // writes, in dnsperf's "name type" format where it is a query file:
 //   DIR/list.txt     LIST_SIZE names (default 1000000), one per line
 //   DIR/hits.txt     200000 queries that all hit the list (names and subdomains; 80 % A, 20 % AAAA)
 //   DIR/mixed.txt    MIXED_QUERIES (default 50000) queries with 1 % hits; the misses resemble the list
 //                    (same TLDs, siblings, reused second-level labels). A first pass warms every cache.
+//   DIR/mixed-large.txt  LARGE_MIXED_QUERIES (default 400000) more of the same kind, another seed:
+//                    nearly every name distinct, more names than the resolver's default cache holds.
 #include "generate.hpp"
 
 #include <cstdio>
@@ -32,7 +34,7 @@ bool write_queries(const std::string& path, const dnsfilter_bench::query_stream&
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: dnsfilter-bench-peer-data DIR [LIST_SIZE [MIXED_QUERIES]]\n");
+    std::fprintf(stderr, "usage: dnsfilter-bench-peer-data DIR [LIST_SIZE [MIXED_QUERIES [LARGE_MIXED_QUERIES]]]\n");
     return 2;
   }
   const std::string dir = argv[1];
@@ -55,6 +57,13 @@ int main(int argc, char** argv) {
   mix.seed = 5;
   const auto qs = dnsfilter_bench::generate_queries(list, mix);
   if (!write_queries(dir + "/mixed.txt", qs, 6)) return 1;
-  std::printf("%zu names, 200000 hit queries, %zu mixed queries (%zu hits)\n", list.size(), qs.names.size(), qs.hits);
+
+  dnsfilter_bench::query_options large = mix;
+  large.count = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 400000;
+  large.seed = 7;
+  const auto large_qs = dnsfilter_bench::generate_queries(list, large);
+  if (!write_queries(dir + "/mixed-large.txt", large_qs, 8)) return 1;
+  std::printf("%zu names, 200000 hit queries, %zu mixed queries (%zu hits), %zu in the large mix\n", list.size(),
+              qs.names.size(), qs.hits, large_qs.names.size());
   return 0;
 }

@@ -3,10 +3,13 @@
 
 #include "worker.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <arpa/inet.h>
 
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 
 namespace resolver {
 
@@ -31,7 +34,8 @@ policy::ip_address to_ip(const sockaddr_storage& a) {
 
 udp_listener::udp_listener(worker& w, udp::socket socket, std::uint16_t index, bool wildcard)
     : worker_(w), socket_(std::move(socket)), index_(index), wildcard_(wildcard),
-      slots_(std::make_unique<std::array<slot, batch>>()) {
+      slots_(std::make_unique<std::array<slot, batch>>()),
+      later_(std::make_unique<std::array<later, batch>>()) {
   socket_.non_blocking(true);
   for (std::size_t i = 0; i < batch; ++i) {
     slot& s = (*slots_)[i];
@@ -140,37 +144,60 @@ void udp_listener::on_readable() {
       send_peer_[ready] = &s.peer;
       ++ready;
     }
-    std::size_t sent = 0;
-    while (sent < ready) {
-      if (!queue_.empty()) break;  // keep order behind what is already waiting
-      const int m = ::sendmmsg(fd, send_.data() + sent, static_cast<unsigned>(ready - sent), MSG_DONTWAIT);
-      if (m > 0) {
-        sent += static_cast<std::size_t>(m);
-      } else if (m < 0 && errno == EINTR) {
-        continue;
-      } else if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        break;
-      } else {
-        bump(worker_.counters().udp_send_errors);  // this destination failed; go on with the next
-        ++sent;
-      }
-    }
-    for (; sent < ready; ++sent) {  // the socket buffer is full: keep them for later
-      const msghdr& h = send_[sent].msg_hdr;
-      queued item;
-      const auto* data = static_cast<const std::byte*>(h.msg_iov->iov_base);
-      item.data.assign(data, data + h.msg_iov->iov_len);
-      item.to = *send_peer_[sent];
-      queue_.push_back(std::move(item));
-    }
-    if (!queue_.empty() && !waiting_write_) flush_queue();
+    send_batch(send_.data(), send_peer_.data(), ready);
     if (static_cast<std::size_t>(n) < batch) break;
   }
   if (socket_.is_open()) wait_readable();
 }
 
+void udp_listener::send_batch(mmsghdr* messages, const udp_peer* const* peers, std::size_t ready) {
+  const int fd = socket_.native_handle();
+  std::size_t sent = 0;
+  while (sent < ready) {
+    if (!queue_.empty()) break;  // keep order behind what is already waiting
+    const int m = ::sendmmsg(fd, messages + sent, static_cast<unsigned>(ready - sent), MSG_DONTWAIT);
+    if (m > 0) {
+      sent += static_cast<std::size_t>(m);
+    } else if (m < 0 && errno == EINTR) {
+      continue;
+    } else if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else {
+      bump(worker_.counters().udp_send_errors);  // this destination failed; go on with the next
+      ++sent;
+    }
+  }
+  for (; sent < ready; ++sent) {  // the socket buffer is full: keep them for later
+    const msghdr& h = messages[sent].msg_hdr;
+    queued item;
+    const auto* data = static_cast<const std::byte*>(h.msg_iov->iov_base);
+    item.data.assign(data, data + h.msg_iov->iov_len);
+    item.to = *peers[sent];
+    queue_.push_back(std::move(item));
+  }
+  if (!queue_.empty() && !waiting_write_) flush_queue();
+}
+
 void udp_listener::send(std::span<const std::byte> answer, const udp_peer& to) {
   if (!socket_.is_open()) return;
+  if (queue_.empty() && answer.size() <= std::tuple_size_v<decltype(later::data)>) {
+    later& l = (*later_)[later_count_++];
+    std::memcpy(l.data.data(), answer.data(), answer.size());
+    l.size = answer.size();
+    l.to = to;
+    if (later_count_ == batch) {
+      flush_later();
+    } else if (!flush_posted_) {
+      // Posted behind the handlers already ready (other upstream answers of
+      // the same wake-up): they add theirs before the batch leaves.
+      flush_posted_ = true;
+      boost::asio::post(socket_.get_executor(), [this] {
+        flush_posted_ = false;
+        flush_later();
+      });
+    }
+    return;
+  }
   if (queue_.empty()) {
     msghdr h;
     iovec iov;
@@ -189,6 +216,18 @@ void udp_listener::send(std::span<const std::byte> answer, const udp_peer& to) {
   }
   queue_.push_back({std::vector<std::byte>(answer.begin(), answer.end()), to});
   if (!waiting_write_) flush_queue();
+}
+
+void udp_listener::flush_later() {
+  const std::size_t ready = later_count_;
+  later_count_ = 0;
+  if (ready == 0 || !socket_.is_open()) return;
+  for (std::size_t i = 0; i < ready; ++i) {
+    later& l = (*later_)[i];
+    prepare_reply(later_send_[i].msg_hdr, l.iov, l.to, {l.data.data(), l.size}, l.control, sizeof l.control);
+    later_peer_[i] = &l.to;
+  }
+  send_batch(later_send_.data(), later_peer_.data(), ready);
 }
 
 void udp_listener::flush_queue() {

@@ -1,7 +1,9 @@
 // dnsfilter-resolver — a UDP listener of one serving thread.
 //
 // recvmmsg drains up to 32 datagrams per wake-up and the answers that are
-// ready at once (sinkhole, cache, errors) leave in one sendmmsg. On a
+// ready at once (sinkhole, cache, errors) leave in one sendmmsg. Answers that
+// come later (from upstream) are gathered until the event loop has run the
+// handlers ready with them, then leave together in one sendmmsg too. On a
 // wildcard address the reply leaves from the address the query came to
 // (IP_PKTINFO / IPV6_RECVPKTINFO).
 #pragma once
@@ -43,13 +45,18 @@ class udp_listener {
   udp_listener(worker& w, boost::asio::ip::udp::socket socket, std::uint16_t index, bool wildcard);
   void start();
   void stop();
-  // Sends one answer now, or queues it if the socket is full.
+  // Sends an answer soon: after the handlers ready now have run, with the
+  // other answers they gave (one sendmmsg), or queued if the socket is full.
   void send(std::span<const std::byte> answer, const udp_peer& to);
 
  private:
   void wait_readable();
   void on_readable();
   void flush_queue();
+  void flush_later();
+  // Sends messages[0, ready) (to peers[0, ready)) with sendmmsg; what the
+  // socket does not take is queued.
+  void send_batch(mmsghdr* messages, const udp_peer* const* peers, std::size_t ready);
   static void prepare_reply(msghdr& h, iovec& iov, const udp_peer& to, std::span<const std::byte> data,
                             char* control, std::size_t control_size);
 
@@ -75,6 +82,19 @@ class udp_listener {
     udp_peer to;
   };
   std::deque<queued> queue_;  // answers waiting for the socket to drain
+  // Answers from upstream waiting for flush_later (at most `batch`).
+  struct later {
+    std::array<std::byte, 4096> data;
+    std::size_t size;
+    udp_peer to;
+    alignas(cmsghdr) char control[128];
+    iovec iov;
+  };
+  std::unique_ptr<std::array<later, batch>> later_;
+  std::array<mmsghdr, batch> later_send_{};  // apart from send_: a batch may fill while on_readable builds one
+  std::array<const udp_peer*, batch> later_peer_{};
+  std::size_t later_count_ = 0;
+  bool flush_posted_ = false;
 };
 
 }  // namespace resolver

@@ -8,6 +8,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <xxhash.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -23,6 +25,10 @@ namespace policy = dnsfilter::policy;
 using dnsfilter::filter_outcome;
 using asio::ip::tcp;
 using asio::ip::udp;
+
+std::size_t worker::key_hash::operator()(std::string_view k) const noexcept {
+  return XXH3_64bits(k.data(), k.size());
+}
 
 namespace {
 
@@ -236,10 +242,9 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
     request->reply->peer = *from.peer;
   }
   // The same question already upstream on this thread: wait for its answer.
-  const std::string key_text(key.view());
-  if (auto it = waiting_.find(key_text); it != waiting_.end() && it->second.size() < max_waiting) {
+  if (auto it = waiting_.find(key.view()); it != waiting_.end() && it->second.size() < max_waiting) {
     bump(counters_.coalesced);
-    it->second.push_back(std::move(request));
+    it.value().push_back(std::move(request));
     return {{}, true};
   }
   if (forwarder_.inflight() >= static_cast<std::int64_t>(cfg().max_inflight)) {
@@ -249,7 +254,7 @@ worker::handled worker::handle(std::span<const std::byte> packet, const policy::
     if (answer && request->tap) tap_.respond(*request->tap, *answer);
     return {answer ? *answer : std::span<const std::byte>{}};
   }
-  waiting_.try_emplace(key_text);
+  waiting_.try_emplace(request->key.view());  // views the request's key: it lives until finish_forward
   bump(counters_.forwarded);
   forwarder_.start(std::move(request));
   return {{}, true};
@@ -286,8 +291,11 @@ void worker::finish_forward(forward_request& request, const forward_result& resu
   answer_forwarded(request, result);
   // Everyone who asked the same question meanwhile gets the same answer,
   // shaped for them (id, case, EDNS, size) and checked for them (cloaking).
-  if (auto node = waiting_.extract(std::string(request.key.view())); !node.empty())
-    for (auto& waiter : node.mapped()) answer_forwarded(*waiter, result);
+  if (auto it = waiting_.find(request.key.view()); it != waiting_.end()) {
+    std::vector<std::unique_ptr<forward_request>> waiters = std::move(it.value());
+    waiting_.erase(it);  // before `request`, whose key it may view, is freed
+    for (auto& waiter : waiters) answer_forwarded(*waiter, result);
+  }
 }
 
 void worker::answer_forwarded(forward_request& request, const forward_result& result) {

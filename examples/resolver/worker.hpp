@@ -20,6 +20,8 @@
 
 #include <dnsfilter/dnsfilter.hpp>
 
+#include <tsl/robin_map.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -30,7 +32,7 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 namespace resolver {
@@ -114,7 +116,12 @@ class worker {
   // on this thread (coalescing): one upstream query answers them all, and a
   // forger cannot raise their odds by making us ask the same question many
   // times at once (the birthday attack on ids and ports).
-  std::unordered_map<std::string, std::vector<std::unique_ptr<forward_request>>> waiting_;
+  // Keyed by a view of the leading request's own key (alive until its
+  // finish_forward, which removes the entry): no allocation per forwarded query.
+  struct key_hash {
+    std::size_t operator()(std::string_view k) const noexcept;
+  };
+  tsl::robin_map<std::string_view, std::vector<std::unique_ptr<forward_request>>, key_hash> waiting_;
   static constexpr std::size_t max_waiting = 1024;
   std::vector<std::unique_ptr<udp_listener>> udp_;
   std::vector<std::unique_ptr<tcp_listener>> tcp_;
