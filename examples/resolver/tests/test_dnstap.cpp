@@ -96,7 +96,8 @@ TEST_CASE("dnstap: a client query with the policy of a sinkhole entry, client in
   CHECK(text(m->policy->rule) == "XX-20250109-0001 operator.tsv");
   CHECK((m->policy->has_action && m->policy->action == DNSTAP__POLICY__ACTION__LOCAL_DATA));
   CHECK((m->policy->has_match && m->policy->match == DNSTAP__POLICY__MATCH__QNAME));
-  const auto wire = dnsfilter::wire::name::from_text("c2.evil.example").value().wire();
+  const auto expected = dnsfilter::wire::name::from_text("c2.evil.example").value();  // the view below reads it
+  const auto wire = expected.wire();
   REQUIRE(m->policy->value.len == wire.size());
   CHECK(std::memcmp(m->policy->value.data, wire.data(), wire.size()) == 0);
 }
@@ -152,7 +153,8 @@ TEST_CASE("dnstap: a CNAME that decided: the value is the chain's name, the matc
   CHECK(m->response_time_sec == 1700000001);
   CHECK(m->has_response_message);
   CHECK(m->policy->match == DNSTAP__POLICY__MATCH__QNAME);
-  const auto wire = dnsfilter::wire::name::from_text("tracker.cloak.example").value().wire();
+  const auto expected = dnsfilter::wire::name::from_text("tracker.cloak.example").value();  // the view below reads it
+  const auto wire = expected.wire();
   CHECK(m->policy->value.len == wire.size());
 }
 
