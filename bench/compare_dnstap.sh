@@ -15,7 +15,10 @@
 #   bash bench/compare_dnstap.sh [BUILD_DIR]      (default: build/release)
 #
 # Environment: DNSTAP_SECONDS (5) per dnsperf run, DNSTAP_ROUNDS (3),
-# DNSTAP_NAMES (20000) distinct names in the query file.
+# DNSTAP_NAMES (20000) distinct names in the query file; DNSTAP_BASELINE, the
+# path of another dnsfilter-resolver build: a fourth resolver, "baseline",
+# runs it as "reading" runs this one, interleaved with the others (an A/B of
+# two versions in one run).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -69,9 +72,9 @@ start_collector() {  # NAME: fstrm_capture to /dev/null on $work/NAME.sock
     eval "${1}_collector=$!"
     for i in $(seq 1 50); do [[ -S "$work/$1.sock" ]] && break; sleep 0.1; done
 }
-start_resolver() {  # NAME ARGS...
+start_resolver() {  # NAME ARGS... (RESOLVER_BINARY: another build)
     local name="$1"; shift
-    "$resolver" --listen 127.0.0.1:0 --metrics none --threads 1 --upstream "127.0.0.1:$up_port" \
+    "${RESOLVER_BINARY:-$resolver}" --listen 127.0.0.1:0 --metrics none --threads 1 --upstream "127.0.0.1:$up_port" \
         --list "plain:$work/list.txt" --cache-size 64M "$@" >"$work/$name.log" 2>&1 &
     pids+=($!)
     eval "${name}_pid=$!"
@@ -80,24 +83,30 @@ start_resolver() {  # NAME ARGS...
 }
 cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
 
+variants=(off reading stopped)
 start_collector reading
 start_collector stopped
 start_resolver off
 start_resolver reading --dnstap "unix:$work/reading.sock" --dnstap-sample 1
 start_resolver stopped --dnstap "unix:$work/stopped.sock" --dnstap-sample 1
+if [[ -n "${DNSTAP_BASELINE:-}" ]]; then
+    variants+=(baseline)
+    start_collector baseline
+    RESOLVER_BINARY="$DNSTAP_BASELINE" start_resolver baseline --dnstap "unix:$work/baseline.sock" --dnstap-sample 1
+fi
 sleep 1
 kill -STOP "$stopped_collector"
 
 # Warm-up: every name into each cache (and fill the stopped collector's socket and queue).
-for name in off reading stopped; do
+for name in "${variants[@]}"; do
     eval "port=\$${name}_port"
     dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -n 1 -c 4 -q 200 >/dev/null 2>&1
 done
 
 declare -A cpu queries qps
-for name in off reading stopped; do cpu[$name]=0; queries[$name]=0; qps[$name]=""; done
+for name in "${variants[@]}"; do cpu[$name]=0; queries[$name]=0; qps[$name]=""; done
 for round in $(seq 1 "$rounds"); do
-    for name in off reading stopped; do
+    for name in "${variants[@]}"; do
         eval "port=\$${name}_port; pid=\$${name}_pid"
         before="$(cpu_ns "$pid")"
         dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$seconds" -c 4 -q 200 >"$work/perf.$name.$round" 2>&1
@@ -110,8 +119,8 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "resolver: $resolver; $rounds interleaved rounds of $seconds s each, dnsperf -c 4 -q 200, cache hits"
-for name in off reading stopped; do
+echo "resolver: $resolver${DNSTAP_BASELINE:+ (baseline: $DNSTAP_BASELINE)}; $rounds interleaved rounds of $seconds s each, dnsperf -c 4 -q 200, cache hits"
+for name in "${variants[@]}"; do
     awk -v n="$name" -v c="${cpu[$name]}" -v q="${queries[$name]}" -v qps="${qps[$name]}" -v base_c="${cpu[off]}" -v base_q="${queries[off]}" \
         'BEGIN { us = c / q / 1e3; base = base_c / base_q / 1e3;
                  printf "%-8s %9d queries  %6.2f us CPU/query  (%+.2f us, %.2fx off)  QPS per round: %s\n", n, q, us, us - base, us / base, qps }'

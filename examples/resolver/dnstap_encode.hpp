@@ -69,7 +69,12 @@ struct identity {
   std::string version;   // Dnstap.version
 };
 
-// The protobuf payload of one frame. Never throws but for std::bad_alloc.
+class frames;
+
+// The protobuf payload of one frame, appended to `out`. Never throws but for
+// std::bad_alloc (then `out` is unchanged).
+void encode(const event& e, const identity& who, const dnsfilter::stats::query_log_options& privacy, frames& out);
+// The same as a string, for tests.
 std::string encode(const event& e, const identity& who, const dnsfilter::stats::query_log_options& privacy);
 
 }  // namespace resolver::dnstap

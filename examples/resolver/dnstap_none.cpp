@@ -5,6 +5,7 @@
 
 namespace resolver::dnstap {
 
+void encode(const event&, const identity&, const dnsfilter::stats::query_log_options&, frames&) {}
 std::string encode(const event&, const identity&, const dnsfilter::stats::query_log_options&) { return {}; }
 
 outcome<std::unique_ptr<output>> output::open(const output_options&) {
@@ -13,7 +14,7 @@ outcome<std::unique_ptr<output>> output::open(const output_options&) {
                  "libprotobuf-c-dev and protobuf-c-compiler, and build again)"};
 }
 output::~output() = default;
-void output::submit(std::string) noexcept {}
+void output::submit(frames& batch) noexcept { batch.clear(); }
 bool output::stop(std::chrono::milliseconds) { return true; }
 std::size_t output::queued() const { return 0; }
 

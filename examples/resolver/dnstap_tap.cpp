@@ -68,9 +68,15 @@ bool tap::sample() noexcept {
 
 void tap::send(const event& e) {
   try {
-    out_->submit(encode(e, who_, *privacy_));
+    encode(e, who_, *privacy_, pending_);
   } catch (const std::bad_alloc&) {
     // out of memory: the frame is lost, the query is not
+  }
+  if (!schedule_ || pending_.count() >= flush_frames) {
+    flush();
+  } else if (!scheduled_ && !pending_.empty()) {
+    scheduled_ = true;
+    schedule_();
   }
 }
 

@@ -17,6 +17,7 @@
 #include <dnsfilter/dnsfilter.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <utility>
 
@@ -40,6 +41,22 @@ class tap {
       : out_(out), options_(&options), who_{options.identity, options.version}, privacy_(&privacy), rng_(seed | 1) {}
 
   bool enabled() const noexcept { return out_ != nullptr; }
+
+  // Frames gather in this thread's buffer and go to the output at flush().
+  // `schedule` is called when the first frame of a batch is encoded; it
+  // must arrange one call of flush_scheduled() soon (the serving thread
+  // posts it to its event loop: one hand-over per turn). Without it, every
+  // frame is handed over at once. A batch that grows past flush_frames is
+  // handed over without waiting.
+  void on_pending(std::function<void()> schedule) { schedule_ = std::move(schedule); }
+  void flush_scheduled() noexcept {
+    scheduled_ = false;
+    flush();
+  }
+  void flush() noexcept {
+    if (out_ != nullptr) out_->submit(pending_);
+  }
+  static constexpr std::size_t flush_frames = 256;
   bool forwarder_frames() const noexcept {
     return out_ != nullptr && (options_->forwarder_query || options_->forwarder_response);
   }
@@ -64,6 +81,9 @@ class tap {
   void send(const event& e);
 
   output* out_;
+  frames pending_;
+  std::function<void()> schedule_;
+  bool scheduled_ = false;
   const dnstap_config* options_;
   identity who_;
   const dnsfilter::stats::query_log_options* privacy_;

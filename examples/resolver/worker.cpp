@@ -68,6 +68,8 @@ worker::worker(shared_state& state, std::size_t index)
            tap_seed(random_, index)),
       housekeeping_(io_) {
   tick();
+  // dnstap's frames of one event-loop turn go to the output together.
+  if (tap_.enabled()) tap_.on_pending([this] { asio::post(io_, [this] { tap_.flush_scheduled(); }); });
   if (tap_.forwarder_frames())
     forwarder_.on_sent([this](const forward_request& r, std::span<const std::byte> query, std::size_t upstream, bool tcp) {
       if (r.tap) tap_.forwarded(*r.tap, query, tap_upstream(upstream), tcp, /*response=*/false);
@@ -98,6 +100,7 @@ void worker::run() {
   for (;;) {
     try {
       io_.run();
+      tap_.flush();  // what the last turn left
       return;
     } catch (const std::exception& e) {
       RESOLVER_LOG(error, "serving thread %zu: %s", index_, e.what());
@@ -373,12 +376,15 @@ dnstap::endpoint to_tap_endpoint(const asio::ip::address& a, std::uint16_t port)
 
 }  // namespace
 
-dnstap::endpoint worker::tap_local(std::uint16_t listener) const {
-  if (listener >= cfg().listeners.size()) return {};
-  const listener_config& l = cfg().listeners[listener];
-  // A listener on port 0 (tests) or a wildcard address: what the socket
-  // really uses is not at hand here; the address is still given.
-  return to_tap_endpoint(l.address, l.port);
+const dnstap::endpoint& worker::tap_local(std::uint16_t listener) {
+  static const dnstap::endpoint unknown;
+  if (listener >= cfg().listeners.size()) return unknown;
+  if (tap_locals_.empty()) {
+    // A listener on port 0 (tests) or a wildcard address: what the socket
+    // really uses is not at hand here; the address is still given.
+    for (const listener_config& l : cfg().listeners) tap_locals_.push_back(to_tap_endpoint(l.address, l.port));
+  }
+  return tap_locals_[listener];
 }
 
 dnstap::endpoint worker::tap_upstream(std::size_t upstream) const {

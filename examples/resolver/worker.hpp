@@ -94,7 +94,7 @@ class worker {
   // dnstap: the client's and our listener's endpoints, and the rest of a
   // query's messages (a forwarded one keeps its context in the request).
   dnstap::endpoint tap_client(const dnsfilter::policy::ip_address& client, const reply_source& from) const;
-  dnstap::endpoint tap_local(std::uint16_t listener) const;
+  const dnstap::endpoint& tap_local(std::uint16_t listener);  // computed once per listener
   dnstap::endpoint tap_upstream(std::size_t upstream) const;
   // --query-log-all: the line of a query the facade did not log (no entry, or an exception).
   void log_unfiltered(const dnsfilter::filter_result& r);
@@ -112,6 +112,7 @@ class worker {
   std::vector<std::byte> answer_buffer_;    // answers to upstream completions and TCP queries
   forwarder forwarder_;
   dnstap::tap tap_;
+  std::vector<dnstap::endpoint> tap_locals_;
   // Queries waiting for an exchange already under way for the same cache key
   // on this thread (coalescing): one upstream query answers them all, and a
   // forger cannot raise their odds by making us ask the same question many

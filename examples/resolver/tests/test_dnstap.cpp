@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -211,6 +212,46 @@ TEST_CASE("dnstap: forwarder messages show the upstream in full, whatever the pr
   CHECK_FALSE(u.d->has_extra);
 }
 
+TEST_CASE("dnstap: long fields (lengths over one varint octet), IPv6, nanoseconds, every field decoded intact") {
+  std::vector<std::byte> big(300);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = std::byte(static_cast<unsigned char>(i * 7));
+  const dt::identity long_who{std::string(200, 'n'), "v"};
+  std::array<std::uint8_t, 16> v6{};
+  v6[0] = 0x20;
+  v6[1] = 0x01;
+  v6[15] = 9;
+  dt::event e;
+  e.type = dt::message_type::forwarder_response;
+  e.via = dnsfilter::sinkhole::transport::tcp;
+  e.initiator_is_client = false;
+  e.responder = {ip_address::v6(v6), 853, true};
+  e.query_time = {4102444800, 999999999};
+  e.response_time = {4102444801, 1};
+  e.response_message = big;
+  const unpacked u(dt::encode(e, long_who, {}));
+  REQUIRE(u.d != nullptr);
+  CHECK(u.d->type == DNSTAP__DNSTAP__TYPE__MESSAGE);
+  CHECK(text(u.d->identity) == long_who.identity);
+  CHECK(text(u.d->version) == "v");
+  const Dnstap__Message* m = u.d->message;
+  REQUIRE(m != nullptr);
+  CHECK(m->type == DNSTAP__MESSAGE__TYPE__FORWARDER_RESPONSE);
+  CHECK(m->socket_family == DNSTAP__SOCKET_FAMILY__INET6);
+  CHECK(m->socket_protocol == DNSTAP__SOCKET_PROTOCOL__TCP);
+  CHECK_FALSE(m->has_query_address);
+  CHECK_FALSE(m->has_query_port);
+  CHECK(bytes(m->response_address) == std::vector<std::uint8_t>(v6.begin(), v6.end()));
+  CHECK(m->response_port == 853);
+  CHECK(m->query_time_sec == 4102444800);
+  CHECK(m->query_time_nsec == 999999999);
+  CHECK(m->response_time_sec == 4102444801);
+  CHECK(m->response_time_nsec == 1);
+  CHECK_FALSE(m->has_query_message);
+  REQUIRE(m->response_message.len == big.size());
+  CHECK(std::memcmp(m->response_message.data, big.data(), big.size()) == 0);
+  CHECK(m->policy == nullptr);
+}
+
 TEST_CASE("dnstap output: with no collector, frames wait up to the queue's size and the rest are counted dropped") {
   dt::output_options o;
   o.unix_path = "/nonexistent/dnsfilter-test/dnstap.sock";
@@ -218,7 +259,22 @@ TEST_CASE("dnstap output: with no collector, frames wait up to the queue's size 
   auto opened = dt::output::open(o);
   REQUIRE(opened);
   std::unique_ptr<dt::output> out = std::move(*opened);
-  for (int i = 0; i < 20; ++i) out->submit(std::string(10, 'x'));
+  dt::frames f;
+  const auto add = [&f] {
+    std::memset(f.reserve(10), 'x', 10);
+    f.commit(10);
+  };
+  for (int i = 0; i < 5; ++i) {  // one frame per submit
+    add();
+    out->submit(f);
+    CHECK(f.empty());
+  }
+  for (int i = 0; i < 15; ++i) add();  // then 15 in one: 3 fit
+  CHECK(f.count() == 15);
+  CHECK(f.bytes() == 150);
+  out->submit(f);
+  CHECK(f.empty());
+  CHECK(f.bytes() == 0);
   CHECK(out->queued() == 8);
   CHECK(out->dropped_queue_full() == 12);
   CHECK(out->sent() == 0);
@@ -267,6 +323,37 @@ TEST_CASE("dnstap tap: sampling 0 sends only the queries an entry matched") {
   CHECK(q.policy.value.to_string() == "x.example.");
   t.respond(q, query_packet);
   CHECK(out->queued() == 2);  // its query and its response
+  CHECK(out->stop());
+}
+
+TEST_CASE("dnstap tap: frames wait in the thread's batch until the scheduled flush") {
+  dt::output_options o;
+  o.unix_path = "/nonexistent/dnsfilter-test/dnstap.sock";
+  o.queue_frames = 1000;
+  auto out = std::move(*dt::output::open(o));
+  resolver::dnstap_config c;  // every query sampled
+  const stats::query_log_options privacy;
+  dt::tap t(out.get(), c, privacy, 7);
+  int scheduled = 0;
+  t.on_pending([&scheduled] { ++scheduled; });
+  const match::catalogue cat;
+  const dnsfilter::filter_result missed;
+  for (int i = 0; i < 3; ++i) {
+    dt::query_context q;
+    t.begin(q, missed, cat, query_packet, {}, {});
+    t.respond(q, query_packet);
+  }
+  CHECK(scheduled == 1);  // once per batch
+  CHECK(out->queued() == 0);
+  t.flush_scheduled();
+  CHECK(out->queued() == 6);
+  // A batch that reaches flush_frames goes at once, without waiting for the turn's end.
+  for (std::size_t i = 0; i < dt::tap::flush_frames; ++i) {
+    dt::query_context q;
+    t.begin(q, missed, cat, query_packet, {}, {});
+  }
+  CHECK(scheduled == 2);
+  CHECK(out->queued() == 6 + dt::tap::flush_frames);
   CHECK(out->stop());
 }
 #endif
