@@ -1,10 +1,12 @@
 /* dnsfilter — the C API: the filter facade for firmware written in C.
  *
- * Three opaque handles: a catalogue (block lists loaded from files or text),
- * a policy (who opted out), and a filter (the serving state: the compiled
- * catalogue, the policy, the sinkhole answer, the statistics). A query packet
- * goes through dnsfilter_process() into a caller buffer; the upstream answer
- * of a forwarded query through dnsfilter_check_answer(). Every fallible call
+ * Four opaque handles: a catalogue (block lists loaded from files or text),
+ * a policy (who opted out), a filter (the serving state: the compiled
+ * catalogue, the policy, the sinkhole answer, the statistics), and a
+ * forwarder (the upstream transactions of one serving thread). A query packet
+ * goes through dnsfilter_process() into a caller buffer; a forwarded one
+ * upstream through dnsfilter_forwarder_begin() and its answer back through
+ * dnsfilter_forwarder_accept() and dnsfilter_check_answer(). Every fallible call
  * returns a dnsfilter_status and can fill a caller's dnsfilter_error with the
  * reason. Ownership, threads and errors: docs/c-api.md.
  *
