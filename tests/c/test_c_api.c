@@ -858,6 +858,14 @@ static void test_forwarder(dnsfilter_filter* f) {
   CHECK(d.query_size == 12 + 19 + 4 + 11 && get16(query + 10) == 1);
   CHECK_STATUS(dnsfilter_forwarder_cancel(fw, d.attempt, &err), DNSFILTER_OK);
 
+  /* Over TCP after a truncated answer: one attempt to the upstream named, no source port. */
+  CHECK_STATUS(dnsfilter_forwarder_begin_tcp(fw, &ticket, 2, 7000, query, sizeof query, &d, &err),
+               DNSFILTER_E_OUT_OF_RANGE);
+  CHECK_STATUS(dnsfilter_forwarder_begin_tcp(fw, &ticket, 1, 7000, query, sizeof query, &d, &err), DNSFILTER_OK);
+  CHECK(d.upstream == 1 && d.source_port == 0 && d.query_size == 34 && dnsfilter_forwarder_next_deadline(fw) == 10000);
+  CHECK_STATUS(dnsfilter_forwarder_expire(fw, d.attempt, 10000, &step, &err), DNSFILTER_OK);
+  CHECK(step.what == DNSFILTER_NEXT_FAIL && dnsfilter_forwarder_in_flight(fw) == 0);
+
   port = dnsfilter_forwarder_draw_port(fw);
   CHECK(port >= 20000 && port <= 20009);
   CHECK(dnsfilter_forwarder_draw_port(NULL) == 0 && dnsfilter_forwarder_in_flight(NULL) == 0);
