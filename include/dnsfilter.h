@@ -1,10 +1,12 @@
 /* dnsfilter — the C API: the filter facade for firmware written in C.
  *
- * Three opaque handles: a catalogue (block lists loaded from files or text),
- * a policy (who opted out), and a filter (the serving state: the compiled
- * catalogue, the policy, the sinkhole answer, the statistics). A query packet
- * goes through dnsfilter_process() into a caller buffer; the upstream answer
- * of a forwarded query through dnsfilter_check_answer(). Every fallible call
+ * Four opaque handles: a catalogue (block lists loaded from files or text),
+ * a policy (who opted out), a filter (the serving state: the compiled
+ * catalogue, the policy, the sinkhole answer, the statistics), and a
+ * forwarder (the upstream transactions of one serving thread). A query packet
+ * goes through dnsfilter_process() into a caller buffer; a forwarded one
+ * upstream through dnsfilter_forwarder_begin() and its answer back through
+ * dnsfilter_forwarder_accept() and dnsfilter_check_answer(). Every fallible call
  * returns a dnsfilter_status and can fill a caller's dnsfilter_error with the
  * reason. Ownership, threads and errors: docs/c-api.md.
  *
@@ -358,6 +360,250 @@ dnsfilter_status dnsfilter_read_entry_counts(dnsfilter_filter* filter, int year,
  * (after a restart). */
 dnsfilter_status dnsfilter_write_counts(dnsfilter_filter* filter, const char* path, dnsfilter_error* err);
 dnsfilter_status dnsfilter_merge_counts(dnsfilter_filter* filter, const char* path, dnsfilter_error* err);
+
+/* ------------------------------------------------------------------------
+ * Forwarding: seed 002's protections for the queries the filter forwards
+ * (docs/forwarding.md), without the sockets. Each attempt of a query gets a
+ * fresh 16-bit id from the kernel's CSPRNG (getrandom, /dev/urandom), a
+ * random letter case with 0x20 on, and a source port of its own: the caller
+ * opens a fresh UDP socket per attempt, binds `source_port` when nonzero
+ * (0: connect() alone lets the kernel pick a random ephemeral port),
+ * connects it to `to` and sends the query. An answer is believed only from
+ * that address and port, with that id, as a response to that exact question;
+ * anything else is rejected with a reason, counted by the mismatch alarm, and
+ * the attempt goes on waiting. A timeout, a network error or a REFUSED moves
+ * the query to the next usable upstream with a new id, case and port until
+ * the attempts are spent; then the client gets SERVFAIL (dnsfilter_servfail).
+ * None of the client's id, cookie, ECS or padding travels upstream.
+ *
+ * A forwarder belongs to one thread at a time (each serving thread makes its
+ * own, with its own upstream health and alarm). Its capacity is allocated
+ * when it is made; begin, write_query, accept, expire, tick and cancel
+ * allocate nothing. Times are `now_ms`: any monotonic clock in milliseconds. */
+typedef struct dnsfilter_forwarder dnsfilter_forwarder;
+
+/* An address and port: an upstream's, or where an answer came from. */
+typedef struct dnsfilter_endpoint {
+  dnsfilter_address address;
+  uint16_t port;
+} dnsfilter_endpoint;
+
+typedef enum dnsfilter_upstream_edns {
+  DNSFILTER_EDNS_AS_CLIENT = 0, /* an OPT when the client sent one: its DO bit, `payload` but never above its size */
+  DNSFILTER_EDNS_ALWAYS,        /* always an OPT with `payload` and the client's DO bit */
+  DNSFILTER_EDNS_MAX_ENUM = 0x7fffffff
+} dnsfilter_upstream_edns;
+
+typedef enum dnsfilter_selection {
+  DNSFILTER_SELECT_ORDERED = 0, /* the first healthy upstream, in the order given */
+  DNSFILTER_SELECT_ROUND_ROBIN, /* spread over the healthy ones */
+  DNSFILTER_SELECTION_MAX_ENUM = 0x7fffffff
+} dnsfilter_selection;
+
+typedef struct dnsfilter_forwarder_settings {
+  size_t capacity;          /* queries in flight at most, 1 to 65536 (default 64); beyond: DNSFILTER_E_TABLE_FULL */
+  unsigned attempts;        /* UDP sends per query, each to the next usable upstream, 1 to 64 (default 3) */
+  int64_t timeout_ms;       /* per UDP attempt (default 1000) */
+  int64_t tcp_timeout_ms;   /* a dnsfilter_forwarder_begin_tcp exchange, whole (default 3000) */
+  int randomize_case;       /* nonzero: 0x20, a random letter case echoed exactly (default 0) */
+  /* Source ports drawn uniformly from [port_low, port_high], 1 to 65535; both
+   * 0 (the default): source_port 0, and connect() picks from the kernel's
+   * ephemeral range (Linux: 32768-60999, itself randomised). */
+  uint16_t port_low, port_high;
+  dnsfilter_upstream_edns edns; /* default DNSFILTER_EDNS_AS_CLIENT */
+  uint16_t payload;         /* EDNS payload size advertised upstream, 512 or more (default 1232) */
+  /* Upstream health: `down_after` consecutive failures (timeouts, network
+   * errors, REFUSED) mark an upstream down; after `retry_after_ms` one query
+   * probes it, the delay doubling per failed probe up to `max_backoff_ms`. */
+  dnsfilter_selection selection; /* default DNSFILTER_SELECT_ORDERED */
+  unsigned down_after;      /* at least 1 (default 3) */
+  int64_t retry_after_ms;   /* at least 1 (default 5000) */
+  int64_t max_backoff_ms;   /* at least retry_after_ms (default 60000) */
+  /* The mismatch alarm: raised when more than `alarm_threshold` answers fail
+   * the checks within `alarm_window_ms` (late ones aside), cleared after a
+   * whole window without any. */
+  int64_t alarm_window_ms;  /* at least 1 (default 10000) */
+  uint64_t alarm_threshold; /* default 10 */
+} dnsfilter_forwarder_settings;
+
+/* The defaults above. */
+void dnsfilter_forwarder_settings_init(dnsfilter_forwarder_settings* settings);
+
+/* A forwarder to `count` upstreams (1 to 64, in order of preference; IPv4 or
+ * IPv6, port nonzero). DNSFILTER_E_OUT_OF_RANGE for a setting out of its
+ * range, DNSFILTER_E_INVALID_ARGUMENT for a bad endpoint or enum value. */
+dnsfilter_status dnsfilter_forwarder_create(dnsfilter_forwarder** out, const dnsfilter_forwarder_settings* settings,
+                                            const dnsfilter_endpoint* upstreams, size_t count, dnsfilter_error* err);
+void dnsfilter_forwarder_free(dnsfilter_forwarder* forwarder); /* NULL is fine */
+
+/* One send of a query. Stale once it is answered, retried, given up or
+ * cancelled: every call then refuses it with DNSFILTER_E_INVALID_ARGUMENT and
+ * changes nothing (close an attempt's socket when it ends, so that no
+ * datagram for it is read later). `slot` is below the capacity and stays the
+ * same across the attempts of one query: index your per-query state by it. */
+typedef struct dnsfilter_attempt {
+  uint32_t slot;
+  uint32_t generation;
+} dnsfilter_attempt;
+
+/* What to send next. */
+typedef struct dnsfilter_dispatch {
+  dnsfilter_attempt attempt;
+  size_t upstream;          /* its index in the upstreams given */
+  dnsfilter_endpoint to;    /* that upstream: connect the attempt's socket to it */
+  uint16_t source_port;     /* bind it first (0: no bind); on EADDRINUSE dnsfilter_forwarder_draw_port() */
+  size_t query_size;        /* dnsfilter_forwarder_begin*: the query's size in its buffer; else 0 */
+} dnsfilter_dispatch;
+
+/* What a failure did to an upstream's health, for the caller's log. */
+typedef enum dnsfilter_health {
+  DNSFILTER_HEALTH_SAME = 0,
+  DNSFILTER_HEALTH_DOWN,       /* marked down now, after `failures` consecutive failures */
+  DNSFILTER_HEALTH_STILL_DOWN, /* a probe failed: the next one in `retry_in_ms` */
+  DNSFILTER_HEALTH_UP,         /* a down upstream answered */
+  DNSFILTER_HEALTH_MAX_ENUM = 0x7fffffff
+} dnsfilter_health;
+
+typedef struct dnsfilter_health_change {
+  dnsfilter_health what;
+  unsigned failures;
+  int64_t retry_in_ms;
+} dnsfilter_health_change;
+
+typedef enum dnsfilter_next {
+  DNSFILTER_NEXT_NONE = 0, /* nothing to do */
+  DNSFILTER_NEXT_RETRY,    /* write and send `next` (dnsfilter_forwarder_write_query) */
+  DNSFILTER_NEXT_FAIL,     /* no attempt left: the query is over, answer SERVFAIL */
+  DNSFILTER_NEXT_MAX_ENUM = 0x7fffffff
+} dnsfilter_next;
+
+/* After a failed attempt: send the next one, or answer SERVFAIL. */
+typedef struct dnsfilter_next_step {
+  dnsfilter_next what;
+  dnsfilter_dispatch next;        /* RETRY */
+  dnsfilter_health_change health; /* of the upstream that failed */
+} dnsfilter_next_step;
+
+/* Why an answer was rejected. */
+typedef enum dnsfilter_reject {
+  DNSFILTER_REJECT_NONE = 0,
+  DNSFILTER_REJECT_SOURCE,       /* from another address or port than the one queried */
+  DNSFILTER_REJECT_ID,           /* another id than the attempt's */
+  DNSFILTER_REJECT_NOT_RESPONSE, /* QR clear, or an opcode other than QUERY */
+  DNSFILTER_REJECT_QUESTION,     /* another question (name, with 0x20 its case too; type; class), or not one */
+  DNSFILTER_REJECT_MALFORMED,    /* shorter than its header and question, or a message that does not parse */
+  DNSFILTER_REJECT_LATE,         /* for an attempt that is over (C++ callers; the C API refuses such a handle) */
+  DNSFILTER_REJECT_COUNT,
+  DNSFILTER_REJECT_MAX_ENUM = 0x7fffffff
+} dnsfilter_reject;
+
+typedef enum dnsfilter_alarm_event {
+  DNSFILTER_ALARM_NONE = 0,
+  DNSFILTER_ALARM_RAISED,  /* this rejection took the window over the threshold: log it */
+  DNSFILTER_ALARM_CLEARED, /* a whole window passed without a rejection */
+  DNSFILTER_ALARM_MAX_ENUM = 0x7fffffff
+} dnsfilter_alarm_event;
+
+typedef enum dnsfilter_answer_kind {
+  DNSFILTER_ANSWER_ACCEPTED = 0, /* ours: the query is over; pass it to dnsfilter_check_answer */
+  DNSFILTER_ANSWER_REJECTED,     /* not ours (`why`): ignore it and keep waiting */
+  DNSFILTER_ANSWER_REFUSED,      /* the upstream REFUSED us: `next` says what now, as after a timeout */
+  DNSFILTER_ANSWER_KIND_MAX_ENUM = 0x7fffffff
+} dnsfilter_answer_kind;
+
+typedef struct dnsfilter_accept_result {
+  dnsfilter_answer_kind what;
+  dnsfilter_reject why;           /* REJECTED */
+  int truncated;                  /* ACCEPTED with TC set: only its header and question were checked */
+  dnsfilter_next_step next;       /* REFUSED: the next attempt, or SERVFAIL */
+  dnsfilter_health_change health; /* ACCEPTED: the upstream came back up, maybe */
+  dnsfilter_alarm_event alarm;    /* REJECTED: this one raised the mismatch alarm */
+} dnsfilter_accept_result;
+
+/* Starts forwarding the query of `ticket` (from dnsfilter_process, outcome
+ * FORWARD or OPTED_OUT): its first attempt in *dispatch, and its query
+ * (our id and case, the client's question) written to `query`, of
+ * dispatch->query_size octets (512 always suffice). DNSFILTER_E_TABLE_FULL
+ * when `capacity` queries are in flight, DNSFILTER_E_NO_RANDOMNESS when the
+ * kernel gave no random octets (answer SERVFAIL); DNSFILTER_E_NO_SPACE for a
+ * `query` buffer too small, DNSFILTER_E_INVALID_ARGUMENT for NULLs or a
+ * ticket dnsfilter_process did not fill: then nothing was started. */
+dnsfilter_status dnsfilter_forwarder_begin(dnsfilter_forwarder* forwarder, const dnsfilter_ticket* ticket,
+                                           int64_t now_ms, void* query, size_t query_size,
+                                           dnsfilter_dispatch* dispatch, dnsfilter_error* err);
+/* The same over TCP to upstream `upstream`, after a truncated UDP answer: one
+ * attempt of tcp_timeout_ms with its own id and case; connect (no source
+ * port), send the query with its 2-octet length, and pass the connection's
+ * peer to accept. Its failure does not count against the upstream's health. */
+dnsfilter_status dnsfilter_forwarder_begin_tcp(dnsfilter_forwarder* forwarder, const dnsfilter_ticket* ticket,
+                                               size_t upstream, int64_t now_ms, void* query, size_t query_size,
+                                               dnsfilter_dispatch* dispatch, dnsfilter_error* err);
+
+/* The query of a live attempt, written to `out` (its size in *size): for a
+ * RETRY, whose new id and case it carries. DNSFILTER_E_NO_SPACE when `out`
+ * is too small (512 octets always suffice). */
+dnsfilter_status dnsfilter_forwarder_write_query(const dnsfilter_forwarder* forwarder, dnsfilter_attempt attempt,
+                                                 void* out, size_t out_size, size_t* size, dnsfilter_error* err);
+
+/* A datagram that arrived on the socket of `attempt` from `from` (recvfrom's
+ * source). DNSFILTER_OK whenever it was judged: see result->what. An accepted
+ * one is modified in place: the client's id, RD bit and letter case restored,
+ * ready for dnsfilter_check_answer and the client. A rejected or refused one
+ * is left as it came. */
+dnsfilter_status dnsfilter_forwarder_accept(dnsfilter_forwarder* forwarder, dnsfilter_attempt attempt, void* answer,
+                                            size_t size, const dnsfilter_endpoint* from, int64_t now_ms,
+                                            dnsfilter_accept_result* result, dnsfilter_error* err);
+
+/* The attempt failed: it timed out, its socket could not be opened, bound,
+ * connected or written, or ICMP said unreachable (recv's error). Counts it
+ * against its upstream and says what next in *step: RETRY or FAIL. */
+dnsfilter_status dnsfilter_forwarder_expire(dnsfilter_forwarder* forwarder, dnsfilter_attempt attempt, int64_t now_ms,
+                                            dnsfilter_next_step* step, dnsfilter_error* err);
+
+/* dnsfilter_forwarder_expire for every attempt whose deadline is at or before
+ * `now_ms`, calling on_expired for each (close its socket, then send the
+ * retry or answer SERVFAIL); the number expired in *expired (may be NULL). */
+typedef void (*dnsfilter_expired_fn)(void* context, dnsfilter_attempt expired, const dnsfilter_next_step* step);
+dnsfilter_status dnsfilter_forwarder_tick(dnsfilter_forwarder* forwarder, int64_t now_ms,
+                                          dnsfilter_expired_fn on_expired, void* context, size_t* expired);
+
+/* When the next attempt times out: the poll() timeout is this minus now_ms.
+ * INT64_MAX when none is in flight (or for NULL). */
+int64_t dnsfilter_forwarder_next_deadline(const dnsfilter_forwarder* forwarder);
+/* Queries in flight (0 for NULL). */
+size_t dnsfilter_forwarder_in_flight(const dnsfilter_forwarder* forwarder);
+
+/* Ends a query without an answer (the caller gives up, or passes a truncated
+ * answer on after a failed TCP retry). */
+dnsfilter_status dnsfilter_forwarder_cancel(dnsfilter_forwarder* forwarder, dnsfilter_attempt attempt,
+                                            dnsfilter_error* err);
+
+/* Another source port from the range, when binding the last one failed
+ * (EADDRINUSE); 0 without a range (or for NULL), or when the random source
+ * failed: then bind nothing and let connect() pick. */
+uint16_t dnsfilter_forwarder_draw_port(dnsfilter_forwarder* forwarder);
+
+/* The mismatch alarm's counts. */
+typedef struct dnsfilter_mismatch_counts {
+  uint64_t by_reason[DNSFILTER_REJECT_COUNT]; /* rejected answers since start, by dnsfilter_reject */
+  uint64_t in_window;                         /* spoofing rejections within the window ending at now_ms */
+  uint64_t alarms;                            /* times the alarm was raised since start */
+  int raised;                                 /* the alarm is raised now */
+} dnsfilter_mismatch_counts;
+
+dnsfilter_status dnsfilter_forwarder_read_mismatches(const dnsfilter_forwarder* forwarder, int64_t now_ms,
+                                                     dnsfilter_mismatch_counts* out);
+/* Clears the alarm once a whole window was quiet (DNSFILTER_ALARM_CLEARED,
+ * once); call it now and then, e.g. when a poll() returns. */
+dnsfilter_alarm_event dnsfilter_forwarder_poll_alarm(dnsfilter_forwarder* forwarder, int64_t now_ms);
+
+/* The SERVFAIL for a forwarded query that no upstream answered (NEXT_FAIL,
+ * or a begin that failed), written to `out` (its size in *answer_size), with
+ * Extended DNS Error 23 (Network Error) and `ede_text` for an EDNS client
+ * when `ede_text` is not NULL. DNSFILTER_E_NO_SPACE when `out` is under 12
+ * octets; DNSFILTER_E_INVALID_ARGUMENT for a ticket this filter did not fill. */
+dnsfilter_status dnsfilter_servfail(const dnsfilter_filter* filter, const dnsfilter_ticket* ticket,
+                                    const char* ede_text, void* out, size_t out_size, size_t* answer_size);
 
 #ifdef __cplusplus
 }

@@ -9,10 +9,12 @@
 #include <array>
 #include <cerrno>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -91,6 +93,14 @@ static_assert(static_cast<int>(df::match::action::monitor) == DNSFILTER_ACTION_M
 static_assert(static_cast<int>(df::lists::format::catalogue) == DNSFILTER_FORMAT_CATALOGUE);
 static_assert(static_cast<int>(df::filter_outcome::dropped) == DNSFILTER_DROPPED);
 static_assert(static_cast<int>(df::policy::basis::client_prefix) == DNSFILTER_BASIS_CLIENT_PREFIX);
+namespace fwd = df::forward;
+static_assert(static_cast<int>(fwd::upstream_edns::always) == DNSFILTER_EDNS_ALWAYS);
+static_assert(static_cast<int>(fwd::selection::round_robin) == DNSFILTER_SELECT_ROUND_ROBIN);
+static_assert(static_cast<int>(fwd::health_change::kind::up) == DNSFILTER_HEALTH_UP);
+static_assert(static_cast<int>(fwd::next_step::kind::fail) == DNSFILTER_NEXT_FAIL);
+static_assert(static_cast<int>(fwd::reject::late) == DNSFILTER_REJECT_LATE && fwd::reject_kinds == DNSFILTER_REJECT_COUNT);
+static_assert(static_cast<int>(fwd::alarm_event::cleared) == DNSFILTER_ALARM_CLEARED);
+static_assert(static_cast<int>(fwd::accept_result::kind::refused) == DNSFILTER_ANSWER_REFUSED);
 
 dnsfilter_status status_of(df::errc e) noexcept { return static_cast<dnsfilter_status>(e); }
 
@@ -131,6 +141,7 @@ dnsfilter_status guarded(dnsfilter_error* err, Body&& body) noexcept {
     return fail(err, DNSFILTER_E_INTERNAL, 0, "internal error: an unknown exception");
   }
 #else
+  static_cast<void>(err);
   return body();
 #endif
 }
@@ -351,6 +362,162 @@ dnsfilter_status with_counts(dnsfilter_filter* filter, int year, int month, dnsf
     use(counts, t.unrecorded);
     return DNSFILTER_OK;
   });
+}
+
+}  // namespace
+
+// A transaction table with its own upstream set, mismatch alarm and random
+// source: one serving thread's forwarding.
+struct dnsfilter_forwarder {
+  dnsfilter_forwarder(fwd::upstream_set set, const fwd::alarm_settings& alarm_settings,
+                      const fwd::table_settings& table_settings)
+      : upstreams(std::move(set)), alarm(alarm_settings), table(table_settings, upstreams, alarm, random) {}
+
+  fwd::upstream_set upstreams;
+  fwd::mismatch_alarm alarm;
+  fwd::system_random random;
+  fwd::transaction_table table;
+};
+
+namespace {
+
+bool valid_family(const dnsfilter_address& a) noexcept { return a.family == 4 || a.family == 6; }
+
+fwd::endpoint endpoint_of(const dnsfilter_endpoint& e) noexcept { return {address_of(e.address), e.port}; }
+
+dnsfilter_endpoint c_endpoint(const fwd::endpoint& e) noexcept {
+  dnsfilter_endpoint out{};
+  const auto bytes = e.address.bytes();
+  out.address.family = e.address.is_v4() ? 4 : 6;
+  std::memcpy(out.address.bytes, bytes.data(), bytes.size());
+  out.port = e.port;
+  return out;
+}
+
+fwd::attempt attempt_of(dnsfilter_attempt a) noexcept { return {a.slot, a.generation}; }
+
+dnsfilter_dispatch c_dispatch(const dnsfilter_forwarder& fw, const fwd::dispatch& d) noexcept {
+  dnsfilter_dispatch out{};
+  out.attempt = {d.which.slot, d.which.generation};
+  out.upstream = d.upstream;
+  out.to = c_endpoint(fw.upstreams.at(d.upstream));
+  out.source_port = d.source_port;
+  return out;
+}
+
+dnsfilter_health_change c_health(const fwd::health_change& h) noexcept {
+  return {static_cast<dnsfilter_health>(h.what), h.failures, h.retry_in_ms};
+}
+
+dnsfilter_next_step c_step(const dnsfilter_forwarder& fw, const fwd::next_step& step) noexcept {
+  dnsfilter_next_step out{};
+  out.what = static_cast<dnsfilter_next>(step.what);
+  if (step.what == fwd::next_step::kind::retry) out.next = c_dispatch(fw, step.next);
+  out.health = c_health(step.health);
+  return out;
+}
+
+// The forwarder, or why not: a NULL handle, or an attempt that is not live.
+dnsfilter_status check_attempt(const dnsfilter_forwarder* fw, dnsfilter_attempt a, dnsfilter_error* err,
+                               const char* function) {
+  if (fw == nullptr) return null_argument(err, function, "forwarder");
+  if (fw->table.client(attempt_of(a)) == nullptr)
+    return fail(err, DNSFILTER_E_INVALID_ARGUMENT, 0,
+                "%s: attempt %lu/%lu is stale (answered, retried, given up or cancelled) or not this forwarder's",
+                function, static_cast<unsigned long>(a.slot), static_cast<unsigned long>(a.generation));
+  return DNSFILTER_OK;
+}
+
+// The size of the upstream query write_query makes of `q`: header, question,
+// and an OPT without options when one goes.
+std::size_t query_size_for(const fwd::table_settings& settings, const df::sinkhole::query_echo& q) noexcept {
+  const bool opt = settings.edns == fwd::upstream_edns::always || q.has_edns;
+  return df::wire::header_size + q.qname_size + 4 + (opt ? 11 : 0);
+}
+
+// The C++ ticket inside a C one, or why not.
+dnsfilter_status ticket_of(const dnsfilter_ticket* ticket, ticket_storage& t, dnsfilter_error* err,
+                           const char* function) {
+  if (ticket == nullptr) return null_argument(err, function, "ticket");
+  std::memcpy(&t, ticket->opaque, sizeof t);
+  if (t.made != ticket_storage::tag)
+    return fail(err, DNSFILTER_E_INVALID_ARGUMENT, 0, "%s: the ticket was not filled by dnsfilter_process", function);
+  return DNSFILTER_OK;
+}
+
+// begin and begin_tcp: a transaction and its first query, or nothing at all.
+dnsfilter_status start(dnsfilter_forwarder* fw, const dnsfilter_ticket* ticket, bool tcp, std::size_t upstream,
+                       std::int64_t now_ms, void* query, size_t query_size, dnsfilter_dispatch* dispatch,
+                       dnsfilter_error* err, const char* function) {
+  if (fw == nullptr) return null_argument(err, function, "forwarder");
+  if (query == nullptr) return null_argument(err, function, "query");
+  if (dispatch == nullptr) return null_argument(err, function, "dispatch");
+  ticket_storage t;
+  if (const dnsfilter_status s = ticket_of(ticket, t, err, function); s != DNSFILTER_OK) return s;
+  const df::sinkhole::query_echo& echo = t.ticket.query;
+  if (!echo.has_question)
+    return fail(err, DNSFILTER_E_INVALID_ARGUMENT, 0, "%s: the ticket's query has no question", function);
+  if (tcp && upstream >= fw->upstreams.size())
+    return fail(err, DNSFILTER_E_OUT_OF_RANGE, 0, "%s: no upstream %zu (%zu given)", function, upstream,
+                fw->upstreams.size());
+  // Checked before the transaction starts, so that a short buffer changes nothing.
+  const std::size_t needed = query_size_for(fw->table.settings(), echo);
+  if (query_size < needed)
+    return fail(err, DNSFILTER_E_NO_SPACE, 0, "%s: the query takes %zu octets, the buffer has %zu", function, needed,
+                query_size);
+  const auto d = tcp ? fw->table.begin_tcp(echo, upstream, now_ms) : fw->table.begin(echo, now_ms);
+  if (!d) {
+    if (d.error() == df::errc::table_full)
+      return fail(err, DNSFILTER_E_TABLE_FULL, 0, "%s: %zu queries in flight already (the capacity)", function,
+                  fw->table.capacity());
+    return fail(err, status_of(d.error()), 0, "%s: %s", function, df::to_string(d.error()));
+  }
+  const auto written = fw->table.write_query(d->which, {static_cast<std::byte*>(query), query_size});
+  if (written.empty()) {  // not expected: the size was checked
+    fw->table.cancel(d->which);
+    return fail(err, DNSFILTER_E_NO_SPACE, 0, "%s: the query did not fit in %zu octets", function, query_size);
+  }
+  *dispatch = c_dispatch(*fw, *d);
+  dispatch->query_size = written.size();
+  return DNSFILTER_OK;
+}
+
+// The settings, each in its range, as the C++ types take them; or why not.
+dnsfilter_status forwarder_settings(const dnsfilter_forwarder_settings& s, fwd::table_settings& table,
+                                    fwd::health_settings& health, fwd::alarm_settings& alarm, dnsfilter_error* err) {
+  const char* out_of_range = nullptr;
+  if (s.capacity < 1 || s.capacity > 65536) out_of_range = "capacity (1 to 65536)";
+  else if (s.attempts < 1 || s.attempts > 64) out_of_range = "attempts (1 to 64)";
+  else if (s.timeout_ms < 1 || s.tcp_timeout_ms < 1) out_of_range = "timeout_ms and tcp_timeout_ms (at least 1)";
+  else if ((s.port_low != 0 || s.port_high != 0) && (s.port_low == 0 || s.port_low > s.port_high))
+    out_of_range = "port_low and port_high (both 0, or 1 <= port_low <= port_high)";
+  else if (s.payload < 512) out_of_range = "payload (512 to 65535)";
+  else if (s.down_after < 1) out_of_range = "down_after (at least 1)";
+  else if (s.retry_after_ms < 1 || s.max_backoff_ms < s.retry_after_ms)
+    out_of_range = "retry_after_ms and max_backoff_ms (1 <= retry_after_ms <= max_backoff_ms)";
+  else if (s.alarm_window_ms < 1) out_of_range = "alarm_window_ms (at least 1)";
+  if (out_of_range != nullptr)
+    return fail(err, DNSFILTER_E_OUT_OF_RANGE, 0, "dnsfilter_forwarder_create: %s", out_of_range);
+  if (static_cast<unsigned>(s.edns) > DNSFILTER_EDNS_ALWAYS ||
+      static_cast<unsigned>(s.selection) > DNSFILTER_SELECT_ROUND_ROBIN)
+    return fail(err, DNSFILTER_E_INVALID_ARGUMENT, 0, "dnsfilter_forwarder_create: unknown edns %d or selection %d",
+                static_cast<int>(s.edns), static_cast<int>(s.selection));
+  table.capacity = s.capacity;
+  table.attempts = s.attempts;
+  table.timeout_ms = s.timeout_ms;
+  table.tcp_timeout_ms = s.tcp_timeout_ms;
+  table.randomize_case = s.randomize_case != 0;
+  table.port_low = s.port_low;
+  table.port_high = s.port_high;
+  table.edns = static_cast<fwd::upstream_edns>(s.edns);
+  table.payload = s.payload;
+  health.order = static_cast<fwd::selection>(s.selection);
+  health.down_after = s.down_after;
+  health.retry_after_ms = s.retry_after_ms;
+  health.max_backoff_ms = s.max_backoff_ms;
+  alarm.window_ms = s.alarm_window_ms;
+  alarm.threshold = s.alarm_threshold;
+  return DNSFILTER_OK;
 }
 
 }  // namespace
@@ -641,6 +808,185 @@ dnsfilter_status dnsfilter_merge_counts(dnsfilter_filter* filter, const char* pa
                   totals->zone.text().data());
     return DNSFILTER_OK;
   });
+}
+
+// ---------------------------------------------------------------------------
+// Forwarding: begin, write_query, accept, expire, tick and cancel allocate
+// nothing and throw nothing.
+
+void dnsfilter_forwarder_settings_init(dnsfilter_forwarder_settings* settings) {
+  if (settings == nullptr) return;
+  const fwd::table_settings table;
+  const fwd::health_settings health;
+  const fwd::alarm_settings alarm;
+  *settings = {};
+  settings->capacity = table.capacity;
+  settings->attempts = table.attempts;
+  settings->timeout_ms = table.timeout_ms;
+  settings->tcp_timeout_ms = table.tcp_timeout_ms;
+  settings->edns = DNSFILTER_EDNS_AS_CLIENT;
+  settings->payload = table.payload;
+  settings->selection = DNSFILTER_SELECT_ORDERED;
+  settings->down_after = health.down_after;
+  settings->retry_after_ms = health.retry_after_ms;
+  settings->max_backoff_ms = health.max_backoff_ms;
+  settings->alarm_window_ms = alarm.window_ms;
+  settings->alarm_threshold = alarm.threshold;
+}
+
+dnsfilter_status dnsfilter_forwarder_create(dnsfilter_forwarder** out, const dnsfilter_forwarder_settings* settings,
+                                            const dnsfilter_endpoint* upstreams, size_t count, dnsfilter_error* err) {
+  static constexpr const char* function = "dnsfilter_forwarder_create";
+  if (out == nullptr) return null_argument(err, function, "out");
+  *out = nullptr;
+  if (settings == nullptr) return null_argument(err, function, "settings");
+  if (upstreams == nullptr) return null_argument(err, function, "upstreams");
+  if (count < 1 || count > fwd::max_upstreams)
+    return fail(err, DNSFILTER_E_OUT_OF_RANGE, 0, "%s: %zu upstreams (1 to %zu)", function, count, fwd::max_upstreams);
+  std::array<fwd::endpoint, fwd::max_upstreams> endpoints;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!valid_family(upstreams[i].address) || upstreams[i].port == 0)
+      return fail(err, DNSFILTER_E_INVALID_ARGUMENT, 0, "%s: upstream %zu: address family %u (4 or 6), port %u",
+                  function, i, static_cast<unsigned>(upstreams[i].address.family),
+                  static_cast<unsigned>(upstreams[i].port));
+    endpoints[i] = endpoint_of(upstreams[i]);
+  }
+  fwd::table_settings table;
+  fwd::health_settings health;
+  fwd::alarm_settings alarm;
+  if (const dnsfilter_status s = forwarder_settings(*settings, table, health, alarm, err); s != DNSFILTER_OK) return s;
+  return guarded(err, [&] {
+    auto set = fwd::upstream_set::make({endpoints.data(), count}, health);
+    if (!set) return fail(err, status_of(set.error()), 0, "%s: %s", function, df::to_string(set.error()));
+    *out = new dnsfilter_forwarder(std::move(*set), alarm, table);
+    return DNSFILTER_OK;
+  });
+}
+
+void dnsfilter_forwarder_free(dnsfilter_forwarder* forwarder) { delete forwarder; }
+
+dnsfilter_status dnsfilter_forwarder_begin(dnsfilter_forwarder* forwarder, const dnsfilter_ticket* ticket,
+                                           int64_t now_ms, void* query, size_t query_size,
+                                           dnsfilter_dispatch* dispatch, dnsfilter_error* err) {
+  return start(forwarder, ticket, false, 0, now_ms, query, query_size, dispatch, err, "dnsfilter_forwarder_begin");
+}
+
+dnsfilter_status dnsfilter_forwarder_begin_tcp(dnsfilter_forwarder* forwarder, const dnsfilter_ticket* ticket,
+                                               size_t upstream, int64_t now_ms, void* query, size_t query_size,
+                                               dnsfilter_dispatch* dispatch, dnsfilter_error* err) {
+  return start(forwarder, ticket, true, upstream, now_ms, query, query_size, dispatch, err,
+               "dnsfilter_forwarder_begin_tcp");
+}
+
+dnsfilter_status dnsfilter_forwarder_write_query(const dnsfilter_forwarder* forwarder, dnsfilter_attempt attempt,
+                                                 void* out, size_t out_size, size_t* size, dnsfilter_error* err) {
+  static constexpr const char* function = "dnsfilter_forwarder_write_query";
+  if (const dnsfilter_status s = check_attempt(forwarder, attempt, err, function); s != DNSFILTER_OK) return s;
+  if (out == nullptr) return null_argument(err, function, "out");
+  if (size == nullptr) return null_argument(err, function, "size");
+  const std::size_t needed = query_size_for(forwarder->table.settings(), *forwarder->table.client(attempt_of(attempt)));
+  const auto written = forwarder->table.write_query(attempt_of(attempt), {static_cast<std::byte*>(out), out_size});
+  if (written.empty())
+    return fail(err, DNSFILTER_E_NO_SPACE, 0, "%s: the query takes %zu octets, the buffer has %zu", function, needed,
+                out_size);
+  *size = written.size();
+  return DNSFILTER_OK;
+}
+
+dnsfilter_status dnsfilter_forwarder_accept(dnsfilter_forwarder* forwarder, dnsfilter_attempt attempt, void* answer,
+                                            size_t size, const dnsfilter_endpoint* from, int64_t now_ms,
+                                            dnsfilter_accept_result* result, dnsfilter_error* err) {
+  static constexpr const char* function = "dnsfilter_forwarder_accept";
+  if (forwarder == nullptr) return null_argument(err, function, "forwarder");
+  if (answer == nullptr && size != 0) return null_argument(err, function, "answer");
+  if (from == nullptr) return null_argument(err, function, "from");
+  if (result == nullptr) return null_argument(err, function, "result");
+  if (!valid_family(from->address))
+    return fail(err, DNSFILTER_E_INVALID_ARGUMENT, 0, "%s: address family %u (4 or 6)", function,
+                static_cast<unsigned>(from->address.family));
+  if (const dnsfilter_status s = check_attempt(forwarder, attempt, err, function); s != DNSFILTER_OK) return s;
+  const fwd::accept_result r = forwarder->table.accept(
+      attempt_of(attempt), {static_cast<std::byte*>(answer), size}, endpoint_of(*from), now_ms);
+  *result = {};
+  result->what = static_cast<dnsfilter_answer_kind>(r.what);
+  result->why = static_cast<dnsfilter_reject>(r.why);
+  result->truncated = r.truncated;
+  result->next = c_step(*forwarder, r.next);
+  result->health = c_health(r.health);
+  result->alarm = static_cast<dnsfilter_alarm_event>(r.alarm);
+  return DNSFILTER_OK;
+}
+
+dnsfilter_status dnsfilter_forwarder_expire(dnsfilter_forwarder* forwarder, dnsfilter_attempt attempt, int64_t now_ms,
+                                            dnsfilter_next_step* step, dnsfilter_error* err) {
+  static constexpr const char* function = "dnsfilter_forwarder_expire";
+  if (step == nullptr) return null_argument(err, function, "step");
+  if (const dnsfilter_status s = check_attempt(forwarder, attempt, err, function); s != DNSFILTER_OK) return s;
+  *step = c_step(*forwarder, forwarder->table.expire(attempt_of(attempt), now_ms));
+  return DNSFILTER_OK;
+}
+
+dnsfilter_status dnsfilter_forwarder_tick(dnsfilter_forwarder* forwarder, int64_t now_ms,
+                                          dnsfilter_expired_fn on_expired, void* context, size_t* expired) {
+  if (forwarder == nullptr || on_expired == nullptr) return DNSFILTER_E_INVALID_ARGUMENT;
+  const std::size_t n = forwarder->table.tick(now_ms, [&](fwd::attempt a, const fwd::next_step& next) {
+    const dnsfilter_next_step step = c_step(*forwarder, next);
+    on_expired(context, dnsfilter_attempt{a.slot, a.generation}, &step);
+  });
+  if (expired != nullptr) *expired = n;
+  return DNSFILTER_OK;
+}
+
+int64_t dnsfilter_forwarder_next_deadline(const dnsfilter_forwarder* forwarder) {
+  return forwarder != nullptr ? forwarder->table.next_deadline() : INT64_MAX;
+}
+
+size_t dnsfilter_forwarder_in_flight(const dnsfilter_forwarder* forwarder) {
+  return forwarder != nullptr ? forwarder->table.in_flight() : 0;
+}
+
+dnsfilter_status dnsfilter_forwarder_cancel(dnsfilter_forwarder* forwarder, dnsfilter_attempt attempt,
+                                            dnsfilter_error* err) {
+  if (const dnsfilter_status s = check_attempt(forwarder, attempt, err, "dnsfilter_forwarder_cancel"); s != DNSFILTER_OK)
+    return s;
+  forwarder->table.cancel(attempt_of(attempt));
+  return DNSFILTER_OK;
+}
+
+uint16_t dnsfilter_forwarder_draw_port(dnsfilter_forwarder* forwarder) {
+  return forwarder != nullptr ? forwarder->table.draw_port() : 0;
+}
+
+dnsfilter_status dnsfilter_forwarder_read_mismatches(const dnsfilter_forwarder* forwarder, int64_t now_ms,
+                                                     dnsfilter_mismatch_counts* out) {
+  if (forwarder == nullptr || out == nullptr) return DNSFILTER_E_INVALID_ARGUMENT;
+  *out = {};
+  for (std::size_t i = 0; i < fwd::reject_kinds; ++i) out->by_reason[i] = forwarder->alarm.total(static_cast<fwd::reject>(i));
+  out->in_window = forwarder->alarm.in_window(now_ms);
+  out->alarms = forwarder->alarm.alarms();
+  out->raised = forwarder->alarm.raised();
+  return DNSFILTER_OK;
+}
+
+dnsfilter_alarm_event dnsfilter_forwarder_poll_alarm(dnsfilter_forwarder* forwarder, int64_t now_ms) {
+  if (forwarder == nullptr) return DNSFILTER_ALARM_NONE;
+  return static_cast<dnsfilter_alarm_event>(forwarder->alarm.poll(now_ms));
+}
+
+dnsfilter_status dnsfilter_servfail(const dnsfilter_filter* filter, const dnsfilter_ticket* ticket,
+                                    const char* ede_text, void* out, size_t out_size, size_t* answer_size) {
+  if (filter == nullptr || (out == nullptr && out_size != 0) || answer_size == nullptr)
+    return DNSFILTER_E_INVALID_ARGUMENT;
+  ticket_storage t;
+  if (ticket_of(ticket, t, nullptr, "dnsfilter_servfail") != DNSFILTER_OK || t.owner != filter)
+    return DNSFILTER_E_INVALID_ARGUMENT;
+  std::optional<df::wire::extended_error> ede;
+  if (ede_text != nullptr) ede = df::wire::extended_error{df::wire::ede_code::network_error, ede_text};
+  const auto a = filter->responder.error_answer(t.ticket.query, df::wire::rcode::servfail,
+                                                {static_cast<std::byte*>(out), out_size}, ede);
+  if (!a) return status_of(a.error());
+  *answer_size = a->size();
+  return DNSFILTER_OK;
 }
 
 }  // extern "C"

@@ -564,6 +564,314 @@ static void test_answers(dnsfilter_filter* f) {
   expected.opted_out += 1;
 }
 
+/* ------------------------------------------------------------------------
+ * Forwarding: the transaction of a forwarded query. */
+
+static dnsfilter_endpoint endpoint_of(const char* address, uint16_t port) {
+  dnsfilter_endpoint e;
+  memset(&e, 0, sizeof e);
+  if (dnsfilter_address_parse(address, &e.address) != DNSFILTER_OK) {
+    fprintf(stderr, "bad test address %s\n", address);
+    exit(2);
+  }
+  e.port = port;
+  return e;
+}
+
+/* The upstream's answer to `query` (as sent: our id, our letter case), with
+ * `flags` and one A record 198.51.100.9. */
+static size_t make_upstream_answer(uint8_t* p, const uint8_t* query, size_t query_size, unsigned flags) {
+  size_t n = query_size;
+  memcpy(p, query, query_size);
+  put16(p + 2, flags);
+  put16(p + 6, 1);
+  n += put16(p + n, 0xc00c);
+  n += put16(p + n, TYPE_A);
+  n += put16(p + n, 1);
+  n += put16(p + n, 0);
+  n += put16(p + n, 60);
+  n += put16(p + n, 4);
+  p[n++] = 198;
+  p[n++] = 51;
+  p[n++] = 100;
+  p[n++] = 9;
+  return n;
+}
+
+/* What tick reported. */
+struct expiries {
+  int count;
+  dnsfilter_attempt expired;
+  dnsfilter_next_step step;
+};
+static void on_expired(void* context, dnsfilter_attempt expired, const dnsfilter_next_step* step) {
+  struct expiries* e = (struct expiries*)context;
+  ++e->count;
+  e->expired = expired;
+  e->step = *step;
+}
+
+static int same_attempt(dnsfilter_attempt a, dnsfilter_attempt b) {
+  return a.slot == b.slot && a.generation == b.generation;
+}
+
+static void test_forwarder_create(void) {
+  dnsfilter_forwarder_settings s;
+  dnsfilter_forwarder* fw = (dnsfilter_forwarder*)&s; /* overwritten with NULL on failure */
+  dnsfilter_endpoint up[2];
+  dnsfilter_error err;
+
+  dnsfilter_forwarder_settings_init(&s);
+  CHECK(s.capacity == 64 && s.attempts == 3 && s.timeout_ms == 1000 && !s.randomize_case && s.port_low == 0 &&
+        s.port_high == 0 && s.edns == DNSFILTER_EDNS_AS_CLIENT && s.payload == 1232 && s.down_after == 3 &&
+        s.alarm_window_ms == 10000 && s.alarm_threshold == 10);
+  up[0] = endpoint_of("192.0.2.53", 53);
+  up[1] = endpoint_of("2001:db8::53", 53);
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, up, 2, &err), DNSFILTER_OK);
+  CHECK(fw != NULL && dnsfilter_forwarder_in_flight(fw) == 0);
+  CHECK(dnsfilter_forwarder_next_deadline(fw) == INT64_MAX);
+  CHECK(dnsfilter_forwarder_draw_port(fw) == 0); /* no range: connect() picks */
+  dnsfilter_forwarder_free(fw);
+  dnsfilter_forwarder_free(NULL);
+
+  CHECK_STATUS(dnsfilter_forwarder_create(NULL, &s, up, 2, &err), DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, NULL, up, 2, &err), DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK(fw == NULL);
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, NULL, 2, &err), DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK(strstr(err.message, "upstreams is NULL") != NULL);
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, up, 0, &err), DNSFILTER_E_OUT_OF_RANGE);
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, up, 65, &err), DNSFILTER_E_OUT_OF_RANGE);
+  up[1].address.family = 5;
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, up, 2, &err), DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK(strstr(err.message, "upstream 1") != NULL);
+  s.capacity = 0;
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, up, 1, &err), DNSFILTER_E_OUT_OF_RANGE);
+  CHECK(strstr(err.message, "capacity") != NULL);
+  dnsfilter_forwarder_settings_init(&s);
+  s.port_low = 2000;
+  s.port_high = 1000;
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, up, 1, &err), DNSFILTER_E_OUT_OF_RANGE);
+  CHECK(strstr(err.message, "port_low") != NULL);
+  dnsfilter_forwarder_settings_init(&s);
+  s.attempts = 65;
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, up, 1, &err), DNSFILTER_E_OUT_OF_RANGE);
+  dnsfilter_forwarder_settings_init(&s);
+  s.edns = (dnsfilter_upstream_edns)7;
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, up, 1, &err), DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK(fw == NULL);
+}
+
+static void test_forwarder(dnsfilter_filter* f) {
+  dnsfilter_forwarder_settings s;
+  dnsfilter_forwarder* fw = NULL;
+  dnsfilter_endpoint up[2], from;
+  dnsfilter_error err;
+  dnsfilter_result r;
+  dnsfilter_ticket ticket, edns_ticket, zero;
+  dnsfilter_dispatch d, d2, spare;
+  dnsfilter_accept_result a;
+  dnsfilter_next_step step;
+  dnsfilter_mismatch_counts m;
+  dnsfilter_check c;
+  struct expiries e;
+  uint8_t packet[512], out[512], query[512], answer[512], before[512];
+  size_t n, size, k;
+  unsigned ids[8];
+  int distinct = 0, not_the_clients = 0;
+  uint16_t port;
+
+  test_forwarder_create();
+
+  /* Two upstreams, two queries in flight, two attempts; ports 20000-20009, 0x20, the alarm over 2. */
+  dnsfilter_forwarder_settings_init(&s);
+  s.capacity = 2;
+  s.attempts = 2;
+  s.randomize_case = 1;
+  s.port_low = 20000;
+  s.port_high = 20009;
+  s.alarm_threshold = 2;
+  up[0] = endpoint_of("192.0.2.53", 53);
+  up[1] = endpoint_of("198.51.100.53", 5353);
+  CHECK_STATUS(dnsfilter_forwarder_create(&fw, &s, up, 2, &err), DNSFILTER_OK);
+  if (fw == NULL) return;
+
+  /* The client asks www.Shop.example A with id 0x4242: forwarded. */
+  n = make_plain_query(packet, 0x4242, "www.Shop.example", TYPE_A);
+  CHECK_STATUS(decide(f, packet, n, "192.0.2.7", out, sizeof out, &r, &ticket), DNSFILTER_OK);
+  CHECK(r.outcome == DNSFILTER_FORWARD);
+  ++expected.passed;
+
+  /* Each begin: a random id (eight begins, not all one id, not the client's),
+   * a port from the range, the question in some letter case. */
+  for (k = 0; k < 8; ++k) {
+    memset(&d, 0, sizeof d);
+    CHECK_STATUS(dnsfilter_forwarder_begin(fw, &ticket, 1000, query, sizeof query, &d, &err), DNSFILTER_OK);
+    CHECK(d.query_size == n && d.upstream == 0 && d.to.port == 53 && d.to.address.family == 4 &&
+          d.to.address.bytes[3] == 53);
+    CHECK(d.source_port >= 20000 && d.source_port <= 20009);
+    CHECK(get16(query + 2) == 0x0100 && get16(query + 4) == 1 && ancount_of(query) == 0);
+    CHECK(query[12] == 3 && (query[13] | 0x20) == 'w' && (query[17] | 0x20) == 's');
+    ids[k] = get16(query);
+    distinct += k > 0 && ids[k] != ids[0];
+    not_the_clients += ids[k] != 0x4242;
+    CHECK_STATUS(dnsfilter_forwarder_cancel(fw, d.attempt, &err), DNSFILTER_OK);
+  }
+  CHECK(distinct > 0 && not_the_clients > 0);
+  CHECK(dnsfilter_forwarder_in_flight(fw) == 0);
+
+  /* Two in flight: their own slots; a third is DNSFILTER_E_TABLE_FULL. */
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &ticket, 1000, query, sizeof query, &d2, &err), DNSFILTER_OK);
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &ticket, 1000, query, sizeof query, &d, &err), DNSFILTER_OK);
+  CHECK(d.attempt.slot != d2.attempt.slot && dnsfilter_forwarder_in_flight(fw) == 2);
+  memset(&err, 0, sizeof err);
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &ticket, 1000, answer, sizeof answer, &spare, &err),
+               DNSFILTER_E_TABLE_FULL);
+  CHECK(err.status == DNSFILTER_E_TABLE_FULL && strstr(err.message, "2 queries in flight") != NULL);
+  CHECK(dnsfilter_forwarder_in_flight(fw) == 2);
+  CHECK_STATUS(dnsfilter_forwarder_cancel(fw, d2.attempt, &err), DNSFILTER_OK);
+
+  /* Bad calls change nothing: a short buffer, NULLs, a ticket dnsfilter_process did not fill. */
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &ticket, 1000, answer, n - 1, &spare, &err), DNSFILTER_E_NO_SPACE);
+  CHECK(strstr(err.message, "takes 34 octets") != NULL);
+  CHECK_STATUS(dnsfilter_forwarder_begin(NULL, &ticket, 1000, answer, sizeof answer, &spare, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, NULL, 1000, answer, sizeof answer, &spare, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &ticket, 1000, NULL, sizeof answer, &spare, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &ticket, 1000, answer, sizeof answer, NULL, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+  memset(&zero, 0, sizeof zero);
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &zero, 1000, answer, sizeof answer, &spare, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK(strstr(err.message, "not filled by dnsfilter_process") != NULL);
+  CHECK(dnsfilter_forwarder_in_flight(fw) == 1);
+  CHECK_STATUS(dnsfilter_forwarder_read_mismatches(fw, 1000, &m), DNSFILTER_OK);
+  CHECK(m.in_window == 0 && m.alarms == 0 && !m.raised);
+  CHECK_STATUS(dnsfilter_forwarder_read_mismatches(NULL, 1000, &m), DNSFILTER_E_INVALID_ARGUMENT);
+
+  /* Answers to `d`: another id, another port, another question are rejected
+   * and counted (the third raises the alarm); the right one is accepted with
+   * the client's id and letter case back. */
+  from = d.to;
+  size = make_upstream_answer(answer, query, d.query_size, 0x8180);
+  answer[1] ^= 1;
+  memcpy(before, answer, size);
+  CHECK_STATUS(dnsfilter_forwarder_accept(fw, d.attempt, answer, size, &from, 1100, &a, &err), DNSFILTER_OK);
+  CHECK(a.what == DNSFILTER_ANSWER_REJECTED && a.why == DNSFILTER_REJECT_ID && a.alarm == DNSFILTER_ALARM_NONE);
+  CHECK(memcmp(answer, before, size) == 0); /* left as it came */
+  answer[1] ^= 1;
+  from.port = 54;
+  CHECK_STATUS(dnsfilter_forwarder_accept(fw, d.attempt, answer, size, &from, 1100, &a, &err), DNSFILTER_OK);
+  CHECK(a.what == DNSFILTER_ANSWER_REJECTED && a.why == DNSFILTER_REJECT_SOURCE);
+  from.port = 53;
+  put16(answer + d.query_size - 4, TYPE_AAAA);
+  CHECK_STATUS(dnsfilter_forwarder_accept(fw, d.attempt, answer, size, &from, 1100, &a, &err), DNSFILTER_OK);
+  CHECK(a.what == DNSFILTER_ANSWER_REJECTED && a.why == DNSFILTER_REJECT_QUESTION && a.alarm == DNSFILTER_ALARM_RAISED);
+  put16(answer + d.query_size - 4, TYPE_A);
+  CHECK_STATUS(dnsfilter_forwarder_read_mismatches(fw, 1100, &m), DNSFILTER_OK);
+  CHECK(m.by_reason[DNSFILTER_REJECT_ID] == 1 && m.by_reason[DNSFILTER_REJECT_SOURCE] == 1 &&
+        m.by_reason[DNSFILTER_REJECT_QUESTION] == 1 && m.by_reason[DNSFILTER_REJECT_LATE] == 0);
+  CHECK(m.in_window == 3 && m.alarms == 1 && m.raised);
+  CHECK_STATUS(dnsfilter_forwarder_accept(fw, d.attempt, answer, size, &from, 1100, &a, &err), DNSFILTER_OK);
+  CHECK(a.what == DNSFILTER_ANSWER_ACCEPTED && a.why == DNSFILTER_REJECT_NONE && !a.truncated);
+  CHECK(get16(answer) == 0x4242 && memcmp(answer + 12, "\3www\4Shop\7example", 18) == 0);
+  CHECK(dnsfilter_forwarder_in_flight(fw) == 0);
+  CHECK_STATUS(dnsfilter_check_answer(f, 0, &ticket, answer, size, out, sizeof out, &c), DNSFILTER_OK);
+  CHECK(!c.blocked);
+  /* The alarm clears after a quiet window. */
+  CHECK(dnsfilter_forwarder_poll_alarm(fw, 5000) == DNSFILTER_ALARM_NONE);
+  CHECK(dnsfilter_forwarder_poll_alarm(fw, 30000) == DNSFILTER_ALARM_CLEARED);
+  CHECK(dnsfilter_forwarder_poll_alarm(fw, 30000) == DNSFILTER_ALARM_NONE);
+
+  /* The attempt is stale now: every call refuses it and changes nothing. */
+  memset(&err, 0, sizeof err);
+  CHECK_STATUS(dnsfilter_forwarder_accept(fw, d.attempt, answer, size, &from, 1200, &a, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK(err.status == DNSFILTER_E_INVALID_ARGUMENT && strstr(err.message, "stale") != NULL);
+  CHECK_STATUS(dnsfilter_forwarder_expire(fw, d.attempt, 1200, &step, &err), DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK_STATUS(dnsfilter_forwarder_cancel(fw, d.attempt, &err), DNSFILTER_E_INVALID_ARGUMENT);
+  memset(out, 0xAA, sizeof out);
+  CHECK_STATUS(dnsfilter_forwarder_write_query(fw, d.attempt, out, sizeof out, &size, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK(out[0] == 0xAA && out[11] == 0xAA);
+  CHECK_STATUS(dnsfilter_forwarder_read_mismatches(fw, 1200, &m), DNSFILTER_OK);
+  CHECK(m.by_reason[DNSFILTER_REJECT_LATE] == 0 && m.by_reason[DNSFILTER_REJECT_ID] == 1);
+  CHECK_STATUS(dnsfilter_forwarder_accept(fw, d.attempt, answer, size, NULL, 1200, &a, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK_STATUS(dnsfilter_forwarder_accept(fw, d.attempt, NULL, size, &from, 1200, &a, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK_STATUS(dnsfilter_forwarder_accept(NULL, d.attempt, answer, size, &from, 1200, &a, &err),
+               DNSFILTER_E_INVALID_ARGUMENT);
+
+  /* A silent upstream: at the deadline the retry goes to the next upstream,
+   * with a new attempt, id and port; its own timeout gives up. */
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &ticket, 2000, query, sizeof query, &d, &err), DNSFILTER_OK);
+  CHECK(d.upstream == 0 && dnsfilter_forwarder_next_deadline(fw) == 3000);
+  memset(&e, 0, sizeof e);
+  CHECK_STATUS(dnsfilter_forwarder_tick(fw, 2999, on_expired, &e, &k), DNSFILTER_OK);
+  CHECK(k == 0 && e.count == 0);
+  CHECK_STATUS(dnsfilter_forwarder_tick(fw, 3000, on_expired, &e, &k), DNSFILTER_OK);
+  CHECK(k == 1 && e.count == 1 && same_attempt(e.expired, d.attempt));
+  CHECK(e.step.what == DNSFILTER_NEXT_RETRY && e.step.next.upstream == 1 && e.step.next.to.port == 5353 &&
+        e.step.next.to.address.bytes[0] == 198 && e.step.health.what == DNSFILTER_HEALTH_SAME);
+  CHECK(e.step.next.attempt.slot == d.attempt.slot && e.step.next.attempt.generation != d.attempt.generation);
+  CHECK(e.step.next.source_port >= 20000 && e.step.next.source_port <= 20009 && e.step.next.query_size == 0);
+  CHECK(dnsfilter_forwarder_next_deadline(fw) == 4000);
+  CHECK_STATUS(dnsfilter_forwarder_write_query(fw, e.step.next.attempt, out, 10, &size, &err), DNSFILTER_E_NO_SPACE);
+  CHECK_STATUS(dnsfilter_forwarder_write_query(fw, e.step.next.attempt, out, sizeof out, &size, &err), DNSFILTER_OK);
+  CHECK(size == n && get16(out + 4) == 1 && (out[13] | 0x20) == 'w');
+  CHECK_STATUS(dnsfilter_forwarder_expire(fw, e.step.next.attempt, 4000, &step, &err), DNSFILTER_OK);
+  CHECK(step.what == DNSFILTER_NEXT_FAIL && dnsfilter_forwarder_in_flight(fw) == 0);
+  CHECK(dnsfilter_forwarder_next_deadline(fw) == INT64_MAX);
+  CHECK_STATUS(dnsfilter_forwarder_tick(fw, 9000, on_expired, &e, &k), DNSFILTER_OK);
+  CHECK(k == 0);
+  CHECK_STATUS(dnsfilter_forwarder_tick(fw, 9000, NULL, &e, &k), DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK_STATUS(dnsfilter_forwarder_expire(fw, e.step.next.attempt, 4000, &step, &err), DNSFILTER_E_INVALID_ARGUMENT);
+
+  /* ... then the client gets SERVFAIL. */
+  CHECK_STATUS(dnsfilter_servfail(f, &ticket, "no upstream answered", out, sizeof out, &size), DNSFILTER_OK);
+  CHECK(get16(out) == 0x4242 && rcode_of(out) == 2 && (out[2] & 0x80) && size == n);
+  CHECK_STATUS(dnsfilter_servfail(f, &ticket, NULL, out, 8, &size), DNSFILTER_E_NO_SPACE);
+  CHECK_STATUS(dnsfilter_servfail(f, &zero, NULL, out, sizeof out, &size), DNSFILTER_E_INVALID_ARGUMENT);
+  CHECK_STATUS(dnsfilter_servfail(NULL, &ticket, NULL, out, sizeof out, &size), DNSFILTER_E_INVALID_ARGUMENT);
+
+  /* REFUSED moves the query on, as a timeout does; TC is accepted, flagged. */
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &ticket, 5000, query, sizeof query, &d, &err), DNSFILTER_OK);
+  size = make_upstream_answer(answer, query, d.query_size, 0x8185);
+  CHECK_STATUS(dnsfilter_forwarder_accept(fw, d.attempt, answer, size, &d.to, 5100, &a, &err), DNSFILTER_OK);
+  CHECK(a.what == DNSFILTER_ANSWER_REFUSED && a.next.what == DNSFILTER_NEXT_RETRY && a.next.next.upstream != d.upstream);
+  CHECK_STATUS(dnsfilter_forwarder_write_query(fw, a.next.next.attempt, query, sizeof query, &size, &err), DNSFILTER_OK);
+  size = make_upstream_answer(answer, query, size, 0x8380);
+  CHECK_STATUS(dnsfilter_forwarder_accept(fw, a.next.next.attempt, answer, size, &a.next.next.to, 5200, &a, &err),
+               DNSFILTER_OK);
+  CHECK(a.what == DNSFILTER_ANSWER_ACCEPTED && a.truncated && get16(answer) == 0x4242);
+
+  /* An EDNS client: the upstream query carries an OPT, 11 octets more. */
+  n = make_query(packet, 0x5151, "www.plain.example", TYPE_A, 1, 0, NULL, 0);
+  CHECK_STATUS(decide(f, packet, n, "192.0.2.7", out, sizeof out, &r, &edns_ticket), DNSFILTER_OK);
+  CHECK(r.outcome == DNSFILTER_FORWARD);
+  ++expected.passed;
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &edns_ticket, 6000, query, 12 + 19 + 4 + 10, &d, &err),
+               DNSFILTER_E_NO_SPACE);
+  CHECK_STATUS(dnsfilter_forwarder_begin(fw, &edns_ticket, 6000, query, 12 + 19 + 4 + 11, &d, &err), DNSFILTER_OK);
+  CHECK(d.query_size == 12 + 19 + 4 + 11 && get16(query + 10) == 1);
+  CHECK_STATUS(dnsfilter_forwarder_cancel(fw, d.attempt, &err), DNSFILTER_OK);
+
+  /* Over TCP after a truncated answer: one attempt to the upstream named, no source port. */
+  CHECK_STATUS(dnsfilter_forwarder_begin_tcp(fw, &ticket, 2, 7000, query, sizeof query, &d, &err),
+               DNSFILTER_E_OUT_OF_RANGE);
+  CHECK_STATUS(dnsfilter_forwarder_begin_tcp(fw, &ticket, 1, 7000, query, sizeof query, &d, &err), DNSFILTER_OK);
+  CHECK(d.upstream == 1 && d.source_port == 0 && d.query_size == 34 && dnsfilter_forwarder_next_deadline(fw) == 10000);
+  CHECK_STATUS(dnsfilter_forwarder_expire(fw, d.attempt, 10000, &step, &err), DNSFILTER_OK);
+  CHECK(step.what == DNSFILTER_NEXT_FAIL && dnsfilter_forwarder_in_flight(fw) == 0);
+
+  port = dnsfilter_forwarder_draw_port(fw);
+  CHECK(port >= 20000 && port <= 20009);
+  CHECK(dnsfilter_forwarder_draw_port(NULL) == 0 && dnsfilter_forwarder_in_flight(NULL) == 0);
+  dnsfilter_forwarder_free(fw);
+}
+
 /* Serving thread 1 while the main thread swaps: every answer is one of the two. */
 struct server {
   dnsfilter_filter* filter;
@@ -737,6 +1045,7 @@ int main(int argc, char** argv) {
   test_process(f);
   test_bad_packets(f);
   test_answers(f);
+  test_forwarder(f);
   test_swap(f);
   test_counts(f, &settings);
   dnsfilter_filter_free(f);

@@ -8,7 +8,7 @@
 # used; four queries are in flight at once; a silent upstream gets two
 # attempts (new id, new port) and the client SERVFAIL with EDE 23.
 #
-# usage: embed_forwarding.sh PATH/TO/dnsfilter-embed
+# usage: embed_forwarding.sh PATH/TO/dnsfilter-embed (or dnsfilter-embed-c, its twin in C)
 embed="${1:?usage: embed_forwarding.sh PATH/TO/dnsfilter-embed}"
 source "$(dirname "$0")/lib.sh"
 need dig python3

@@ -1,5 +1,5 @@
-// The C API's per-packet calls allocate nothing (dnsfilter_process and
-// dnsfilter_check_answer under the counting allocator), and an allocation
+// The C API's per-packet calls allocate nothing (dnsfilter_process,
+// dnsfilter_check_answer and the forwarder's under the counting allocator), and an allocation
 // that fails inside the library reaches C as DNSFILTER_E_NOMEM, never as an
 // exception. A program of its own: the C API's library is compiled without
 // this directory's DNSFILTER_COUNT_PARSE, which test_no_alloc.cpp defines.
@@ -85,6 +85,65 @@ TEST_CASE("the C API decides and checks packets without allocating") {
     REQUIRE(r.outcome == DNSFILTER_OPTED_OUT);
   }
   CHECK(allocations.load() - before == 0);
+  dnsfilter_filter_free(f);
+}
+
+TEST_CASE("the C forwarder's per-query calls allocate nothing") {
+  dnsfilter_filter* f = make_filter();
+  dnsfilter_forwarder_settings settings;
+  dnsfilter_forwarder_settings_init(&settings);
+  settings.capacity = 4;
+  settings.attempts = 2;
+  settings.randomize_case = 1;
+  settings.port_low = 20000;
+  settings.port_high = 29999;
+  dnsfilter_endpoint upstreams[2]{};
+  REQUIRE(dnsfilter_address_parse("192.0.2.53", &upstreams[0].address) == DNSFILTER_OK);
+  REQUIRE(dnsfilter_address_parse("2001:db8::53", &upstreams[1].address) == DNSFILTER_OK);
+  upstreams[0].port = upstreams[1].port = 53;
+  dnsfilter_forwarder* fw = nullptr;
+  REQUIRE(dnsfilter_forwarder_create(&fw, &settings, upstreams, 2, nullptr) == DNSFILTER_OK);
+
+  dnsfilter_test::query_spec spec;
+  spec.qname = "www.example.org";
+  const auto miss = dnsfilter_test::make_query(spec);
+  const dnsfilter_query passed = query_of(miss, "192.0.2.7");
+  std::array<std::uint8_t, 1232> out, query, answer;
+  dnsfilter_result r;
+  dnsfilter_ticket ticket;
+  dnsfilter_dispatch d;
+  dnsfilter_accept_result a;
+  dnsfilter_next_step step;
+  dnsfilter_check c;
+  std::size_t size = 0, expired = 0;
+  REQUIRE(dnsfilter_process(f, 0, &passed, out.data(), out.size(), &r, &ticket) == DNSFILTER_OK);
+  REQUIRE(r.outcome == DNSFILTER_FORWARD);
+
+  const long before = allocations.load();
+  std::int64_t now = 1000;
+  for (int round = 0; round < 100; ++round, now += 10'000) {
+    // An answered query: the upstream's answer is its query with QR set.
+    REQUIRE(dnsfilter_forwarder_begin(fw, &ticket, now, query.data(), query.size(), &d, nullptr) == DNSFILTER_OK);
+    std::memcpy(answer.data(), query.data(), d.query_size);
+    answer[2] |= 0x80;
+    REQUIRE(dnsfilter_forwarder_accept(fw, d.attempt, answer.data(), d.query_size, &d.to, now + 1, &a, nullptr) ==
+            DNSFILTER_OK);
+    REQUIRE(a.what == DNSFILTER_ANSWER_ACCEPTED);
+    REQUIRE(dnsfilter_check_answer(f, 0, &ticket, answer.data(), d.query_size, out.data(), out.size(), &c) ==
+            DNSFILTER_OK);
+    // A silent one: a retry (written afresh), then given up by tick.
+    REQUIRE(dnsfilter_forwarder_begin(fw, &ticket, now, query.data(), query.size(), &d, nullptr) == DNSFILTER_OK);
+    REQUIRE(dnsfilter_forwarder_expire(fw, d.attempt, now + 1000, &step, nullptr) == DNSFILTER_OK);
+    REQUIRE(step.what == DNSFILTER_NEXT_RETRY);
+    REQUIRE(dnsfilter_forwarder_write_query(fw, step.next.attempt, query.data(), query.size(), &size, nullptr) ==
+            DNSFILTER_OK);
+    REQUIRE(dnsfilter_forwarder_tick(fw, now + 9000, [](void*, dnsfilter_attempt, const dnsfilter_next_step*) {},
+                                     nullptr, &expired) == DNSFILTER_OK);
+    REQUIRE(dnsfilter_forwarder_in_flight(fw) == 0);
+    REQUIRE(dnsfilter_servfail(f, &ticket, "no upstream answered", out.data(), out.size(), &size) == DNSFILTER_OK);
+  }
+  CHECK(allocations.load() - before == 0);
+  dnsfilter_forwarder_free(fw);
   dnsfilter_filter_free(f);
 }
 
