@@ -32,36 +32,8 @@ done
 resolver="${build}/examples/resolver/dnsfilter-resolver"
 [[ -x "$resolver" ]] || { echo "build $resolver first (cmake --preset release && cmake --build --preset release --target dnsfilter-resolver)" >&2; exit 1; }
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { echo $((20000 + RANDOM % 40000)); }
-
-# The backend: Unbound answering every name under bench.example.
-up_port="$(free_port)"
-cat >"$work/unbound.conf" <<EOF
-server:
-  interface: 127.0.0.1
-  port: $up_port
-  do-daemonize: no
-  use-syslog: no
-  username: ""
-  chroot: ""
-  directory: "$work"
-  pidfile: ""
-  access-control: 127.0.0.0/8 allow
-  local-zone: "bench.example." redirect
-  local-data: "bench.example. 3600 IN A 203.0.113.1"
-EOF
-unbound -c "$work/unbound.conf" >"$work/unbound.log" 2>&1 &
-pids+=($!)
-for i in $(seq 1 50); do dig @127.0.0.1 -p "$up_port" +time=1 +tries=1 x.bench.example >/dev/null 2>&1 && break; sleep 0.1; done
+source "${root}/bench/lib.sh"
+start_backend
 
 printf 'c2.evil.example\n' >"$work/list.txt"
 for i in $(seq 1 "$names"); do echo "n$i.bench.example A"; done >"$work/queries.txt"
@@ -81,7 +53,6 @@ start_resolver() {  # NAME ARGS... (RESOLVER_BINARY: another build)
     for i in $(seq 1 100); do grep -q 'listening on' "$work/$name.log" && break; sleep 0.1; done
     eval "${name}_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$work/$name.log" | head -1)"
 }
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
 
 variants=(off reading stopped)
 start_collector reading

@@ -9,13 +9,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace resolver {
 
@@ -86,7 +89,13 @@ void log_alarm(const fwd::mismatch_alarm& alarm, std::int64_t now_ms) {
 class forwarder::exchange : public std::enable_shared_from_this<exchange> {
  public:
   exchange(forwarder& f, std::unique_ptr<forward_request> request)
-      : f_(f), request_(std::move(request)), udp_(f.io_), tcp_(f.io_), timer_(f.io_) {}
+      : f_(f), request_(std::move(request)), tcp_(f.io_), timer_(f.io_) {}
+  // Never touches the forwarder: pending handlers may outlive it (they are
+  // destroyed with the io_context). A watched socket holds a reference, so
+  // by now the socket is unwatched, or was never watched.
+  ~exchange() {
+    if (udp_ >= 0) ::close(udp_);
+  }
 
   void start() {
     auto first = f_.table_.begin(request_->ticket.query, monotonic_ms());
@@ -107,6 +116,9 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
   }
 
   // One UDP attempt, as the table dispatched it: its own socket, id and case.
+  // The socket is opened non-blocking, connect()ed (the kernel then drops
+  // datagrams from anyone else) and watched by the forwarder's own epoll set
+  // (forwarder::watch): no Asio registration, re-arm or ioctl per query.
   void send(const fwd::dispatch& d) {
     close_sockets();
     ++generation_;
@@ -115,20 +127,18 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
     bump(counters().queries);
     const auto query = f_.table_.write_query(attempt_, query_);
     const udp::endpoint target = udp_endpoint();
-    boost::system::error_code ec;
-    udp_ = udp::socket(f_.io_);
-    udp_.open(target.protocol(), ec);
+    int error = 0;
+    udp_ = ::socket(target.protocol().family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (udp_ < 0) error = errno;
     // With no port of the table's, connect() binds the socket as bind(port 0)
     // would: the kernel's random ephemeral port, one system call fewer.
-    if (!ec && d.source_port != 0) bind_source_port(d.source_port, ec);
-    if (!ec) udp_.connect(target, ec);  // the kernel now filters other sources
-    // MSG_DONTWAIT: the send never blocks the serving thread. (Asio still
-    // puts the socket in non-blocking mode, one ioctl, when the wait starts.)
-    if (!ec && !query.empty() && ::send(udp_.native_handle(), query.data(), query.size(), MSG_DONTWAIT) < 0)
-      ec.assign(errno, boost::system::system_category());
-    if (ec || query.empty()) {
+    if (error == 0 && d.source_port != 0) error = bind_source_port(d.source_port);
+    if (error == 0 && ::connect(udp_, target.data(), static_cast<socklen_t>(target.size())) != 0) error = errno;
+    if (error == 0 && !query.empty() && ::send(udp_, query.data(), query.size(), 0) < 0) error = errno;
+    if (error == 0 && !query.empty()) error = f_.watch(udp_, shared_from_this(), watch_);
+    if (error != 0 || query.empty()) {
       bump(counters().errors);
-      failed(ec ? ec.message().c_str() : "query not written");
+      failed(error != 0 ? std::strerror(error) : "query not written");
       return;
     }
     sent_at_ = std::chrono::steady_clock::now();
@@ -137,7 +147,6 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
       bump(self.counters().timeouts);
       self.failed("timeout");
     });
-    wait_readable();
   }
 
   // The attempt failed: the table says whether another one goes.
@@ -150,14 +159,16 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
   }
 
   // The table's port, or the kernel's choice (port 0) when it gives none or
-  // every port it draws is taken.
-  void bind_source_port(std::uint16_t port, boost::system::error_code& ec) {
+  // every port it draws is taken. An errno value, or 0.
+  int bind_source_port(std::uint16_t port) {
     const auto protocol = udp_endpoint().protocol();
     for (int tries = 0; port != 0 && tries < 16; ++tries, port = f_.table_.draw_port()) {
-      udp_.bind(udp::endpoint(protocol, port), ec);
-      if (ec != asio::error::address_in_use) return;
+      const udp::endpoint local(protocol, port);
+      if (::bind(udp_, local.data(), static_cast<socklen_t>(local.size())) == 0) return 0;
+      if (errno != EADDRINUSE) return errno;
     }
-    udp_.bind(udp::endpoint(protocol, 0), ec);
+    const udp::endpoint any(protocol, 0);
+    return ::bind(udp_, any.data(), static_cast<socklen_t>(any.size())) == 0 ? 0 : errno;
   }
 
   template <class OnTimeout>
@@ -169,24 +180,16 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
     });
   }
 
-  void wait_readable() {
-    udp_.async_wait(udp::socket::wait_read, [self = shared_from_this(), g = generation_](const boost::system::error_code& ec) {
-      if (ec || g != self->generation_ || self->done_) return;
-      self->on_readable();
-    });
-  }
-
+ public:
+  // The forwarder's epoll set says our socket is readable (or in error).
   void on_readable() {
+    if (done_ || udp_ < 0) return;
     for (;;) {
       udp::endpoint from;
       socklen_t from_size = static_cast<socklen_t>(from.capacity());
-      const ssize_t n = ::recvfrom(udp_.native_handle(), f_.scratch_.data(), f_.scratch_.size(), MSG_DONTWAIT,
-                                   from.data(), &from_size);
+      const ssize_t n = ::recvfrom(udp_, f_.scratch_.data(), f_.scratch_.size(), 0, from.data(), &from_size);
       if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          wait_readable();
-          return;
-        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // level-triggered: told again when more comes
         if (errno == EINTR) continue;
         // ECONNREFUSED: an ICMP port unreachable for our connected socket.
         bump(counters().errors);
@@ -213,6 +216,7 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
     }
   }
 
+ private:
   void received(std::span<const std::byte> response, const fwd::accept_result& r) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent_at_).count();
     counters().observe(seconds);
@@ -326,13 +330,24 @@ class forwarder::exchange : public std::enable_shared_from_this<exchange> {
   void close_sockets() {
     boost::system::error_code ignored;
     timer_.cancel();
-    if (udp_.is_open()) udp_.close(ignored);
+    close_udp();
     if (tcp_.is_open()) tcp_.close(ignored);
+  }
+
+  // Closing the socket also takes it out of the epoll set.
+  void close_udp() noexcept {
+    if (udp_ < 0) return;
+    if (watch_ != not_watched) f_.unwatch(watch_);
+    watch_ = not_watched;
+    ::close(udp_);
+    udp_ = -1;
   }
 
   forwarder& f_;
   std::unique_ptr<forward_request> request_;
-  udp::socket udp_;
+  int udp_ = -1;                  // this attempt's socket
+  static constexpr std::uint32_t not_watched = ~std::uint32_t{0};
+  std::uint32_t watch_ = not_watched;  // its place in the forwarder's epoll set
   tcp::socket tcp_;
   asio::steady_timer timer_;
   std::array<std::byte, 512> query_{};  // header + name (<= 255) + question + OPT fits
@@ -380,10 +395,85 @@ forwarder::forwarder(asio::io_context& io, const config& c, fwd::upstream_set& u
       table_(table_settings_of(c), upstreams, mismatches, random),
       mismatches_(mismatches),
       scratch_(scratch),
-      done_(std::move(done)) {
+      done_(std::move(done)),
+      epoll_(io) {
   cache_policy_.max_ttl = c.cache_max_ttl;
   cache_policy_.min_ttl = c.cache_min_ttl;
   cache_policy_.negative_ttl = c.cache_negative_ttl;
+  const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::system_category(), "epoll_create1 for the upstream sockets");
+  epoll_.assign(fd);
+}
+
+forwarder::~forwarder() {
+  // The exchanges still watched go now; their destructors only close their sockets.
+  std::vector<watched> last = std::move(watches_);
+  watches_.clear();
+  free_watches_.clear();
+}
+
+// The upstream sockets' readiness, through one epoll set of ours that the
+// event loop watches as a single descriptor: an attempt's socket costs one
+// epoll_ctl(ADD) and its close(), and many answers are collected per wake-up.
+// Each registration's token (slot and generation) finds its exchange, so an
+// event for a socket already closed in the same batch finds nothing.
+int forwarder::watch(int fd, std::shared_ptr<exchange> e, std::uint32_t& token) {
+  std::uint32_t slot;
+  if (!free_watches_.empty()) {
+    slot = free_watches_.back();
+    free_watches_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(watches_.size());
+    watches_.emplace_back();
+  }
+  watched& w = watches_[slot];
+  w.owner = std::move(e);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = static_cast<std::uint64_t>(w.generation) << 32 | slot;
+  if (::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+    const int error = errno;
+    w.owner.reset();
+    free_watches_.push_back(slot);
+    return error;
+  }
+  token = slot;
+  if (!waiting_) wait_events();
+  return 0;
+}
+
+// The caller (a handler or start()) holds its own reference to the exchange.
+void forwarder::unwatch(std::uint32_t token) noexcept {
+  if (token >= watches_.size() || !watches_[token].owner) return;
+  watched& w = watches_[token];
+  ++w.generation;
+  w.owner.reset();
+  free_watches_.push_back(token);  // capacity kept from the busiest moment: no allocation here
+}
+
+void forwarder::wait_events() {
+  waiting_ = true;
+  epoll_.async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+    waiting_ = false;
+    if (ec) return;
+    on_events();
+  });
+}
+
+void forwarder::on_events() {
+  std::array<epoll_event, 64> events;
+  int n;
+  do {
+    n = ::epoll_wait(epoll_.native_handle(), events.data(), static_cast<int>(events.size()), 0);
+    for (int i = 0; i < n; ++i) {
+      const std::uint32_t slot = static_cast<std::uint32_t>(events[i].data.u64);
+      const std::uint32_t generation = static_cast<std::uint32_t>(events[i].data.u64 >> 32);
+      if (slot >= watches_.size() || watches_[slot].generation != generation || !watches_[slot].owner) continue;
+      const std::shared_ptr<exchange> e = watches_[slot].owner;  // alive through its handler
+      e->on_readable();
+    }
+  } while (n == static_cast<int>(events.size()));
+  if (!waiting_ && free_watches_.size() < watches_.size()) wait_events();  // sockets still watched
 }
 
 void forwarder::start(std::unique_ptr<forward_request> request) {

@@ -6,10 +6,14 @@
 // upstream_set and mismatch_alarm (the library's) are shared by every serving
 // thread (shared_state); forwarder is one per serving thread, on that
 // thread's io_context, with a transaction table of its own. Each attempt it
-// sends goes out on a fresh UDP socket bound to the table's source port (the
-// kernel's ephemeral choice, or ours from --upstream-port-range) and
-// connect()ed to the upstream, so the kernel already drops datagrams from
-// anyone else; every datagram that arrives is handed to the table, which
+// sends goes out on a fresh non-blocking UDP socket bound to the table's
+// source port (the kernel's ephemeral choice, or ours from
+// --upstream-port-range) and connect()ed to the upstream, so the kernel
+// already drops datagrams from anyone else. The forwarder watches its
+// attempts' sockets in one epoll set of its own, which the event loop sees as
+// one descriptor: a socket costs socket, connect, send, one epoll_ctl, recv
+// and close, and answers are collected many per wake-up. Every datagram that
+// arrives is handed to the table, which
 // refuses what is not the answer (the genuine one may still come). A timeout,
 // a network error or REFUSED moves to the next upstream with a new socket, id
 // and case; TC=1 is retried over TCP to the same upstream. When every
@@ -25,6 +29,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -81,6 +86,9 @@ class forwarder {
   forwarder(boost::asio::io_context& io, const config& c, dnsfilter::forward::upstream_set& upstreams,
             dnsfilter::forward::mismatch_alarm& mismatches, thread_counters& counters,
             dnsfilter::forward::random_ref random, std::span<std::byte> scratch, done_function done);
+  ~forwarder();
+  forwarder(const forwarder&) = delete;
+  forwarder& operator=(const forwarder&) = delete;
 
   // Starts resolving; `done` runs later on this thread, exactly once.
   void start(std::unique_ptr<forward_request> request);
@@ -96,6 +104,16 @@ class forwarder {
   class exchange;
   friend class exchange;
 
+  // The UDP sockets of the attempts in flight, in one epoll set (upstream.cpp).
+  int watch(int fd, std::shared_ptr<exchange> e, std::uint32_t& token);
+  void unwatch(std::uint32_t token) noexcept;
+  void wait_events();
+  void on_events();
+  struct watched {
+    std::shared_ptr<exchange> owner;  // null: the slot is free
+    std::uint32_t generation = 0;
+  };
+
   boost::asio::io_context& io_;
   const config& config_;
   thread_counters& counters_;
@@ -105,6 +123,10 @@ class forwarder {
   done_function done_;
   sent_function sent_;
   cache_policy cache_policy_;
+  boost::asio::posix::stream_descriptor epoll_;
+  std::vector<watched> watches_;
+  std::vector<std::uint32_t> free_watches_;
+  bool waiting_ = false;
 };
 
 // Monotonic milliseconds, for health timing.

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <variant>
@@ -202,4 +203,42 @@ TEST_CASE("every upstream query leaves from a port of its own, with an id of its
   CHECK(ids.size() >= static_cast<std::size_t>(queries - 2));
   // Spread over the ephemeral range, not counting up from one port.
   CHECK(*ports.rbegin() - *ports.begin() > 1000);
+}
+
+namespace {
+
+std::size_t open_descriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("many upstream queries in flight at once: answered in any order, each to its own, sockets closed after") {
+  loopback_socket upstream;
+  harness h(upstream.port);
+  const std::size_t descriptors = open_descriptors();
+  constexpr int queries = 100;  // more than one epoll_wait batch (64)
+  for (int i = 0; i < queries; ++i) h.ask("n" + std::to_string(i) + ".example.com");
+  struct pending {
+    std::vector<std::byte> query;
+    sockaddr_in from;
+  };
+  std::vector<pending> asked;
+  for (int i = 0; i < queries; ++i) {
+    pending p{};
+    auto q = upstream.receive(h.io, p.from);
+    REQUIRE(q);
+    p.query = std::move(*q);
+    asked.push_back(std::move(p));
+  }
+  CHECK(open_descriptors() >= descriptors + queries);  // a socket per query in flight
+  // All answers at once, the last asked first: one wake-up of the loop sees many.
+  for (auto it = asked.rbegin(); it != asked.rend(); ++it) upstream.send_to(make_answer(it->query, id_of(it->query), 7), it->from);
+  h.run_until(queries);
+  CHECK(h.completed == queries);
+  CHECK(h.last_ok);
+  CHECK(h.counters.upstreams[0].answers.load() == static_cast<std::uint64_t>(queries));
+  CHECK(open_descriptors() == descriptors);
 }
