@@ -18,7 +18,9 @@
 # DNSTAP_NAMES (20000) distinct names in the query file; DNSTAP_BASELINE, the
 # path of another dnsfilter-resolver build: a fourth resolver, "baseline",
 # runs it as "reading" runs this one, interleaved with the others (an A/B of
-# two versions in one run).
+# two versions in one run). DNSTAP_PEERS ("dnsdist"): dnsdist 1.7 answering
+# from its packet cache, without and with its own dnstap of every query and
+# response, compared with itself.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,6 +67,34 @@ if [[ -n "${DNSTAP_BASELINE:-}" ]]; then
     start_collector baseline
     RESOLVER_BINARY="$DNSTAP_BASELINE" start_resolver baseline --dnstap "unix:$work/baseline.sock" --dnstap-sample 1
 fi
+# dnsdist beside it, where dnstap applies the same way: its packet cache
+# answering, with and without dnstap of every query and response (cache hits
+# included) to its own fstrm_capture. DNSTAP_PEERS="" leaves it out.
+start_dnsdist() {  # NAME [tap]
+    local port; port="$(free_port)"
+    {
+        echo "setLocal(\"127.0.0.1:$port\")"
+        echo 'setACL({"127.0.0.0/8"})'
+        echo "newServer({address=\"127.0.0.1:$up_port\", name=\"backend\", checkName=\"health.bench.example.\"})"
+        echo 'getPool(""):setCache(newPacketCache(100000, {maxTTL=86400, minTTL=0}))'
+        if [[ "${2:-}" == tap ]]; then
+            echo "tap = newFrameStreamUnixLogger(\"$work/$1.sock\")"
+            echo 'addAction(AllRule(), DnstapLogAction("dnsdist", tap))'
+            echo 'addResponseAction(AllRule(), DnstapLogResponseAction("dnsdist", tap))'
+            echo 'addCacheHitResponseAction(AllRule(), DnstapLogResponseAction("dnsdist", tap))'
+        fi
+    } >"$work/$1.lua"
+    dnsdist --supervised --disable-syslog -C "$work/$1.lua" >"$work/$1.log" 2>&1 &
+    pids+=($!)
+    eval "${1}_pid=$! ${1}_port=$port"
+    for _ in $(seq 1 100); do dig @127.0.0.1 -p "$port" +time=1 +tries=1 ready.bench.example >/dev/null 2>&1 && break; sleep 0.1; done
+    variants+=("$1")
+}
+if [[ " ${DNSTAP_PEERS-dnsdist} " == *" dnsdist "* ]] && command -v dnsdist >/dev/null; then
+    start_dnsdist dnsdist_off
+    start_collector dnsdist_tap
+    start_dnsdist dnsdist_tap tap
+fi
 sleep 1
 kill -STOP "$stopped_collector"
 
@@ -92,7 +122,9 @@ done
 echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "resolver: $resolver${DNSTAP_BASELINE:+ (baseline: $DNSTAP_BASELINE)}; $rounds interleaved rounds of $seconds s each, dnsperf -c 4 -q 200, cache hits"
 for name in "${variants[@]}"; do
-    awk -v n="$name" -v c="${cpu[$name]}" -v q="${queries[$name]}" -v qps="${qps[$name]}" -v base_c="${cpu[off]}" -v base_q="${queries[off]}" \
+    base=off
+    [[ "$name" == dnsdist_* ]] && base=dnsdist_off
+    awk -v n="$name" -v c="${cpu[$name]}" -v q="${queries[$name]}" -v qps="${qps[$name]}" -v base_c="${cpu[$base]}" -v base_q="${queries[$base]}" -v b="$base" \
         'BEGIN { us = c / q / 1e3; base = base_c / base_q / 1e3;
-                 printf "%-8s %9d queries  %6.2f us CPU/query  (%+.2f us, %.2fx off)  QPS per round: %s\n", n, q, us, us - base, us / base, qps }'
+                 printf "%-11s %9d queries  %6.2f us CPU/query  (%+.2f us, %.2fx %s)  QPS per round: %s\n", n, q, us, us - base, us / base, b, qps }'
 done
