@@ -425,6 +425,7 @@ int forwarder::watch(int fd, std::shared_ptr<exchange> e, std::uint32_t& token) 
   } else {
     slot = static_cast<std::uint32_t>(watches_.size());
     watches_.emplace_back();
+    free_watches_.reserve(watches_.size());  // so that unwatch() never allocates
   }
   watched& w = watches_[slot];
   w.owner = std::move(e);
@@ -448,7 +449,7 @@ void forwarder::unwatch(std::uint32_t token) noexcept {
   watched& w = watches_[token];
   ++w.generation;
   w.owner.reset();
-  free_watches_.push_back(token);  // capacity kept from the busiest moment: no allocation here
+  free_watches_.push_back(token);  // within the capacity watch() reserved
 }
 
 void forwarder::wait_events() {
