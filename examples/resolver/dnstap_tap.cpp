@@ -1,6 +1,8 @@
 // dnsfilter-resolver — a serving thread's dnstap messages.
 #include "dnstap_tap.hpp"
 
+#include <new>
+
 namespace resolver::dnstap {
 
 namespace match = dnsfilter::match;
@@ -76,7 +78,12 @@ void tap::send(const event& e) {
     flush();
   } else if (!scheduled_ && !pending_.empty()) {
     scheduled_ = true;
-    schedule_();
+    try {
+      schedule_();
+    } catch (const std::bad_alloc&) {  // the hand-over could not be posted: hand over now
+      scheduled_ = false;
+      flush();
+    }
   }
 }
 
