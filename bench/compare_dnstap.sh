@@ -28,13 +28,11 @@ build="${1:-${root}/build/release}"
 seconds="${DNSTAP_SECONDS:-5}"
 rounds="${DNSTAP_ROUNDS:-3}"
 names="${DNSTAP_NAMES:-20000}"
-for tool in unbound dnsperf fstrm_capture dig; do
-    command -v "$tool" >/dev/null || { echo "missing $tool: bash scripts/bootstrap-debian.sh installs it" >&2; exit 1; }
-done
 resolver="${build}/examples/resolver/dnsfilter-resolver"
-[[ -x "$resolver" ]] || { echo "build $resolver first (cmake --preset release && cmake --build --preset release --target dnsfilter-resolver)" >&2; exit 1; }
-
 source "${root}/bench/lib.sh"
+need_tools unbound dnsperf fstrm_capture dig
+need_resolver "$resolver"
+
 start_backend
 
 printf 'c2.evil.example\n' >"$work/list.txt"
@@ -87,7 +85,7 @@ start_dnsdist() {  # NAME [tap]
     dnsdist --supervised --disable-syslog -C "$work/$1.lua" >"$work/$1.log" 2>&1 &
     pids+=($!)
     eval "${1}_pid=$! ${1}_port=$port"
-    for _ in $(seq 1 100); do dig @127.0.0.1 -p "$port" +time=1 +tries=1 ready.bench.example >/dev/null 2>&1 && break; sleep 0.1; done
+    wait_answer "$port"
     variants+=("$1")
 }
 if [[ " ${DNSTAP_PEERS-dnsdist} " == *" dnsdist "* ]] && command -v dnsdist >/dev/null; then

@@ -24,16 +24,9 @@ rounds="${FWD_ROUNDS:-5}"
 names="${FWD_NAMES:-20000}"
 peers="${FWD_PEERS-dnsdist}"
 resolver="${build}/examples/resolver/dnsfilter-resolver"
-for tool in unbound dnsperf dig $peers ${FWD_STRACE:+strace}; do
-    command -v "$tool" >/dev/null || { echo "missing $tool: bash scripts/bootstrap-debian.sh installs it" >&2; exit 1; }
-done
-[[ -x "$resolver" ]] || { echo "build $resolver first (cmake --preset release && cmake --build --preset release --target dnsfilter-resolver)" >&2; exit 1; }
-
 source "${root}/bench/lib.sh"
-wait_answer() {  # PORT: until the server answers
-    for _ in $(seq 1 100); do dig @127.0.0.1 -p "$1" +time=1 +tries=1 ready.bench.example >/dev/null 2>&1 && return 0; sleep 0.1; done
-    echo "no answer on port $1" >&2; return 1
-}
+need_tools unbound dnsperf dig $peers ${FWD_STRACE:+strace}
+need_resolver "$resolver"
 
 start_backend
 

@@ -1,6 +1,18 @@
-# bench/lib.sh — what the comparison scripts share (sourced, not run): a
-# scratch directory and the processes to stop at exit, free ports, the
-# backend, and a process's CPU time.
+# bench/lib.sh — what the comparison scripts share (sourced, not run): the
+# checks for tools and the resolver, a scratch directory and the processes to
+# stop at exit, free ports, the backend, and a process's CPU time.
+
+# need_tools TOOL...: each on the PATH, or exit with what installs it.
+need_tools() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "missing $tool: bash scripts/bootstrap-debian.sh installs it" >&2; exit 1; }
+    done
+}
+# need_resolver PATH: the resolver built, or exit saying how to build it.
+need_resolver() {
+    [[ -x "$1" ]] || { echo "build $1 first (cmake --preset release && cmake --build --preset release --target dnsfilter-resolver)" >&2; exit 1; }
+}
 
 work="$(mktemp -d)"
 pids=()
@@ -34,8 +46,13 @@ server:
 EOC
     unbound -c "$work/unbound.conf" >"$work/unbound.log" 2>&1 &
     pids+=($!)
-    for _ in $(seq 1 50); do dig @127.0.0.1 -p "$up_port" +time=1 +tries=1 x.bench.example >/dev/null 2>&1 && return 0; sleep 0.1; done
-    echo "the backend Unbound does not answer (log: $work/unbound.log)" >&2
+    wait_answer "$up_port"
+}
+
+# wait_answer PORT: until a server on 127.0.0.1:PORT answers (10 s at most).
+wait_answer() {
+    for _ in $(seq 1 100); do dig @127.0.0.1 -p "$1" +time=1 +tries=1 ready.bench.example >/dev/null 2>&1 && return 0; sleep 0.1; done
+    echo "no answer on port $1 (logs in $work)" >&2
     return 1
 }
 

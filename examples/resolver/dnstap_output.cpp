@@ -113,7 +113,7 @@ void output::submit(frames& batch) noexcept {
 void output::wake_if_needed(std::unique_lock<std::mutex>& lock) noexcept {
   if (woken_) return;
   const bool wake = io_ == io_state::idle ||
-                    (io_ == io_state::lingering && queued_frames_ >= std::max<std::size_t>(1, options_.queue_frames / 4));
+                    (io_ == io_state::lingering && queued_frames_ >= enough_to_write());
   if (!wake) return;
   woken_ = true;
   lock.unlock();
@@ -150,7 +150,7 @@ bool output::write_batch(const std::vector<frames>& batch) {
 void output::run() {
   std::chrono::milliseconds backoff = options_.first_backoff;
   std::vector<frames> batch;
-  const std::size_t enough = std::max<std::size_t>(1, options_.queue_frames / 4);
+  const std::size_t enough = enough_to_write();
   bool logged_down = false;
   for (;;) {
     if (!connected_.load(std::memory_order_relaxed)) {

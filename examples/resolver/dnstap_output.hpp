@@ -21,6 +21,7 @@
 
 #include "outcome.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -108,6 +109,8 @@ class output {
   void run();
   bool write_batch(const std::vector<frames>& batch);
   void wake_if_needed(std::unique_lock<std::mutex>& lock) noexcept;
+  // Frames that end the I/O thread's linger: a quarter of the queue.
+  std::size_t enough_to_write() const noexcept { return std::max<std::size_t>(1, options_.queue_frames / 4); }
 
   output_options options_;
   std::string destination_;
